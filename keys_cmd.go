@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/term"
 
+	"switchyard/gateway/config"
 	"switchyard/keystore"
 )
 
@@ -446,7 +447,7 @@ func (c *keysCmd) fail(err error) int {
 }
 
 // envName is the environment variable whose keys override id's keychain keys.
-func envName(id string) string { return strings.ToUpper(id) + "_API_KEYS" }
+func envName(id string) string { return config.EnvPrefix(id) + "_API_KEYS" }
 
 // shown quotes an argument for an error message if it looks like something
 // typed as a name; anything else might be a key pasted in the wrong place, and

@@ -81,5 +81,5 @@ func envHint(backendID string) string {
 	if backendID == "" {
 		return "meanwhile set ID_API_KEYS=… (e.g. ANYROUTER_API_KEYS=…) in the environment"
 	}
-	return "meanwhile set " + strings.ToUpper(backendID) + "_API_KEYS=… (ID_API_KEYS) in the environment"
+	return "meanwhile set " + strings.ToUpper(strings.ReplaceAll(backendID, "-", "_")) + "_API_KEYS=… (ID_API_KEYS) in the environment"
 }

@@ -1,0 +1,80 @@
+package gateway
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"switchyard/gateway/anthropic"
+	"switchyard/gateway/convert"
+	"switchyard/gateway/openai"
+)
+
+// proto is the protocol a client speaks (and so the shape of its errors).
+type proto int
+
+const (
+	protoOpenAI proto = iota
+	protoAnthropic
+)
+
+// apiError is an error on its way to a client: the one type every handler
+// returns and the one function below renders, in the caller's protocol.
+type apiError struct {
+	Status  int    // HTTP status before protocol adjustment
+	Type    string // protocol-neutral hint; "" = derived from Status
+	Message string // safe for the client: never a key
+	Param   string // OpenAI `param`, "" = null
+	// RetryAfter is passed through from an upstream 429/503.
+	RetryAfter string
+}
+
+func (e *apiError) Error() string { return e.Message }
+
+// writeError renders e in p's error shape (conversion.md §4):
+// OpenAI {"error":{message,type,param,code}}, Anthropic
+// {"type":"error","error":{type,message}}.
+func writeError(w http.ResponseWriter, p proto, e *apiError) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	if e.RetryAfter != "" {
+		h.Set("Retry-After", e.RetryAfter)
+	}
+	var body []byte
+	status := e.Status
+	switch p {
+	case protoAnthropic:
+		typ := e.Type
+		if typ == "" || !isAnthropicType(typ) {
+			typ = convert.AnthropicErrorType(status)
+		}
+		status = convert.AnthropicStatusForClient(status)
+		body, _ = json.Marshal(anthropic.ErrorBody{Type: "error", Error: anthropic.ErrorDetail{Type: typ, Message: e.Message}})
+	default:
+		typ, code := convert.OpenAIErrorTypeCode(status)
+		if e.Type != "" && !isAnthropicType(e.Type) {
+			typ = e.Type
+		}
+		d := openai.ErrorDetail{Message: e.Message, Type: typ}
+		if code != "" {
+			d.Code = &code
+		}
+		if e.Param != "" {
+			d.Param = &e.Param
+		}
+		status = convert.OpenAIStatusForClient(status)
+		body, _ = json.Marshal(openai.ErrorBody{Error: d})
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+func isAnthropicType(t string) bool {
+	switch t {
+	case "invalid_request_error", "authentication_error", "billing_error", "permission_error",
+		"not_found_error", "request_too_large", "rate_limit_error", "api_error", "overloaded_error", "timeout_error":
+		return true
+	}
+	return false
+}

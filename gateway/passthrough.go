@@ -1,0 +1,168 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/json"
+
+	"switchyard/gateway/convert"
+	"switchyard/gateway/sse"
+)
+
+// The passthrough "converters" relay a stream whose backend speaks the
+// client's protocol. They re-frame each event unchanged and look inside it
+// only as far as the first-byte rule and error detection need.
+
+// openAIPass relays an OpenAI stream to an OpenAI client.
+type openAIPass struct {
+	content bool // meaningful content seen
+	finish  bool // a finish_reason seen
+	done    bool
+}
+
+// openAIPeek is the part of a chunk the relay looks at.
+type openAIPeek struct {
+	Choices []struct {
+		Delta struct {
+			Content          *string           `json:"content"`
+			ReasoningContent *string           `json:"reasoning_content"`
+			Reasoning        *string           `json:"reasoning"`
+			ToolCalls        []json.RawMessage `json:"tool_calls"`
+		} `json:"delta"`
+		FinishReason *string `json:"finish_reason"`
+	} `json:"choices"`
+	Error json.RawMessage `json:"error"`
+}
+
+var doneData = []byte("[DONE]")
+
+func (p *openAIPass) Event(dst []byte, ev sse.Event) convert.Step {
+	if p.done {
+		return convert.Step{Out: dst, Done: true}
+	}
+	if bytes.Equal(ev.Data, doneData) {
+		p.done = true
+		return convert.Step{Out: sse.AppendEvent(dst, "", ev.Data), Done: true}
+	}
+	// After the first content only errors and the finish matter, and
+	// both are rare: skip the decode unless the bytes could hold them.
+	if p.content && !bytes.Contains(ev.Data, []byte(`"error"`)) && !bytes.Contains(ev.Data, []byte(`"finish_reason":"`)) {
+		return convert.Step{Out: sse.AppendEvent(dst, ev.Name, ev.Data)}
+	}
+	var pk openAIPeek
+	if err := json.Unmarshal(ev.Data, &pk); err != nil {
+		return p.fail(dst, "upstream sent a malformed chunk")
+	}
+	if len(pk.Error) > 0 && string(pk.Error) != "null" {
+		msg, _ := convert.ParseUpstreamError(ev.Data)
+		p.done = true
+		return convert.Step{Out: sse.AppendEvent(dst, "", ev.Data), Done: true, Err: &convert.StreamError{Type: "server_error", Message: msg}}
+	}
+	content := false
+	for _, c := range pk.Choices {
+		d := c.Delta
+		if d.Content != nil && *d.Content != "" || d.ReasoningContent != nil && *d.ReasoningContent != "" ||
+			d.Reasoning != nil && *d.Reasoning != "" || len(d.ToolCalls) > 0 {
+			content = true
+		}
+		if c.FinishReason != nil && *c.FinishReason != "" {
+			p.finish = true
+		}
+	}
+	st := convert.Step{Out: sse.AppendEvent(dst, ev.Name, ev.Data)}
+	if content && !p.content {
+		p.content = true
+	}
+	st.Content = content
+	return st
+}
+
+func (p *openAIPass) End(dst []byte, readErr error) convert.Step {
+	if p.done {
+		return convert.Step{Out: dst, Done: true}
+	}
+	if readErr == nil && p.finish {
+		// A clean EOF after the finish: the upstream forgot [DONE].
+		p.done = true
+		return convert.Step{Out: sse.AppendEvent(dst, "", doneData), Done: true}
+	}
+	return p.fail(dst, "upstream stream ended prematurely")
+}
+
+func (p *openAIPass) fail(dst []byte, msg string) convert.Step {
+	p.done = true
+	b, _ := json.Marshal(map[string]any{"error": map[string]any{"message": msg, "type": "server_error", "param": nil, "code": nil}})
+	return convert.Step{Out: sse.AppendEvent(dst, "", b), Done: true, Err: &convert.StreamError{Type: "server_error", Message: msg}}
+}
+
+// anthropicPass relays an Anthropic stream to an Anthropic client.
+type anthropicPass struct {
+	content bool
+	done    bool
+}
+
+// anthropicPeek is the part of an event the relay looks at.
+type anthropicPeek struct {
+	Type         string `json:"type"`
+	ContentBlock *struct {
+		Type string  `json:"type"`
+		Text *string `json:"text"`
+	} `json:"content_block"`
+	Error *struct {
+		Type    string `json:"type"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func (p *anthropicPass) Event(dst []byte, ev sse.Event) convert.Step {
+	if p.done {
+		return convert.Step{Out: dst, Done: true}
+	}
+	name := ev.Name
+	switch name {
+	case "content_block_delta":
+		p.content = true
+		return convert.Step{Out: sse.AppendEvent(dst, name, ev.Data), Content: true}
+	case "ping", "message_delta", "content_block_stop":
+		return convert.Step{Out: sse.AppendEvent(dst, name, ev.Data)}
+	}
+	var pk anthropicPeek
+	if err := json.Unmarshal(ev.Data, &pk); err != nil {
+		return p.fail(dst, "api_error", "upstream sent a malformed event")
+	}
+	if name == "" {
+		name = pk.Type
+	}
+	switch name {
+	case "error":
+		p.done = true
+		st := convert.Step{Out: sse.AppendEvent(dst, "error", ev.Data), Done: true, Err: &convert.StreamError{Type: "api_error"}}
+		if pk.Error != nil {
+			st.Err.Type, st.Err.Message = pk.Error.Type, pk.Error.Message
+		}
+		return st
+	case "message_stop":
+		p.done = true
+		return convert.Step{Out: sse.AppendEvent(dst, name, ev.Data), Done: true}
+	case "content_block_start":
+		st := convert.Step{Out: sse.AppendEvent(dst, name, ev.Data)}
+		if cb := pk.ContentBlock; cb != nil && (cb.Type == "tool_use" || cb.Text != nil && *cb.Text != "") {
+			st.Content = true
+			p.content = true
+		}
+		return st
+	}
+	return convert.Step{Out: sse.AppendEvent(dst, name, ev.Data)}
+}
+
+func (p *anthropicPass) End(dst []byte, readErr error) convert.Step {
+	if p.done {
+		return convert.Step{Out: dst, Done: true}
+	}
+	return p.fail(dst, "api_error", "upstream stream ended prematurely")
+}
+
+func (p *anthropicPass) fail(dst []byte, typ, msg string) convert.Step {
+	p.done = true
+	b, _ := json.Marshal(map[string]any{"type": "error", "error": map[string]string{"type": typ, "message": msg}})
+	return convert.Step{Out: sse.AppendEvent(dst, "error", b), Done: true, Err: &convert.StreamError{Type: typ, Message: msg}}
+}

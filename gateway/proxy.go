@@ -1,0 +1,511 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"switchyard/gateway/anthropic"
+	"switchyard/gateway/config"
+	"switchyard/gateway/convert"
+	"switchyard/gateway/openai"
+	"switchyard/gateway/route"
+	"switchyard/gateway/sse"
+)
+
+// Causes for cancelling an attempt, told apart in classification.
+var (
+	errAttemptTimeout = errors.New("upstream timeout")
+	errFirstByte      = errors.New("no first event in time")
+	errStreamIdle     = errors.New("stream went quiet")
+	errStreamTimeout  = errors.New("stream timeout")
+)
+
+// maxUpstreamBody bounds a non-streaming upstream response we buffer.
+const maxUpstreamBody = 64 << 20
+
+// outcome is what one attempt produced.
+type outcome struct {
+	class      route.Class
+	reason     string
+	status     int
+	retryAfter time.Duration
+	committed  bool      // bytes were written to the client: no failover
+	clientErr  *apiError // ClientFault: what to send
+}
+
+// proxy carries a request through the routing plan: one attempt after
+// another until one answers, the request's own fault comes back, the
+// client leaves, or nothing is left (503 naming each backend and why).
+func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *inbound) {
+	start := time.Now()
+	cfg := s.config()
+	ctx, cancel := context.WithTimeout(r.Context(), cfg.RequestDeadline)
+	defer cancel()
+	s.keys.maybeRefresh(s.backendIDs)
+
+	plan := s.table.NewPlan(in.model)
+	var last outcome
+	var lastAttempt route.Attempt
+	for a, ok := plan.Next(); ok; a, ok = plan.Next() {
+		lastAttempt = a
+		o := s.attempt(ctx, w, in, a, cfg)
+		if r.Context().Err() != nil {
+			o.class = route.Canceled
+		} else if ctx.Err() != nil && !o.committed && o.class != route.OK {
+			// The overall deadline ran out: stop here, and do not count
+			// the cut attempt against a backend that was merely last.
+			plan.Done(a, route.Canceled, o.reason, 0)
+			s.logRequest(in, a, 504, plan.Attempts(), start, "request deadline exceeded")
+			writeError(w, in.proto, &apiError{Status: 504, Type: "timeout_error", Message: fmt.Sprintf("no backend answered within the request deadline (%s, request_deadline in config.yaml); tried: %s", cfg.RequestDeadline, plan.Summary())})
+			return
+		}
+		last = o
+		act := plan.Done(a, o.class, o.reason, o.retryAfter)
+		if o.committed || act == route.Finish {
+			switch {
+			case o.class == route.Canceled:
+				s.logRequest(in, a, 499, plan.Attempts(), start, "client went away")
+			case o.clientErr != nil && !o.committed:
+				setRouteHeaders(w, a)
+				writeError(w, in.proto, o.clientErr)
+				s.logRequest(in, a, o.clientErr.Status, plan.Attempts(), start, o.reason)
+			default:
+				s.logRequest(in, a, o.status, plan.Attempts(), start, o.reason)
+			}
+			return
+		}
+	}
+	_ = last
+	msg := "all backends failed for model " + strconv.Quote(in.model) + ": " + plan.Summary()
+	if plan.Attempts() == 0 {
+		msg = "no backend can serve model " + strconv.Quote(in.model) + ": " + plan.Summary()
+	}
+	w.Header().Set("X-Switchyard-Attempts", strconv.Itoa(plan.Attempts()))
+	writeError(w, in.proto, &apiError{Status: 503, Type: "overloaded_error", Message: msg})
+	s.logRequest(in, lastAttempt, 503, plan.Attempts(), start, plan.Summary())
+}
+
+func setRouteHeaders(w http.ResponseWriter, a route.Attempt) {
+	h := w.Header()
+	h.Set("X-Switchyard-Backend", a.Backend.ID)
+	h.Set("X-Switchyard-Attempts", strconv.Itoa(a.N))
+}
+
+func (s *Server) logRequest(in *inbound, a route.Attempt, status, attempts int, start time.Time, note string) {
+	attrs := []any{"model", in.model, "stream", in.stream, "status", status, "attempts", attempts,
+		"duration_ms", time.Since(start).Milliseconds()}
+	if a.Backend.ID != "" {
+		attrs = append(attrs, "backend", a.Backend.ID, "endpoint", route.Host(a.BaseURL))
+	}
+	if note != "" {
+		attrs = append(attrs, "note", note)
+	}
+	s.log.Info("request", attrs...)
+}
+
+// exchange is one attempt's protocol plan: the upstream body and path,
+// and how the answer is turned back into the client's protocol.
+type exchange struct {
+	body      []byte
+	path      string
+	format    config.Format
+	convert   bool // protocols differ
+	toolNames convert.ToolNames
+	estimate  int
+}
+
+// prepare builds the upstream request body for attempt a.
+func (s *Server) prepare(in *inbound, a route.Attempt, bc *config.Backend) (*exchange, *apiError) {
+	upModel := in.model
+	if m, ok := a.Backend.Aliases[in.model]; ok && m != "" {
+		upModel = m
+	}
+	ex := &exchange{format: config.Format(a.Backend.Format)}
+	opts := convert.RequestOptions{UpstreamModel: upModel, MaxTokensDefault: bc.MaxTokensDefault, CacheBreakpoints: bc.CacheBreakpoints}
+	switch {
+	case in.proto == protoOpenAI && ex.format == config.FormatOpenAI,
+		in.proto == protoAnthropic && ex.format == config.FormatAnthropic:
+		ex.body = in.body
+		if upModel != in.model {
+			b, err := withModel(in.body, upModel)
+			if err != nil {
+				return nil, &apiError{Status: 400, Message: "malformed JSON in request body"}
+			}
+			ex.body = b
+		}
+	case in.proto == protoOpenAI: // -> anthropic
+		req, aerr := in.openAIRequest()
+		if aerr != nil {
+			return nil, aerr
+		}
+		out, err := convert.RequestOToA(req, opts)
+		if err != nil {
+			return nil, convErr(err)
+		}
+		ex.convert = true
+		ex.estimate = convert.EstimateOpenAITokens(req)
+		ex.body, _ = json.Marshal(out)
+	default: // anthropic -> openai
+		req, aerr := in.anthropicRequest()
+		if aerr != nil {
+			return nil, aerr
+		}
+		out, names, err := convert.RequestAToO(req, opts)
+		if err != nil {
+			return nil, convErr(err)
+		}
+		ex.convert = true
+		ex.toolNames = names
+		ex.estimate = convert.EstimateAnthropicTokens(req)
+		ex.body, _ = json.Marshal(out)
+	}
+	if ex.format == config.FormatAnthropic {
+		ex.path = "/v1/messages"
+	} else {
+		ex.path = "/chat/completions"
+	}
+	return ex, nil
+}
+
+func convErr(err error) *apiError {
+	var ce *convert.Error
+	if errors.As(err, &ce) {
+		return &apiError{Status: 400, Type: "invalid_request_error", Param: ce.Param, Message: ce.Message}
+	}
+	return &apiError{Status: 400, Type: "invalid_request_error", Message: err.Error()}
+}
+
+// newUpstreamRequest sets the outbound headers: the backend's own key in
+// the backend's auth scheme, and an allowlist of client headers. The
+// client's Authorization / x-api-key never pass.
+func newUpstreamRequest(ctx context.Context, in *inbound, a route.Attempt, ex *exchange) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.BaseURL+ex.path, bytes.NewReader(ex.body))
+	if err != nil {
+		return nil, err
+	}
+	h := req.Header
+	h.Set("Content-Type", "application/json")
+	if in.stream {
+		h.Set("Accept", "text/event-stream")
+	} else {
+		h.Set("Accept", "application/json")
+	}
+	h.Set("User-Agent", "switchyard")
+	if ex.format == config.FormatAnthropic {
+		h.Set("anthropic-version", anthropic.Version)
+		if in.proto == protoAnthropic {
+			if in.version != "" {
+				h.Set("anthropic-version", in.version)
+			}
+			if in.beta != "" {
+				h.Set("anthropic-beta", in.beta)
+			}
+		}
+		if !a.Key.Empty() {
+			h.Set("x-api-key", a.Key.Reveal())
+		}
+	} else if !a.Key.Empty() {
+		h.Set("Authorization", "Bearer "+a.Key.Reveal())
+	}
+	return req, nil
+}
+
+// attempt runs one upstream try and, if it succeeds, answers the client.
+func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, in *inbound, a route.Attempt, cfg *config.Config) outcome {
+	bc := cfg.Backend(a.Backend.ID)
+	if bc == nil {
+		return outcome{class: route.NoModel, reason: "backend removed"}
+	}
+	ex, aerr := s.prepare(in, a, bc)
+	if aerr != nil {
+		return outcome{class: route.ClientFault, reason: aerr.Message, status: aerr.Status, clientErr: aerr}
+	}
+	actx, acancel := context.WithCancelCause(ctx)
+	defer acancel(nil)
+	var timer *time.Timer
+	if in.stream {
+		timer = time.AfterFunc(min(cfg.FirstByteTimeout, bc.StreamTimeout), func() { acancel(errFirstByte) })
+	} else {
+		timer = time.AfterFunc(bc.Timeout, func() { acancel(errAttemptTimeout) })
+	}
+	defer timer.Stop()
+
+	req, err := newUpstreamRequest(actx, in, a, ex)
+	if err != nil {
+		return outcome{class: route.Server, reason: "building request: " + err.Error()}
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return failure(ctx, actx, err, bc, cfg)
+	}
+	defer resp.Body.Close()
+
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		o := outcome{status: resp.StatusCode, class: route.Classify(ctx, resp.StatusCode, nil), reason: "http " + strconv.Itoa(resp.StatusCode)}
+		o.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"))
+		msg, typ := convert.ParseUpstreamError(body)
+		if msg != "" {
+			o.reason += ": " + trunc(redact(msg, a.Key), 200)
+		}
+		if o.class == route.ClientFault {
+			o.clientErr = &apiError{Status: resp.StatusCode, Type: typ, Message: redact(msg, a.Key), RetryAfter: resp.Header.Get("Retry-After")}
+			if o.clientErr.Message == "" {
+				o.clientErr.Message = "upstream " + a.Backend.ID + " rejected the request (http " + strconv.Itoa(resp.StatusCode) + ")"
+			}
+		}
+		return o
+	}
+	if in.stream {
+		return s.relayStream(ctx, actx, acancel, timer, w, in, a, ex, bc, cfg, resp)
+	}
+	return s.relayJSON(ctx, actx, w, in, a, ex, bc, cfg, resp)
+}
+
+// failure classifies a transport error, telling our own timeouts apart.
+func failure(ctx, actx context.Context, err error, bc *config.Backend, cfg *config.Config) outcome {
+	switch cause := context.Cause(actx); {
+	case ctx.Err() != nil && errors.Is(context.Cause(ctx), context.Canceled):
+		return outcome{class: route.Canceled, reason: "client went away"}
+	case errors.Is(cause, errAttemptTimeout):
+		return outcome{class: route.Timeout, reason: "timeout after " + bc.Timeout.String()}
+	case errors.Is(cause, errFirstByte):
+		return outcome{class: route.Timeout, reason: "no first event within " + min(cfg.FirstByteTimeout, bc.StreamTimeout).String()}
+	case errors.Is(cause, errStreamIdle):
+		return outcome{class: route.Timeout, reason: "stream silent for " + cfg.StreamIdleTimeout.String()}
+	case errors.Is(cause, errStreamTimeout):
+		return outcome{class: route.Timeout, reason: "stream exceeded " + bc.StreamTimeout.String()}
+	}
+	c := route.Classify(ctx, 0, err)
+	return outcome{class: c, reason: transportReason(c, err)}
+}
+
+func transportReason(c route.Class, err error) string {
+	switch c {
+	case route.Connect:
+		if strings.Contains(err.Error(), "refused") {
+			return "connection refused"
+		}
+		return "cannot connect: " + trunc(lastColon(err.Error()), 120)
+	case route.Timeout:
+		return "timeout"
+	}
+	return trunc(lastColon(err.Error()), 120)
+}
+
+// lastColon keeps the tail of a wrapped Go error ("… read: connection
+// reset by peer" -> "connection reset by peer"), which never holds a key.
+func lastColon(s string) string {
+	if i := strings.LastIndex(s, ": "); i >= 0 && i+2 < len(s) {
+		return s[i+2:]
+	}
+	return s
+}
+
+func parseRetryAfter(v string) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return time.Until(t)
+	}
+	return 0
+}
+
+// redact removes the attempt's key from upstream text, in case an
+// upstream echoes it in an error message.
+func redact(s string, key route.Secret) string {
+	if k := key.Reveal(); len(k) >= 4 && strings.Contains(s, k) {
+		s = strings.ReplaceAll(s, k, "[REDACTED]")
+	}
+	return s
+}
+
+// relayJSON answers a non-streaming request.
+func (s *Server) relayJSON(ctx, actx context.Context, w http.ResponseWriter, in *inbound, a route.Attempt, ex *exchange, bc *config.Backend, cfg *config.Config, resp *http.Response) outcome {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamBody+1))
+	if err != nil {
+		return failure(ctx, actx, err, bc, cfg)
+	}
+	if len(body) > maxUpstreamBody {
+		return outcome{class: route.Server, reason: "upstream response too large"}
+	}
+	if ex.convert {
+		var out any
+		switch in.proto {
+		case protoOpenAI:
+			var ar anthropic.Response
+			if err := json.Unmarshal(body, &ar); err != nil || ar.Type == "error" {
+				return outcome{class: route.Server, status: resp.StatusCode, reason: "upstream sent an invalid messages response"}
+			}
+			out = convert.ResponseAToO(&ar, in.model, time.Now().Unix())
+		default:
+			var or openai.ChatResponse
+			if err := json.Unmarshal(body, &or); err != nil || len(or.Choices) == 0 {
+				return outcome{class: route.Server, status: resp.StatusCode, reason: "upstream sent an invalid chat completion"}
+			}
+			out = convert.ResponseOToA(&or, in.model, ex.toolNames)
+		}
+		body, _ = json.Marshal(out)
+	} else if !json.Valid(body) {
+		return outcome{class: route.Server, status: resp.StatusCode, reason: "upstream sent invalid JSON"}
+	}
+	h := w.Header()
+	setRouteHeaders(w, a)
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	copyRequestID(h, resp.Header)
+	w.WriteHeader(http.StatusOK)
+	if _, err := w.Write(body); err != nil {
+		return outcome{class: route.Canceled, committed: true, status: 200, reason: "client went away"}
+	}
+	return outcome{class: route.OK, committed: true, status: 200}
+}
+
+func copyRequestID(dst, src http.Header) {
+	for _, k := range []string{"x-request-id", "request-id"} {
+		if v := src.Get(k); v != "" {
+			dst.Set(k, v)
+		}
+	}
+}
+
+// streamConverter turns upstream SSE events into client SSE bytes.
+type streamConverter interface {
+	Event(dst []byte, ev sse.Event) convert.Step
+	End(dst []byte, readErr error) convert.Step
+}
+
+func (s *Server) converterFor(in *inbound, ex *exchange) streamConverter {
+	switch {
+	case !ex.convert && in.proto == protoOpenAI:
+		return &openAIPass{}
+	case !ex.convert:
+		return &anthropicPass{}
+	case in.proto == protoOpenAI:
+		return convert.NewAToOStream(convert.StreamOptions{ClientModel: in.model, Created: time.Now().Unix(), IncludeUsage: in.includeUsage, InputEstimate: ex.estimate})
+	default:
+		return convert.NewOToAStream(convert.StreamOptions{ClientModel: in.model, Created: time.Now().Unix(), InputEstimate: ex.estimate, ToolNames: ex.toolNames})
+	}
+}
+
+// relayStream answers a streaming request under the first-byte rule:
+// nothing reaches the client until the upstream's first meaningful event
+// (content or a tool call). Until then, an error event, a cut, silence or
+// a non-SSE answer is a failed attempt and the request moves on. After it,
+// every event is written and flushed as it arrives; a failure ends the
+// stream with one error event in the client's protocol.
+func (s *Server) relayStream(ctx, actx context.Context, acancel context.CancelCauseFunc, firstByte *time.Timer, w http.ResponseWriter, in *inbound, a route.Attempt, ex *exchange, bc *config.Backend, cfg *config.Config, resp *http.Response) outcome {
+	ct := resp.Header.Get("Content-Type")
+	if !strings.HasPrefix(ct, "text/event-stream") {
+		return outcome{class: route.Server, status: resp.StatusCode, reason: "upstream did not stream (content-type " + trunc(ct, 40) + ")"}
+	}
+	total := time.AfterFunc(bc.StreamTimeout, func() { acancel(errStreamTimeout) })
+	defer total.Stop()
+	conv := s.converterFor(in, ex)
+	rd := sse.NewReader(resp.Body)
+	flusher, _ := w.(http.Flusher)
+	var buf []byte
+	committed := false
+	var idle *time.Timer
+	defer func() {
+		if idle != nil {
+			idle.Stop()
+		}
+	}()
+
+	commit := func() bool {
+		firstByte.Stop()
+		idle = time.AfterFunc(cfg.StreamIdleTimeout, func() { acancel(errStreamIdle) })
+		h := w.Header()
+		setRouteHeaders(w, a)
+		h.Set("Content-Type", "text/event-stream")
+		h.Set("Cache-Control", "no-cache")
+		h.Set("X-Accel-Buffering", "no")
+		copyRequestID(h, resp.Header)
+		w.WriteHeader(http.StatusOK)
+		committed = true
+		return true
+	}
+	write := func() bool {
+		if len(buf) == 0 {
+			return true
+		}
+		_, err := w.Write(buf)
+		buf = buf[:0]
+		if err != nil {
+			return false
+		}
+		if flusher != nil {
+			flusher.Flush()
+		}
+		return true
+	}
+
+	for {
+		ev, rerr := rd.Next()
+		var st convert.Step
+		if rerr != nil {
+			if rerr == io.EOF {
+				rerr = nil
+			}
+			if !committed {
+				if rerr != nil {
+					o := failure(ctx, actx, rerr, bc, cfg)
+					if o.class == route.Server {
+						o.reason = "stream cut before any content: " + o.reason
+					}
+					return o
+				}
+			}
+			st = conv.End(buf, rerr)
+		} else {
+			if idle != nil {
+				idle.Reset(cfg.StreamIdleTimeout)
+			}
+			st = conv.Event(buf, ev)
+		}
+		buf = st.Out
+		if !committed {
+			if st.Err != nil {
+				return outcome{class: route.Server, status: resp.StatusCode, reason: "error before first content: " + trunc(redact(st.Err.Message, a.Key), 160)}
+			}
+			if !st.Content && !st.Done {
+				if rerr != nil || (st.Done && st.Err == nil) {
+					break
+				}
+				continue
+			}
+			commit()
+		}
+		if !write() {
+			return outcome{class: route.Canceled, committed: true, status: 200, reason: "client went away"}
+		}
+		if st.Err != nil {
+			reason := st.Err.Message
+			if rerr != nil {
+				f := failure(ctx, actx, rerr, bc, cfg)
+				if f.class == route.Canceled {
+					return outcome{class: route.Canceled, committed: true, status: 200, reason: "client went away"}
+				}
+				reason = f.reason
+			}
+			return outcome{class: route.Server, committed: true, status: 200, reason: "stream failed after first byte: " + trunc(redact(reason, a.Key), 160)}
+		}
+		if st.Done || rerr != nil {
+			return outcome{class: route.OK, committed: true, status: 200}
+		}
+	}
+	return outcome{class: route.Server, status: resp.StatusCode, reason: "stream ended without content"}
+}

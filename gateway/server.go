@@ -1,0 +1,275 @@
+// Package gateway is Switchyard's HTTP server: the gin engine and its
+// routes, the local-safety guard, the attempt loop that carries a request
+// through route's plan to the upstreams (converting protocols on the way),
+// the status API, and the one place that renders errors in the caller's
+// protocol. It is the only package importing gin.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"switchyard/gateway/config"
+	"switchyard/gateway/route"
+)
+
+// Options configure a Server.
+type Options struct {
+	// Config is the configuration as stored in the file (no environment
+	// overrides): PATCH edits it and saves it to ConfigPath.
+	Config     *config.Config
+	ConfigPath string // "" = settings changes are not persisted
+	// Getenv supplies ID_* overrides (os.Getenv in main; nil = none).
+	Getenv func(string) string
+	// Keys is the OS keychain; nil = keys only from ID_API_KEYS.
+	Keys KeyStore
+	// StateDir holds recent failovers and active pairs; "" = not persisted.
+	StateDir string
+	Logger   *slog.Logger
+	Version  string
+	// Token, when set, is required from clients (SWITCHYARD_TOKEN).
+	Token string
+	// Now is the clock (tests); nil = time.Now.
+	Now func() time.Time
+	// Transport overrides the upstream transport (tests); nil = a shared,
+	// tuned *http.Transport.
+	Transport http.RoundTripper
+}
+
+// Server is the gateway. Create it with New, serve it with Serve.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	table   *route.Table
+	keys    *keyCache
+	client  *http.Client
+	handler http.Handler
+	state   *stateFile
+
+	mu      sync.RWMutex
+	fileCfg *config.Config // as on disk
+	cfg     *config.Config // effective: file + environment
+
+	inflight sync.WaitGroup
+	addr     string
+}
+
+// New builds a server from opts. It reads keys (bounded by a timeout) and
+// restores persisted state, but does not listen.
+func New(opts Options) (*Server, error) {
+	if opts.Config == nil {
+		opts.Config = config.Defaults()
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Getenv == nil {
+		opts.Getenv = func(string) string { return "" }
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	eff, envKeys, err := config.ApplyEnv(opts.Config, opts.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: opts, log: opts.Logger, fileCfg: opts.Config.Clone(), cfg: eff}
+	s.table = route.NewTable(specs(eff), opts.Now)
+	s.keys = &keyCache{store: opts.Keys, env: envKeys, table: s.table, log: s.log, timeout: 5 * time.Second}
+	s.keys.load(context.Background(), s.backendIDs())
+	if opts.StateDir != "" {
+		s.state = newStateFile(opts.StateDir, s.table, s.log)
+		s.state.restore()
+	}
+	rt := opts.Transport
+	if rt == nil {
+		rt = newTransport()
+	}
+	s.client = &http.Client{Transport: rt, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	s.addr = eff.Listen
+	s.handler = newGuard(s.routes(), eff.Listen, int64(eff.BodyLimitMB)<<20, opts.Token)
+	return s, nil
+}
+
+// newTransport is the one shared upstream transport: connection reuse
+// with enough idle connections per host for a busy IDE, HTTP/2 where
+// offered, and bounded connect/TLS/header waits.
+func newTransport() *http.Transport {
+	return &http.Transport{
+		Proxy: http.ProxyFromEnvironment,
+		DialContext: (&net.Dialer{
+			Timeout:   5 * time.Second,
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   64,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		// No gzip: we stream SSE through and must not wait for a
+		// decompressor's buffer.
+		DisableCompression: true,
+	}
+}
+
+func specs(c *config.Config) []route.BackendSpec {
+	out := make([]route.BackendSpec, 0, len(c.Backends))
+	for _, b := range c.Backends {
+		rule, err := route.ParseRule(b.Models)
+		if err != nil {
+			rule = route.AnyRule // Validate has already rejected bad rules
+		}
+		out = append(out, route.BackendSpec{
+			ID: b.ID, Name: b.Name, Priority: b.Priority, Format: string(b.Format), Enabled: b.Enabled,
+			BaseURLs: b.BaseURLs, Rule: rule, Aliases: b.Aliases, NeedsKey: b.NeedsKey, MaxRetries: b.MaxRetries,
+		})
+	}
+	return out
+}
+
+func (s *Server) backendIDs() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ids := make([]string, len(s.cfg.Backends))
+	for i, b := range s.cfg.Backends {
+		ids[i] = b.ID
+	}
+	return ids
+}
+
+// config returns the effective configuration (read-only).
+func (s *Server) config() *config.Config {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.cfg
+}
+
+// backendConfig returns the effective config of one backend.
+func (s *Server) backendConfig(id string) *config.Backend {
+	return s.config().Backend(id)
+}
+
+// Handler returns the server's HTTP handler (guard, then gin routes).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Table returns the routing table (tray and tests read its state).
+func (s *Server) Table() *route.Table { return s.table }
+
+// Addr returns the configured listen address.
+func (s *Server) Addr() string { return s.addr }
+
+func (s *Server) routes() http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.Use(s.recoverer)
+	e.HandleMethodNotAllowed = true
+	e.NoRoute(func(c *gin.Context) {
+		writeError(c.Writer, protoFor(c.Request), &apiError{Status: 404, Message: "no route " + c.Request.Method + " " + c.Request.URL.Path})
+	})
+	e.NoMethod(func(c *gin.Context) {
+		writeError(c.Writer, protoFor(c.Request), &apiError{Status: 405, Type: "invalid_request_error", Message: "method " + c.Request.Method + " not allowed on " + c.Request.URL.Path})
+	})
+	for _, p := range []string{"/v1", "/gateway/v1"} {
+		e.POST(p+"/chat/completions", s.handleChat)
+		e.GET(p+"/models", s.handleModels)
+	}
+	e.POST("/v1/messages", s.handleMessages)
+	e.POST("/v1/messages/count_tokens", s.handleCountTokens)
+	e.GET("/healthz", s.handleHealth)
+	e.HEAD("/healthz", s.handleHealth)
+	e.GET("/api/status", s.handleStatus)
+	e.PATCH("/api/backends/:id", s.handlePatchBackend)
+	e.PUT("/api/backends/:id/keys", s.handlePutKeys)
+	e.DELETE("/api/backends/:id/keys/:index", s.handleDeleteKey)
+	e.GET("/", s.handleIndex)
+	return e
+}
+
+// recoverer turns a handler panic into a 500 without echoing the panic
+// (which could carry request data) to the client.
+func (s *Server) recoverer(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.Error("handler panic", "path", c.Request.URL.Path, "panic", fmt.Sprint(v))
+			if !c.Writer.Written() {
+				writeError(c.Writer, protoFor(c.Request), &apiError{Status: 500, Message: "internal error in switchyard"})
+			}
+		}
+	}()
+	c.Next()
+}
+
+func protoFor(r *http.Request) proto {
+	if len(r.URL.Path) >= 12 && r.URL.Path[:12] == "/v1/messages" {
+		return protoAnthropic
+	}
+	return protoOpenAI
+}
+
+// Serve serves on ln until ctx is done, then drains: in-flight requests
+// (streams included) get up to drain to finish before connections close.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration) error {
+	hs := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       0, // bodies are bounded by size; see handlers' read deadline
+		IdleTimeout:       90 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		// No WriteTimeout: it would cut long streams. Each request is
+		// bounded by config.RequestDeadline instead.
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), drain)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		hs.Close()
+		err = nil
+	}
+	<-errc
+	s.Close()
+	return err
+}
+
+// Close flushes persisted state and waits for background work.
+func (s *Server) Close() {
+	s.keys.wg.Wait()
+	if s.state != nil {
+		s.state.close()
+	}
+}
+
+// Listen opens the loopback listener for addr with a clear error when the
+// port is taken.
+func Listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		var se interface{ Unwrap() error }
+		_ = se
+		if isAddrInUse(err) {
+			_, port, _ := net.SplitHostPort(addr)
+			return nil, fmt.Errorf("port %s is already in use by another program: stop it, or run switchyard on another port with --addr 127.0.0.1:PORT (or SWITCHYARD_ADDR)", port)
+		}
+		return nil, fmt.Errorf("listening on %s: %w", addr, err)
+	}
+	return ln, nil
+}

@@ -1,0 +1,126 @@
+package gateway
+
+import (
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"switchyard/gateway/route"
+)
+
+// persisted is the state file: what must survive a restart, and no key.
+type persisted struct {
+	Active    map[string]route.Active `json:"active"`
+	Failovers []route.Failover        `json:"failovers"` // newest first
+}
+
+// stateFile writes the table's failovers and active pairs to
+// $XDG_STATE_HOME/switchyard/state.json, at most once a second and only
+// after a change, off the request path.
+type stateFile struct {
+	path  string
+	table *route.Table
+	log   *slog.Logger
+	stop  chan struct{}
+	done  chan struct{}
+	once  sync.Once
+	last  []byte
+}
+
+func newStateFile(dir string, t *route.Table, log *slog.Logger) *stateFile {
+	return &stateFile{path: filepath.Join(dir, "state.json"), table: t, log: log, stop: make(chan struct{}), done: make(chan struct{})}
+}
+
+func (f *stateFile) restore() {
+	defer func() { go f.loop() }()
+	b, err := os.ReadFile(f.path)
+	if err != nil {
+		if !os.IsNotExist(err) {
+			f.log.Warn("reading state file", "path", f.path, "err", err)
+		}
+		return
+	}
+	var p persisted
+	if err := json.Unmarshal(b, &p); err != nil {
+		f.log.Warn("state file is corrupt; starting fresh", "path", f.path, "err", err)
+		return
+	}
+	// Stored newest first; the log keeps oldest first.
+	for i, j := 0, len(p.Failovers)-1; i < j; i, j = i+1, j-1 {
+		p.Failovers[i], p.Failovers[j] = p.Failovers[j], p.Failovers[i]
+	}
+	f.table.Events().Restore(p.Failovers)
+	f.table.RestoreActive(p.Active)
+	f.last, _ = json.Marshal(persisted{Active: f.table.ActivePairs(), Failovers: f.table.Events().Recent()})
+}
+
+func (f *stateFile) loop() {
+	defer close(f.done)
+	ch, cancel := f.table.Events().Subscribe()
+	defer cancel()
+	for {
+		select {
+		case <-f.stop:
+			f.write()
+			return
+		case <-ch:
+		}
+		f.write()
+		select { // at most one write a second
+		case <-f.stop:
+			f.write()
+			return
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func (f *stateFile) write() {
+	b, err := json.MarshalIndent(persisted{Active: f.table.ActivePairs(), Failovers: f.table.Events().Recent()}, "", " ")
+	if err != nil || string(b) == string(f.last) {
+		return
+	}
+	if err := writeFileAtomic(f.path, b, 0o600); err != nil {
+		f.log.Warn("writing state file", "path", f.path, "err", err)
+		return
+	}
+	f.last = b
+}
+
+func (f *stateFile) close() {
+	f.once.Do(func() { close(f.stop) })
+	<-f.done
+}
+
+// writeFileAtomic writes data to a temp file beside path, syncs it and
+// renames it over path.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".state-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The test command (README): the whole suite with the race detector, inside
+# a private D-Bus session with a throwaway, unlocked gnome-keyring, so the
+# keychain and tray tests run against real services. Where those services
+# are missing the tests that need them skip with a message, except under
+# CI=true, where a missing service fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+exec bash scripts/keyring-session.sh go test -race -count=1 -timeout 12m ./... "$@"
