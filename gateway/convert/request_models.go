@@ -1,0 +1,117 @@
+package convert
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Model-family flags decided by the upstream model name (spec §1.1/§1.2:
+// "backend flags"). Names are matched case-insensitively after any provider
+// prefix ("openai/gpt-5", "anthropic.claude-…", "us.anthropic.claude-…").
+
+// modelBase lower-cases name and drops a provider prefix ending in '/'.
+func modelBase(name string) string {
+	name = strings.ToLower(strings.TrimSpace(name))
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		name = name[i+1:]
+	}
+	return name
+}
+
+// isOpenAIReasoningModel reports whether name is an OpenAI reasoning-family
+// model (o1, o3, o4, gpt-5…): these reject max_tokens (max_completion_tokens
+// instead) and temperature/top_p, and accept reasoning_effort.
+func isOpenAIReasoningModel(name string) bool {
+	b := modelBase(name)
+	for _, p := range []string{"o1", "o3", "o4"} {
+		if b == p || strings.HasPrefix(b, p+"-") {
+			return true
+		}
+	}
+	return strings.HasPrefix(b, "gpt-5")
+}
+
+// claudeVersion parses a Claude model name into family ("opus", "sonnet",
+// "haiku") and version. It understands both "claude-sonnet-4-5-20250929"
+// and the older "claude-3-5-sonnet-20241022" orders, with or without
+// provider prefixes ("anthropic.", "us.anthropic.") and suffixes ("@date",
+// "-v1:0"). A date is never taken for a minor version. ok is false for
+// anything else.
+func claudeVersion(name string) (family string, major, minor int, ok bool) {
+	b := modelBase(name)
+	i := strings.Index(b, "claude-")
+	if i < 0 {
+		return "", 0, 0, false
+	}
+	b = b[i+len("claude-"):]
+	if j := strings.IndexAny(b, "@:"); j >= 0 {
+		b = b[:j]
+	}
+	major, minor = -1, 0
+	minorSet := false
+	for _, tok := range strings.Split(b, "-") {
+		switch tok {
+		case "opus", "sonnet", "haiku":
+			family = tok
+			continue
+		}
+		n, err := strconv.Atoi(tok)
+		if err != nil || len(tok) > 2 {
+			continue // dates, "v1", "latest", …
+		}
+		switch {
+		case major < 0:
+			major = n
+		case !minorSet:
+			minor, minorSet = n, true
+		}
+	}
+	if family == "" || major < 0 {
+		return "", 0, 0, false
+	}
+	return family, major, minor, true
+}
+
+// versionAtLeast reports whether major.minor >= wantMajor.wantMinor.
+func versionAtLeast(major, minor, wantMajor, wantMinor int) bool {
+	return major > wantMajor || (major == wantMajor && minor >= wantMinor)
+}
+
+// isExclusiveSampling reports whether an Anthropic model rejects requests
+// that set both temperature and top_p: Sonnet 4.5+, Haiku 4.5+, Opus 4.1+
+// and any later major version.
+func isExclusiveSampling(name string) bool {
+	family, major, minor, ok := claudeVersion(name)
+	if !ok {
+		return false
+	}
+	switch family {
+	case "opus":
+		return versionAtLeast(major, minor, 4, 1)
+	default:
+		return versionAtLeast(major, minor, 4, 5)
+	}
+}
+
+// claudeMaxOutput returns the documented maximum max_tokens of a known
+// Claude model, or 0 when unknown (no clamping). Newer, unlisted versions
+// are not clamped rather than guessed.
+func claudeMaxOutput(name string) int {
+	family, major, minor, ok := claudeVersion(name)
+	if !ok {
+		return 0
+	}
+	switch {
+	case major == 3 && minor == 0:
+		return 4096 // claude-3-opus, claude-3-haiku, claude-3-sonnet
+	case major == 3 && minor == 5:
+		return 8192
+	case major == 3 && minor == 7:
+		return 64000 // without the 128k output beta
+	case major == 4 && family == "opus" && minor <= 1:
+		return 32000
+	case major == 4 && minor <= 5:
+		return 64000 // sonnet 4/4.5, haiku 4.5, opus 4.5
+	}
+	return 0
+}

@@ -1,0 +1,159 @@
+package convert
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"sort"
+	"strings"
+
+	"switchyard/gateway/anthropic"
+	"switchyard/gateway/openai"
+)
+
+// ResponseOToA converts an OpenAI chat completion for an Anthropic client
+// (spec §2.3). All choices are merged (Copilot returns text and tool calls
+// in separate choices) into content ordered thinking → text → tool_use:
+// one thinking block (signature "") with the concatenated
+// reasoning_content (or reasoning), one text block with the concatenated
+// content followed by any refusal text (a refusal sets stop_reason
+// "refusal", as content_filter does), then one tool_use per tool call with
+// the name restored through names, the id sanitized (or synthesized as
+// toolu_… when absent) and the arguments parsed (truncated JSON is
+// repaired when the finish reason is "length"; otherwise invalid or
+// non-object arguments become {}). Empty text is never emitted; an empty
+// result has content []. The stop reason follows §2.1 over the merged
+// choices (content_filter, then length, then the first finish reason
+// present); stop_sequence is always null. clientModel "" keeps the
+// upstream model name.
+func ResponseOToA(resp *openai.ChatResponse, clientModel string, names ToolNames) *anthropic.Response {
+	if resp == nil {
+		resp = &openai.ChatResponse{}
+	}
+	model := clientModel
+	if model == "" {
+		model = resp.Model
+	}
+	choices := append([]openai.Choice(nil), resp.Choices...)
+	sort.SliceStable(choices, func(i, j int) bool { return choices[i].Index < choices[j].Index })
+
+	finish := mergedFinish(choices)
+	var reasoning, text, refusal strings.Builder
+	var tools []anthropic.Block
+	for _, c := range choices {
+		m := c.Message
+		if m.ReasoningContent != "" {
+			reasoning.WriteString(m.ReasoningContent)
+		} else {
+			reasoning.WriteString(m.Reasoning)
+		}
+		if m.Content.Text != nil {
+			text.WriteString(*m.Content.Text)
+		}
+		for _, p := range m.Content.Parts {
+			switch p.Type {
+			case "text":
+				text.WriteString(p.Text)
+			case "refusal":
+				refusal.WriteString(p.Refusal)
+			}
+		}
+		refusal.WriteString(m.Refusal)
+		for _, tc := range m.ToolCalls {
+			id := SanitizeToolID(tc.ID)
+			if id == "" {
+				id = NewToolID()
+			}
+			tools = append(tools, anthropic.Block{
+				Type:  "tool_use",
+				ID:    id,
+				Name:  names.Client(tc.Function.Name),
+				Input: parseArguments(tc.Function.Arguments, finish == "length"),
+			})
+		}
+	}
+
+	content := []anthropic.Block{}
+	if reasoning.Len() > 0 {
+		th, sig := reasoning.String(), ""
+		content = append(content, anthropic.Block{Type: "thinking", Thinking: &th, Signature: &sig})
+	}
+	if text.Len()+refusal.Len() > 0 {
+		content = append(content, anthropic.TextBlock(text.String()+refusal.String()))
+	}
+	content = append(content, tools...)
+
+	stop := FinishToStopReason(finish, len(tools) > 0)
+	if refusal.Len() > 0 {
+		stop = "refusal"
+	}
+	id := resp.ID
+	if id == "" {
+		id = randomBase62(24)
+	}
+	return &anthropic.Response{
+		ID:         "msg_" + id,
+		Type:       "message",
+		Role:       "assistant",
+		Model:      model,
+		Content:    content,
+		StopReason: &stop,
+		Usage:      UsageOToA(resp.Usage),
+	}
+}
+
+// mergedFinish picks one finish_reason for merged choices: content_filter
+// wins, then length, then the first non-empty one.
+func mergedFinish(choices []openai.Choice) string {
+	first := ""
+	seen := map[string]bool{}
+	for _, c := range choices {
+		if c.FinishReason == nil || *c.FinishReason == "" {
+			continue
+		}
+		seen[*c.FinishReason] = true
+		if first == "" {
+			first = *c.FinishReason
+		}
+	}
+	switch {
+	case seen["content_filter"]:
+		return "content_filter"
+	case seen["length"]:
+		return "length"
+	}
+	return first
+}
+
+// parseArguments turns tool-call arguments into a tool_use input object.
+// With repair (the output was cut at max tokens) truncated JSON is closed;
+// anything else invalid, or not an object, becomes {}.
+func parseArguments(args string, repair bool) json.RawMessage {
+	if isJSONObject(args) {
+		return compactJSON([]byte(args))
+	}
+	if repair {
+		if fixed, ok := repairJSON(args); ok && isJSONObject(fixed) {
+			return compactJSON([]byte(fixed))
+		}
+	}
+	return json.RawMessage("{}")
+}
+
+func isJSONObject(s string) bool {
+	var m map[string]json.RawMessage
+	return json.Unmarshal([]byte(s), &m) == nil && m != nil
+}
+
+const idAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// NewToolID returns a fresh Anthropic-style tool id, toolu_ followed by 24
+// random base62 characters (spec §1.3, for upstream calls without an id).
+func NewToolID() string { return "toolu_" + randomBase62(24) }
+
+func randomBase62(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = idAlphabet[rand.IntN(len(idAlphabet))]
+	}
+	return string(b)
+}

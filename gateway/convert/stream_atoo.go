@@ -1,0 +1,553 @@
+package convert
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"switchyard/gateway/anthropic"
+	"switchyard/gateway/sse"
+)
+
+// AToOStream converts an Anthropic Messages stream (upstream) into an
+// OpenAI chat.completion.chunk stream (client), spec §3.1.
+//
+// Every chunk carries the same id ("chatcmpl-" + the upstream message id, or
+// StreamOptions.MessageID verbatim), created and model (ClientModel, else the
+// upstream's), and one choice with index 0. Tool calls are numbered by a
+// 0-based tool counter, not by the Anthropic block index. The client stream
+// ends with `data: [DONE]` after message_stop, or with one `data:
+// {"error":…}` object (and no [DONE]) on an upstream error event, a
+// protocol violation, or EOF before message_stop.
+type AToOStream struct {
+	opt  StreamOptions
+	scan jscan
+	ev   aEvent
+	ids  streamIDs
+
+	started  bool // message_start seen, role chunk sent
+	finished bool // finish_reason chunk sent
+	done     bool // [DONE] or an error object sent
+
+	prefix   []byte // `data: {"id":…,"object":…,"created":…,"model":…,"choices":[`
+	blocks   []aBlock
+	nextTool int
+	usage    anthropic.Usage
+}
+
+// aBlock is what the converter remembers about one upstream content block.
+type aBlock struct {
+	index    int
+	kind     uint8
+	tool     int    // OpenAI tool_calls index (kind aTool)
+	argsSeen bool   // a non-empty input_json_delta was forwarded
+	stopped  bool   // content_block_stop seen (or closed at finish)
+	input    []byte // a non-empty input object from content_block_start
+}
+
+const (
+	aIgnored uint8 = iota // redacted_thinking, server tools, unknown types
+	aText
+	aThinking
+	aTool
+)
+
+// NewAToOStream returns a converter for one Anthropic upstream stream.
+func NewAToOStream(opt StreamOptions) *AToOStream {
+	return &AToOStream{opt: opt, ids: streamIDs{fixed: opt.MessageID}}
+}
+
+var _ StreamConverter = (*AToOStream)(nil)
+
+// KeepAlive appends an SSE comment the gateway may write while the upstream
+// is silent; it is nothing once the stream is done.
+func (c *AToOStream) KeepAlive(dst []byte) []byte {
+	if c.done {
+		return dst
+	}
+	return append(dst, ": ping\n\n"...)
+}
+
+// Event processes one upstream SSE event.
+func (c *AToOStream) Event(dst []byte, ev sse.Event) Step {
+	if c.done {
+		return Step{Out: dst, Done: true}
+	}
+	name := ev.Name
+	switch name {
+	case "ping":
+		if c.started {
+			dst = append(dst, ": ping\n\n"...)
+		}
+		return Step{Out: dst}
+	case "", "message_start", "content_block_start", "content_block_delta", "content_block_stop",
+		"message_delta", "message_stop", "error":
+	default:
+		return Step{Out: dst} // Anthropic may add event types
+	}
+	e := &c.ev
+	if !e.parse(&c.scan, ev.Data) {
+		if name == "error" {
+			return c.upstreamError(dst, ev.Data)
+		}
+		return c.fail(dst, "server_error", msgBadJSON)
+	}
+	if name == "" { // no event: line; fall back to the JSON type
+		name = aEventName(e.typ, e.isError)
+	}
+	switch name {
+	case "message_start":
+		return c.messageStart(dst)
+	case "content_block_start", "content_block_delta", "content_block_stop":
+		if !c.started {
+			return c.fail(dst, "server_error", "upstream protocol error: "+name+" before message_start")
+		}
+		if c.finished || !e.hasIndex {
+			return Step{Out: dst}
+		}
+		switch name {
+		case "content_block_start":
+			return c.blockStart(dst)
+		case "content_block_delta":
+			return c.blockDelta(dst)
+		}
+		return c.blockStop(dst)
+	case "message_delta":
+		if !c.started {
+			return c.fail(dst, "server_error", "upstream protocol error: message_delta before message_start")
+		}
+		c.mergeUsage(e.usage)
+		if c.finished {
+			return Step{Out: dst}
+		}
+		finish := StopReasonToFinish(string(rawInner(e.dStop)))
+		if finish == "tool_calls" && c.nextTool == 0 {
+			finish = "stop" // e.g. only server tools ran: no call for the client to answer
+		}
+		return c.finish(dst, finish)
+	case "message_stop":
+		if !c.started {
+			return c.fail(dst, "server_error", "upstream protocol error: message_stop before message_start")
+		}
+		var st Step
+		if !c.finished {
+			finish := "stop"
+			if c.nextTool > 0 {
+				finish = "tool_calls"
+			}
+			st = c.finish(dst, finish)
+			dst = st.Out
+		}
+		if c.opt.IncludeUsage {
+			dst = append(dst, c.prefix...)
+			dst = append(dst, "],\"usage\":"...)
+			u, _ := json.Marshal(UsageAToO(c.usage)) // once per stream
+			dst = append(dst, u...)
+			dst = append(dst, "}\n\n"...)
+		}
+		dst = append(dst, "data: [DONE]\n\n"...)
+		c.done = true
+		return Step{Out: dst, Content: st.Content, Done: true}
+	case "error":
+		return c.upstreamError(dst, ev.Data)
+	}
+	return Step{Out: dst}
+}
+
+// End handles the end of the upstream body.
+func (c *AToOStream) End(dst []byte, readErr error) Step {
+	if c.done {
+		return Step{Out: dst, Done: true}
+	}
+	return c.fail(dst, "server_error", msgATruncated)
+}
+
+func (c *AToOStream) messageStart(dst []byte) Step {
+	if c.started {
+		return Step{Out: dst} // a repeated message_start is ignored
+	}
+	e := &c.ev
+	c.started = true
+	c.mergeUsage(e.msgUsage)
+	p := append(c.prefix[:0], `data: {"id":`...)
+	switch {
+	case c.opt.MessageID != "":
+		p = appendJSONQuoted(p, c.opt.MessageID)
+	case rawNonEmpty(e.msgID):
+		p = append(p, `"chatcmpl-`...)
+		p = appendRawJSONString(p, e.msgID[1:])
+	default:
+		p = append(p, `"chatcmpl-`...)
+		p = c.ids.append(p, "msg_", 24)
+		p = append(p, '"')
+	}
+	p = append(p, `,"object":"chat.completion.chunk","created":`...)
+	p = strconv.AppendInt(p, c.opt.Created, 10)
+	p = append(p, `,"model":`...)
+	switch {
+	case c.opt.ClientModel != "":
+		p = appendJSONQuoted(p, c.opt.ClientModel)
+	case e.msgModel != nil:
+		p = appendRawJSONString(p, e.msgModel)
+	default:
+		p = append(p, `""`...)
+	}
+	c.prefix = append(p, `,"choices":[`...)
+	dst = c.chunk(dst, `"role":"assistant","content":""`, nil, "")
+	return Step{Out: dst}
+}
+
+func (c *AToOStream) blockStart(dst []byte) Step {
+	e := &c.ev
+	b := aBlock{index: e.index}
+	content := false
+	switch string(rawInner(e.cbType)) {
+	case "text":
+		b.kind = aText
+		if rawNonEmpty(e.cbText) {
+			dst = c.chunk(dst, `"content":`, e.cbText, "")
+			content = true
+		}
+	case "thinking":
+		b.kind = aThinking
+		if rawNonEmpty(e.cbThinking) {
+			dst = c.chunk(dst, `"reasoning_content":`, e.cbThinking, "")
+			content = true
+		}
+	case "tool_use":
+		b.kind = aTool
+		b.tool = c.nextTool
+		c.nextTool++
+		if len(e.cbInput) > 2 && e.cbInput[0] == '{' && !emptyObject(e.cbInput) {
+			b.input = append([]byte(nil), e.cbInput...)
+		}
+		dst = c.toolStart(dst, b.tool)
+		content = true
+	}
+	c.blocks = append(c.blocks, b)
+	return Step{Out: dst, Content: content}
+}
+
+// toolStart appends a call's first chunk: index, id, type, name, "".
+func (c *AToOStream) toolStart(dst []byte, k int) []byte {
+	e := &c.ev
+	dst = append(dst, c.prefix...)
+	dst = append(dst, `{"index":0,"delta":{"tool_calls":[{"index":`...)
+	dst = appendInt(dst, k)
+	dst = append(dst, `,"id":`...)
+	if rawNonEmpty(e.cbID) {
+		dst = appendRawJSONString(dst, e.cbID)
+	} else {
+		dst = append(dst, '"')
+		dst = c.ids.append(dst, "toolu_", 24)
+		dst = append(dst, '"')
+	}
+	dst = append(dst, `,"type":"function","function":{"name":`...)
+	switch {
+	case !rawNonEmpty(e.cbName):
+		dst = append(dst, `"tool_`...)
+		dst = appendInt(dst, k)
+		dst = append(dst, '"')
+	case c.opt.ToolNames != nil:
+		dst = appendJSONQuoted(dst, c.opt.ToolNames.Client(unquoteRaw(e.cbName)))
+	default:
+		dst = appendRawJSONString(dst, e.cbName)
+	}
+	return append(dst, `,"arguments":""}}]},"logprobs":null,"finish_reason":null}]}`+"\n\n"...)
+}
+
+func (c *AToOStream) blockDelta(dst []byte) Step {
+	e := &c.ev
+	switch string(rawInner(e.dType)) {
+	case "text_delta":
+		if rawNonEmpty(e.dText) {
+			return Step{Out: c.chunk(dst, `"content":`, e.dText, ""), Content: true}
+		}
+	case "thinking_delta":
+		if rawNonEmpty(e.dThinking) {
+			return Step{Out: c.chunk(dst, `"reasoning_content":`, e.dThinking, ""), Content: true}
+		}
+	case "input_json_delta":
+		b := c.block(e.index)
+		if b == nil || b.kind != aTool || b.stopped || !rawNonEmpty(e.dPartial) {
+			return Step{Out: dst}
+		}
+		b.argsSeen = true
+		return Step{Out: c.args(dst, b.tool, e.dPartial), Content: true}
+	}
+	// signature_delta, citations_delta, empty deltas, unknown types
+	return Step{Out: dst}
+}
+
+func (c *AToOStream) blockStop(dst []byte) Step {
+	b := c.block(c.ev.index)
+	if b == nil || b.stopped {
+		return Step{Out: dst}
+	}
+	b.stopped = true
+	if b.kind == aTool && !b.argsSeen {
+		return Step{Out: c.noArgs(dst, b), Content: true}
+	}
+	return Step{Out: dst}
+}
+
+// noArgs gives a tool call that received no input deltas valid JSON
+// arguments: its start-time input if it had one, else "{}".
+func (c *AToOStream) noArgs(dst []byte, b *aBlock) []byte {
+	if b.input == nil {
+		return c.args(dst, b.tool, []byte(`"{}"`))
+	}
+	dst = append(dst, c.prefix...)
+	dst = append(dst, `{"index":0,"delta":{"tool_calls":[{"index":`...)
+	dst = appendInt(dst, b.tool)
+	dst = append(dst, `,"function":{"arguments":`...)
+	dst = appendJSONQuoted(dst, string(b.input))
+	return append(dst, `}}]},"logprobs":null,"finish_reason":null}]}`+"\n\n"...)
+}
+
+func (c *AToOStream) args(dst []byte, k int, raw []byte) []byte {
+	dst = append(dst, c.prefix...)
+	dst = append(dst, `{"index":0,"delta":{"tool_calls":[{"index":`...)
+	dst = appendInt(dst, k)
+	dst = append(dst, `,"function":{"arguments":`...)
+	dst = appendRawJSONString(dst, raw)
+	return append(dst, `}}]},"logprobs":null,"finish_reason":null}]}`+"\n\n"...)
+}
+
+// finish closes tool calls still waiting for arguments and appends the one
+// chunk with a finish_reason.
+func (c *AToOStream) finish(dst []byte, reason string) Step {
+	content := false
+	for i := range c.blocks {
+		if b := &c.blocks[i]; b.kind == aTool && !b.stopped {
+			b.stopped = true
+			if !b.argsSeen {
+				dst = c.noArgs(dst, b)
+				content = true
+			}
+		}
+	}
+	c.finished = true
+	return Step{Out: c.chunk(dst, "", nil, reason), Content: content}
+}
+
+// chunk appends a chunk whose delta is field+raw (raw a string literal, or
+// field complete when raw is nil); reason is the finish_reason ("" = null).
+func (c *AToOStream) chunk(dst []byte, field string, raw []byte, reason string) []byte {
+	dst = append(dst, c.prefix...)
+	dst = append(dst, `{"index":0,"delta":{`...)
+	dst = append(dst, field...)
+	if raw != nil {
+		dst = appendRawJSONString(dst, raw)
+	}
+	dst = append(dst, `},"logprobs":null,"finish_reason":`...)
+	if reason == "" {
+		dst = append(dst, "null"...)
+	} else {
+		dst = append(dst, '"')
+		dst = append(dst, reason...)
+		dst = append(dst, '"')
+	}
+	return append(dst, "}]}\n\n"...)
+}
+
+func (c *AToOStream) block(index int) *aBlock {
+	for i := len(c.blocks) - 1; i >= 0; i-- {
+		if c.blocks[i].index == index {
+			return &c.blocks[i]
+		}
+	}
+	return nil
+}
+
+// mergeUsage keeps the latest non-zero value of each counter (Anthropic's
+// message_delta usage is cumulative).
+func (c *AToOStream) mergeUsage(u anthropic.Usage) {
+	if u.InputTokens != 0 {
+		c.usage.InputTokens = u.InputTokens
+	}
+	if u.OutputTokens != 0 {
+		c.usage.OutputTokens = u.OutputTokens
+	}
+	if u.CacheReadInputTokens != 0 {
+		c.usage.CacheReadInputTokens = u.CacheReadInputTokens
+	}
+	if u.CacheCreationInputTokens != 0 {
+		c.usage.CacheCreationInputTokens = u.CacheCreationInputTokens
+	}
+}
+
+func (c *AToOStream) upstreamError(dst, data []byte) Step {
+	msg, typ := ParseUpstreamError(data)
+	if typ == "" {
+		typ = "api_error"
+	}
+	if msg == "" {
+		msg = msgUpstreamError
+	}
+	return c.fail(dst, typ, msg)
+}
+
+// fail ends the client stream with an OpenAI error object and no [DONE].
+func (c *AToOStream) fail(dst []byte, typ, msg string) Step {
+	dst = append(dst, `data: {"error":{"message":`...)
+	dst = appendJSONQuoted(dst, msg)
+	dst = append(dst, `,"type":`...)
+	dst = appendJSONQuoted(dst, typ)
+	dst = append(dst, `,"code":null,"param":null}}`+"\n\n"...)
+	c.done = true
+	return Step{Out: dst, Done: true, Err: &StreamError{Type: typ, Message: msg}}
+}
+
+// aEvent holds the fields of one Anthropic stream event the converter
+// uses; byte fields are raw JSON string literals aliasing the event data
+// (nil when absent, null or not a string).
+type aEvent struct {
+	typ                                      []byte
+	index                                    int
+	hasIndex                                 bool
+	isError                                  bool
+	msgID, msgModel                          []byte
+	msgUsage, usage                          anthropic.Usage
+	cbType, cbText, cbThinking, cbID, cbName []byte
+	cbInput                                  []byte // raw value of any type
+	dType, dText, dThinking, dPartial, dStop []byte
+}
+
+func (e *aEvent) parse(s *jscan, data []byte) bool {
+	*e = aEvent{}
+	s.reset(data)
+	if s.peek() != '{' {
+		s.fail()
+		return false
+	}
+	s.object()
+	for first := true; s.more(&first, '}'); {
+		switch string(s.key()) {
+		case "type":
+			e.typ = s.strOpt()
+		case "index":
+			if c := s.peek(); c == '-' || '0' <= c && c <= '9' {
+				e.index, e.hasIndex = s.num()
+			} else {
+				s.skip()
+			}
+		case "message":
+			if s.object() {
+				for first := true; s.more(&first, '}'); {
+					switch string(s.key()) {
+					case "id":
+						e.msgID = s.strOpt()
+					case "model":
+						e.msgModel = s.strOpt()
+					case "usage":
+						parseAUsage(s, &e.msgUsage)
+					default:
+						s.skip()
+					}
+				}
+			}
+		case "content_block":
+			if s.object() {
+				for first := true; s.more(&first, '}'); {
+					switch string(s.key()) {
+					case "type":
+						e.cbType = s.strOpt()
+					case "text":
+						e.cbText = s.strOpt()
+					case "thinking":
+						e.cbThinking = s.strOpt()
+					case "id":
+						e.cbID = s.strOpt()
+					case "name":
+						e.cbName = s.strOpt()
+					case "input":
+						e.cbInput = s.value()
+					default:
+						s.skip()
+					}
+				}
+			}
+		case "delta":
+			if s.object() {
+				for first := true; s.more(&first, '}'); {
+					switch string(s.key()) {
+					case "type":
+						e.dType = s.strOpt()
+					case "text":
+						e.dText = s.strOpt()
+					case "thinking":
+						e.dThinking = s.strOpt()
+					case "partial_json":
+						e.dPartial = s.strOpt()
+					case "stop_reason":
+						e.dStop = s.strOpt()
+					default:
+						s.skip()
+					}
+				}
+			}
+		case "usage":
+			parseAUsage(s, &e.usage)
+		case "error":
+			if s.peek() == 'n' {
+				s.lit("null")
+			} else {
+				s.skip()
+				e.isError = true
+			}
+		default:
+			s.skip()
+		}
+	}
+	return s.done()
+}
+
+func parseAUsage(s *jscan, u *anthropic.Usage) {
+	if !s.object() {
+		return
+	}
+	for first := true; s.more(&first, '}'); {
+		switch string(s.key()) {
+		case "input_tokens":
+			u.InputTokens = s.intOpt()
+		case "output_tokens":
+			u.OutputTokens = s.intOpt()
+		case "cache_read_input_tokens":
+			u.CacheReadInputTokens = s.intOpt()
+		case "cache_creation_input_tokens":
+			u.CacheCreationInputTokens = s.intOpt()
+		default:
+			s.skip()
+		}
+	}
+}
+
+var aEventNames = [...]string{"message_start", "content_block_start", "content_block_delta",
+	"content_block_stop", "message_delta", "message_stop", "error"}
+
+// aEventName names an event that came without an `event:` line by its
+// JSON type.
+func aEventName(typ []byte, isError bool) string {
+	for _, n := range aEventNames {
+		if string(rawInner(typ)) == n {
+			return n
+		}
+	}
+	if isError && typ == nil {
+		return "error"
+	}
+	return ""
+}
+
+// emptyObject reports whether raw is `{}` with optional whitespace.
+func emptyObject(raw []byte) bool {
+	n := 0
+	for _, c := range raw {
+		switch c {
+		case ' ', '\t', '\n', '\r':
+		default:
+			n++
+		}
+	}
+	return n == 2
+}

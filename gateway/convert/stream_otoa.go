@@ -1,0 +1,749 @@
+package convert
+
+import (
+	"bytes"
+	"slices"
+	"strconv"
+
+	"switchyard/gateway/anthropic"
+	"switchyard/gateway/openai"
+	"switchyard/gateway/sse"
+)
+
+// OToAStream converts an OpenAI chat.completion.chunk stream (upstream)
+// into an Anthropic Messages stream (client), spec §3.2.
+//
+// Output is strictly message_start, then content blocks each as start →
+// deltas → stop with contiguous indices from 0 and at most one open block,
+// then message_delta and message_stop. The message_delta is held back until
+// [DONE] (or EOF after a finish_reason) so it carries the usage of the
+// trailing usage-only chunk. All choices are merged into the one message
+// (Copilot sends text and tool calls as separate choices). An upstream
+// error object, a protocol violation, or EOF before any finish_reason ends
+// the stream with one `event: error` after closing the open block.
+type OToAStream struct {
+	opt   StreamOptions
+	scan  jscan
+	parts jscan // content given as an array of parts
+	ch    oChunk
+	ids   streamIDs
+
+	started   bool // message_start sent
+	done      bool // message_stop or an error event sent
+	err       *StreamError
+	gotFinish bool
+	finish    string // canonical finish_reason (see finishName)
+	refusal   bool
+	inputE    int // message_start input_tokens, the fallback for message_delta
+
+	nextBlock int
+	open      int   // open block index, -1 none
+	openKind  uint8 // blockText, blockThinking or blockTool
+	openTool  int   // tools index of the open tool block
+	tools     []oTool
+	order     []int // scratch for flushTools
+	sawTool   bool
+
+	hasUsage bool
+	usage    openai.Usage
+	details  openai.PromptTokensDetails
+	topCR    int
+	topCC    int
+}
+
+// oTool is one upstream tool call, keyed by (choice, index).
+type oTool struct {
+	choice, index int
+	rawID         string // upstream id as sent (escaped form), for comparisons
+	id, name      string // decoded
+	started       bool   // content_block_start sent
+	closed        bool   // content_block_stop sent
+	buf           []byte // argument text (inside of string literals) received before start
+}
+
+const (
+	blockText uint8 = iota + 1
+	blockThinking
+	blockTool
+)
+
+// NewOToAStream returns a converter for one OpenAI upstream stream.
+func NewOToAStream(opt StreamOptions) *OToAStream {
+	return &OToAStream{opt: opt, open: -1, ids: streamIDs{fixed: opt.MessageID}}
+}
+
+var _ StreamConverter = (*OToAStream)(nil)
+
+// KeepAlive appends what the gateway should write after a long upstream
+// silence (spec §3.2 rule 8): an `event: ping` once message_start is out, an
+// SSE comment before it, nothing once the stream is done.
+func (c *OToAStream) KeepAlive(dst []byte) []byte {
+	switch {
+	case c.done:
+		return dst
+	case c.started:
+		return append(dst, "event: ping\ndata: {\"type\":\"ping\"}\n\n"...)
+	}
+	return append(dst, ": ping\n\n"...)
+}
+
+// Event processes one upstream SSE event.
+func (c *OToAStream) Event(dst []byte, ev sse.Event) Step {
+	if c.done {
+		return Step{Out: dst, Done: true}
+	}
+	switch ev.Name {
+	case "", "message", "error":
+	default:
+		return Step{Out: dst} // unknown event names are ignored
+	}
+	if isDoneMarker(ev.Data) {
+		return c.complete(dst)
+	}
+	ch := &c.ch
+	if !ch.parse(&c.scan, ev.Data) {
+		if ev.Name == "error" {
+			return c.upstreamError(dst, ev.Data)
+		}
+		return c.fail(dst, "api_error", msgBadJSON)
+	}
+	if ch.isError || ev.Name == "error" {
+		return c.upstreamError(dst, ev.Data)
+	}
+	if ch.hasUsage {
+		c.setUsage(&ch.usage)
+	}
+	if !c.started {
+		dst = c.messageStart(dst, ch.id, ch.model)
+	}
+	content := false
+	for i := range ch.choices {
+		var ct bool
+		dst, ct = c.choice(dst, &ch.choices[i])
+		content = content || ct
+		if c.done { // protocol violation
+			return Step{Out: dst, Content: content, Done: true, Err: c.err}
+		}
+	}
+	return Step{Out: dst, Content: content}
+}
+
+// End handles the end of the upstream body: after a finish_reason the
+// message is completed normally, otherwise the stream was cut.
+func (c *OToAStream) End(dst []byte, readErr error) Step {
+	switch {
+	case c.done:
+		return Step{Out: dst, Done: true}
+	case c.gotFinish:
+		return c.complete(dst)
+	}
+	return c.fail(dst, "api_error", msgOTruncated)
+}
+
+func isDoneMarker(data []byte) bool {
+	return bytes.Equal(bytes.TrimSpace(data), []byte("[DONE]"))
+}
+
+func (c *OToAStream) messageStart(dst, id, model []byte) []byte {
+	c.started = true
+	var u anthropic.Usage
+	if c.hasUsage {
+		u = UsageOToA(&c.usage)
+	}
+	if u.InputTokens+u.CacheReadInputTokens+u.CacheCreationInputTokens <= 0 {
+		u = anthropic.Usage{InputTokens: max(c.opt.InputEstimate, 1)}
+	}
+	c.inputE = u.InputTokens
+	dst = append(dst, "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":"...)
+	switch {
+	case c.opt.MessageID != "":
+		dst = appendJSONQuoted(dst, c.opt.MessageID)
+	case rawNonEmpty(id):
+		dst = append(dst, `"msg_`...)
+		dst = appendRawJSONString(dst, id[1:])
+	default:
+		dst = append(dst, '"')
+		dst = c.ids.append(dst, "msg_", 24)
+		dst = append(dst, '"')
+	}
+	dst = append(dst, `,"type":"message","role":"assistant","model":`...)
+	switch {
+	case c.opt.ClientModel != "":
+		dst = appendJSONQuoted(dst, c.opt.ClientModel)
+	case model != nil:
+		dst = appendRawJSONString(dst, model)
+	default:
+		dst = append(dst, `""`...)
+	}
+	dst = append(dst, `,"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":`...)
+	dst = appendInt(dst, u.InputTokens)
+	dst = append(dst, `,"output_tokens":0,"cache_creation_input_tokens":`...)
+	dst = appendInt(dst, u.CacheCreationInputTokens)
+	dst = append(dst, `,"cache_read_input_tokens":`...)
+	dst = appendInt(dst, u.CacheReadInputTokens)
+	return append(dst, "}}}\n\n"...)
+}
+
+// choice applies one choice of a chunk in the order reasoning → content →
+// tool_calls → finish_reason.
+func (c *OToAStream) choice(dst []byte, ch *oChoice) ([]byte, bool) {
+	content := false
+	r := ch.reasoning
+	if !rawNonEmpty(r) {
+		r = ch.reasoningAlt
+	}
+	if rawNonEmpty(r) {
+		dst, content = c.delta(dst, blockThinking, r), true
+	}
+	if rawNonEmpty(ch.content) {
+		dst, content = c.delta(dst, blockText, ch.content), true
+	} else if ch.contentParts != nil {
+		var ct bool
+		dst, ct = c.contentParts(dst, ch.contentParts)
+		content = content || ct
+	}
+	if rawNonEmpty(ch.refusal) {
+		dst, content = c.delta(dst, blockText, ch.refusal), true
+		c.refusal = true
+	}
+	for j := range ch.tools {
+		var ct bool
+		dst, ct = c.toolDelta(dst, ch.index, j, &ch.tools[j])
+		content = content || ct
+		if c.done {
+			return dst, content
+		}
+	}
+	if ch.finish != nil {
+		var ct bool
+		dst, ct = c.finishChoice(dst, ch.index, finishName(ch.finish))
+		content = content || ct
+	}
+	return dst, content
+}
+
+// contentParts streams the text parts of an array-valued delta.content.
+func (c *OToAStream) contentParts(dst, arr []byte) ([]byte, bool) {
+	s := &c.parts
+	s.reset(arr)
+	content := false
+	if !s.array() {
+		return dst, false
+	}
+	for first := true; s.more(&first, ']'); {
+		if !s.object() {
+			continue
+		}
+		var typ, text, refusal []byte
+		for first := true; s.more(&first, '}'); {
+			switch string(s.key()) {
+			case "type":
+				typ = s.strOpt()
+			case "text":
+				text = s.strOpt()
+			case "refusal":
+				refusal = s.strOpt()
+			default:
+				s.skip()
+			}
+		}
+		switch {
+		case (typ == nil || rawIs(typ, "text")) && rawNonEmpty(text):
+			dst, content = c.delta(dst, blockText, text), true
+		case rawIs(typ, "refusal") && rawNonEmpty(refusal):
+			dst, content = c.delta(dst, blockText, refusal), true
+			c.refusal = true
+		}
+	}
+	return dst, content
+}
+
+// delta appends a text or thinking delta, opening a block of that kind
+// first if the open block is of another kind.
+func (c *OToAStream) delta(dst []byte, kind uint8, raw []byte) []byte {
+	if c.open < 0 || c.openKind != kind {
+		dst = c.closeOpen(dst)
+		c.open, c.openKind = c.nextBlock, kind
+		c.nextBlock++
+		dst = append(dst, "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":"...)
+		dst = appendInt(dst, c.open)
+		if kind == blockText {
+			dst = append(dst, `,"content_block":{"type":"text","text":""}}`+"\n\n"...)
+		} else {
+			dst = append(dst, `,"content_block":{"type":"thinking","thinking":"","signature":""}}`+"\n\n"...)
+		}
+	}
+	dst = c.deltaHead(dst)
+	if kind == blockText {
+		dst = append(dst, `{"type":"text_delta","text":`...)
+	} else {
+		dst = append(dst, `{"type":"thinking_delta","thinking":`...)
+	}
+	dst = appendRawJSONString(dst, raw)
+	return append(dst, "}}\n\n"...)
+}
+
+func (c *OToAStream) deltaHead(dst []byte) []byte {
+	dst = append(dst, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":"...)
+	dst = appendInt(dst, c.open)
+	return append(dst, `,"delta":`...)
+}
+
+// closeOpen appends content_block_stop for the open block, if any.
+func (c *OToAStream) closeOpen(dst []byte) []byte {
+	if c.open < 0 {
+		return dst
+	}
+	if c.openKind == blockTool {
+		c.tools[c.openTool].closed = true
+	}
+	dst = append(dst, "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":"...)
+	dst = appendInt(dst, c.open)
+	c.open = -1
+	return append(dst, "}\n\n"...)
+}
+
+// toolDelta applies one tool_calls[j] element (spec §3.2 rule 2).
+func (c *OToAStream) toolDelta(dst []byte, choice, j int, t *oToolDelta) ([]byte, bool) {
+	idx := j
+	if t.hasIndex {
+		idx = t.index
+	}
+	hasID, hasName, hasArgs := rawNonEmpty(t.id), rawNonEmpty(t.name), rawNonEmpty(t.args)
+	e := c.tool(choice, idx)
+	if e >= 0 && hasID && hasName && c.tools[e].rawID != "" && c.tools[e].rawID != string(rawInner(t.id)) {
+		e = -1 // an upstream reusing one index for a new call (new id and name)
+	}
+	if e < 0 {
+		c.tools = append(c.tools, oTool{choice: choice, index: idx})
+		e = len(c.tools) - 1
+	}
+	tl := &c.tools[e]
+	if tl.rawID == "" && hasID {
+		tl.rawID, tl.id = string(rawInner(t.id)), unquoteRaw(t.id)
+	}
+	if tl.name == "" && hasName {
+		tl.name = unquoteRaw(t.name)
+	}
+	if tl.closed {
+		if hasArgs {
+			return c.violation(dst, "upstream protocol error: arguments for tool call "+strconv.Itoa(idx)+" after its block was closed"), false
+		}
+		return dst, false
+	}
+	content := false
+	if !tl.started && tl.name != "" && !c.opt.BufferToolArgs {
+		dst, content = c.startTool(dst, e, false), true
+	}
+	if hasArgs {
+		if tl.started {
+			dst = c.deltaHead(dst)
+			dst = append(dst, `{"type":"input_json_delta","partial_json":`...)
+			dst = appendRawJSONString(dst, t.args)
+			dst, content = append(dst, "}}\n\n"...), true
+		} else {
+			tl.buf = append(tl.buf, rawInner(t.args)...)
+		}
+	}
+	return dst, content
+}
+
+func (c *OToAStream) tool(choice, index int) int {
+	for i := len(c.tools) - 1; i >= 0; i-- {
+		if c.tools[i].choice == choice && c.tools[i].index == index {
+			return i
+		}
+	}
+	return -1
+}
+
+// startTool closes the open block, starts a tool_use block for tools[e] and
+// flushes its buffered arguments as one input_json_delta. whole reports
+// that the call can receive no more arguments (flushed at the finish): its
+// arguments are then normalized like a non-streaming response's (§2.3:
+// truncated JSON repaired after finish_reason length, other invalid or
+// non-object arguments become {}), so the block's input is valid JSON.
+func (c *OToAStream) startTool(dst []byte, e int, whole bool) []byte {
+	dst = c.closeOpen(dst)
+	tl := &c.tools[e]
+	tl.started, c.sawTool = true, true
+	c.open, c.openKind, c.openTool = c.nextBlock, blockTool, e
+	c.nextBlock++
+	dst = append(dst, "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":"...)
+	dst = appendInt(dst, c.open)
+	dst = append(dst, `,"content_block":{"type":"tool_use","id":`...)
+	if id := SanitizeToolID(tl.id); id != "" {
+		dst = appendJSONQuoted(dst, id)
+	} else {
+		dst = append(dst, '"')
+		dst = c.ids.append(dst, "toolu_", 24)
+		dst = append(dst, '"')
+	}
+	dst = append(dst, `,"name":`...)
+	if tl.name != "" {
+		dst = appendJSONQuoted(dst, c.opt.ToolNames.Client(tl.name))
+	} else {
+		dst = append(dst, `"tool_`...)
+		dst = appendInt(dst, tl.index)
+		dst = append(dst, '"')
+	}
+	dst = append(dst, `,"input":{}}}`+"\n\n"...)
+	if len(tl.buf) > 0 && whole {
+		args := unquoteRaw(append(append([]byte{'"'}, tl.buf...), '"'))
+		dst = c.deltaHead(dst)
+		dst = append(dst, `{"type":"input_json_delta","partial_json":`...)
+		dst = appendJSONQuoted(dst, string(parseArguments(args, c.finish == "length")))
+		dst = append(dst, "}}\n\n"...)
+		tl.buf = tl.buf[:0]
+	}
+	if len(tl.buf) > 0 {
+		dst = c.deltaHead(dst)
+		dst = append(dst, `{"type":"input_json_delta","partial_json":"`...)
+		dst = appendFixUTF8(dst, tl.buf)
+		dst = append(dst, "\"}}\n\n"...)
+		tl.buf = tl.buf[:0]
+	}
+	return dst
+}
+
+// finishChoice handles a finish_reason (spec §3.2 rule 3): close the open
+// block and emit, started and stopped, this choice's tool calls that never
+// got a name. message_delta waits for [DONE] or EOF.
+func (c *OToAStream) finishChoice(dst []byte, choice int, finish string) ([]byte, bool) {
+	c.gotFinish = true
+	// Merged like a non-streaming response: content_filter wins, then
+	// length, then the first finish_reason seen.
+	switch {
+	case c.finish == "", finish == "content_filter", finish == "length" && c.finish != "content_filter":
+		c.finish = finish
+	}
+	dst = c.closeOpen(dst)
+	return c.flushTools(dst, choice, false)
+}
+
+// flushTools starts and stops, in index order, the unstarted tool calls
+// (of one choice, or of all) that have an id, a name or arguments.
+func (c *OToAStream) flushTools(dst []byte, choice int, all bool) ([]byte, bool) {
+	c.order = c.order[:0]
+	for i := range c.tools {
+		tl := &c.tools[i]
+		if !tl.started && (all || tl.choice == choice) && (tl.rawID != "" || tl.name != "" || len(tl.buf) > 0) {
+			c.order = append(c.order, i)
+		}
+	}
+	if len(c.order) == 0 {
+		return dst, false
+	}
+	slices.SortStableFunc(c.order, func(a, b int) int {
+		ta, tb := &c.tools[a], &c.tools[b]
+		if ta.choice != tb.choice {
+			return cmpInt(ta.choice, tb.choice)
+		}
+		return cmpInt(ta.index, tb.index)
+	})
+	for _, e := range c.order {
+		dst = c.startTool(dst, e, true)
+		dst = c.closeOpen(dst)
+	}
+	return dst, true
+}
+
+func cmpInt(a, b int) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// complete finishes the message (spec §3.2 rules 5 and 6).
+func (c *OToAStream) complete(dst []byte) Step {
+	if !c.started {
+		dst = c.messageStart(dst, nil, nil)
+	}
+	dst = c.closeOpen(dst)
+	dst, content := c.flushTools(dst, 0, true)
+	stop := FinishToStopReason(c.finish, c.sawTool)
+	if c.refusal {
+		stop = "refusal"
+	}
+	var u anthropic.Usage
+	if c.hasUsage {
+		u = UsageOToA(&c.usage)
+	}
+	if u.InputTokens+u.CacheReadInputTokens+u.CacheCreationInputTokens <= 0 {
+		u.InputTokens, u.CacheReadInputTokens, u.CacheCreationInputTokens = c.inputE, 0, 0
+	}
+	dst = append(dst, "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\""...)
+	dst = append(dst, stop...)
+	dst = append(dst, `","stop_sequence":null},"usage":{"input_tokens":`...)
+	dst = appendInt(dst, u.InputTokens)
+	dst = append(dst, `,"output_tokens":`...)
+	dst = appendInt(dst, u.OutputTokens)
+	dst = append(dst, `,"cache_read_input_tokens":`...)
+	dst = appendInt(dst, u.CacheReadInputTokens)
+	dst = append(dst, `,"cache_creation_input_tokens":`...)
+	dst = appendInt(dst, u.CacheCreationInputTokens)
+	dst = append(dst, "}}\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"...)
+	c.done = true
+	return Step{Out: dst, Content: content, Done: true}
+}
+
+func (c *OToAStream) setUsage(u *oUsage) {
+	c.hasUsage = true
+	c.usage = openai.Usage{PromptTokens: u.prompt, CompletionTokens: u.completion, TotalTokens: u.total}
+	if u.hasDetails {
+		c.details = openai.PromptTokensDetails{CachedTokens: u.cached, CacheWriteTokens: u.cacheWrite}
+		c.usage.PromptTokensDetails = &c.details
+	}
+	if u.hasTopCR {
+		c.topCR = u.topCR
+		c.usage.CacheReadInputTokens = &c.topCR
+	}
+	if u.hasTopCC {
+		c.topCC = u.topCC
+		c.usage.CacheCreationInputTokens = &c.topCC
+	}
+}
+
+func (c *OToAStream) upstreamError(dst, data []byte) Step {
+	msg, typ := ParseUpstreamError(data)
+	if msg == "" {
+		msg = msgUpstreamError
+	}
+	return c.fail(dst, anthropicTypeForOpenAIError(typ), msg)
+}
+
+// violation ends the stream because the upstream broke the protocol.
+func (c *OToAStream) violation(dst []byte, msg string) []byte {
+	return c.fail(dst, "api_error", msg).Out
+}
+
+// fail closes the open block and ends the client stream with `event: error`
+// (no message_delta or message_stop follow).
+func (c *OToAStream) fail(dst []byte, typ, msg string) Step {
+	dst = c.closeOpen(dst)
+	dst = append(dst, "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":"...)
+	dst = appendJSONQuoted(dst, typ)
+	dst = append(dst, `,"message":`...)
+	dst = appendJSONQuoted(dst, msg)
+	dst = append(dst, "}}\n\n"...)
+	c.done = true
+	c.err = &StreamError{Type: typ, Message: msg}
+	return Step{Out: dst, Done: true, Err: c.err}
+}
+
+// finishName returns the canonical finish_reason for a raw literal;
+// unknown values become "other" (inferred like a missing one).
+func finishName(raw []byte) string {
+	for _, f := range finishNames {
+		if rawIs(raw, f) {
+			return f
+		}
+	}
+	return "other"
+}
+
+var finishNames = [...]string{"stop", "tool_calls", "length", "content_filter", "function_call"}
+
+// oChunk holds the fields of one OpenAI chunk the converter uses; byte
+// fields are raw JSON string literals aliasing the event data (nil when
+// absent, null or not a string). Slices are reused across events.
+type oChunk struct {
+	id, model []byte
+	choices   []oChoice
+	hasUsage  bool
+	usage     oUsage
+	isError   bool
+}
+
+type oChoice struct {
+	index                   int
+	reasoning, reasoningAlt []byte // reasoning_content, reasoning
+	content, refusal        []byte
+	contentParts            []byte // raw array when content is one
+	tools                   []oToolDelta
+	finish                  []byte
+}
+
+type oToolDelta struct {
+	index    int
+	hasIndex bool
+	id, name []byte
+	args     []byte
+}
+
+type oUsage struct {
+	prompt, completion, total, cached, cacheWrite, topCR, topCC int
+	hasDetails, hasTopCR, hasTopCC                              bool
+}
+
+func (ch *oChunk) parse(s *jscan, data []byte) bool {
+	choices := ch.choices[:0]
+	*ch = oChunk{choices: choices}
+	s.reset(data)
+	if s.peek() != '{' {
+		s.fail()
+		return false
+	}
+	s.object()
+	for first := true; s.more(&first, '}'); {
+		switch string(s.key()) {
+		case "id":
+			ch.id = s.strOpt()
+		case "model":
+			ch.model = s.strOpt()
+		case "choices":
+			if s.array() {
+				for first := true; s.more(&first, ']'); {
+					ch.parseChoice(s)
+				}
+			}
+		case "usage":
+			ch.parseUsage(s)
+		case "error":
+			if s.peek() == 'n' {
+				s.lit("null")
+			} else {
+				s.skip()
+				ch.isError = true
+			}
+		default:
+			s.skip()
+		}
+	}
+	return s.done()
+}
+
+func (ch *oChunk) parseChoice(s *jscan) {
+	if !s.object() {
+		return
+	}
+	n := len(ch.choices)
+	if n < cap(ch.choices) {
+		ch.choices = ch.choices[:n+1]
+		tools := ch.choices[n].tools[:0]
+		ch.choices[n] = oChoice{tools: tools}
+	} else {
+		ch.choices = append(ch.choices, oChoice{})
+	}
+	c := &ch.choices[n]
+	for first := true; s.more(&first, '}'); {
+		switch string(s.key()) {
+		case "index":
+			c.index = s.intOpt()
+		case "delta":
+			if !s.object() {
+				continue
+			}
+			for first := true; s.more(&first, '}'); {
+				switch string(s.key()) {
+				case "content":
+					switch s.peek() {
+					case '"':
+						c.content = s.str()
+					case '[':
+						c.contentParts = s.value()
+					default:
+						s.skip()
+					}
+				case "reasoning_content":
+					c.reasoning = s.strOpt()
+				case "reasoning":
+					c.reasoningAlt = s.strOpt()
+				case "refusal":
+					c.refusal = s.strOpt()
+				case "tool_calls":
+					if s.array() {
+						for first := true; s.more(&first, ']'); {
+							c.parseTool(s)
+						}
+					}
+				default:
+					s.skip()
+				}
+			}
+		case "finish_reason":
+			c.finish = s.strOpt()
+		default:
+			s.skip()
+		}
+	}
+}
+
+func (c *oChoice) parseTool(s *jscan) {
+	if !s.object() {
+		return
+	}
+	c.tools = append(c.tools, oToolDelta{})
+	t := &c.tools[len(c.tools)-1]
+	for first := true; s.more(&first, '}'); {
+		switch string(s.key()) {
+		case "index":
+			if p := s.peek(); p == '-' || '0' <= p && p <= '9' {
+				t.index, t.hasIndex = s.num()
+			} else {
+				s.skip()
+			}
+		case "id":
+			t.id = s.strOpt()
+		case "function":
+			if !s.object() {
+				continue
+			}
+			for first := true; s.more(&first, '}'); {
+				switch string(s.key()) {
+				case "name":
+					t.name = s.strOpt()
+				case "arguments":
+					t.args = s.strOpt()
+				default:
+					s.skip()
+				}
+			}
+		default:
+			s.skip()
+		}
+	}
+}
+
+func (ch *oChunk) parseUsage(s *jscan) {
+	if !s.object() {
+		return
+	}
+	ch.hasUsage = true
+	u := &ch.usage
+	for first := true; s.more(&first, '}'); {
+		switch string(s.key()) {
+		case "prompt_tokens":
+			u.prompt = s.intOpt()
+		case "completion_tokens":
+			u.completion = s.intOpt()
+		case "total_tokens":
+			u.total = s.intOpt()
+		case "cache_read_input_tokens":
+			u.topCR, u.hasTopCR = s.intOpt(), true
+		case "cache_creation_input_tokens":
+			u.topCC, u.hasTopCC = s.intOpt(), true
+		case "prompt_tokens_details":
+			if !s.object() {
+				continue
+			}
+			u.hasDetails = true
+			for first := true; s.more(&first, '}'); {
+				switch string(s.key()) {
+				case "cached_tokens":
+					u.cached = s.intOpt()
+				case "cache_write_tokens":
+					u.cacheWrite = s.intOpt()
+				default:
+					s.skip()
+				}
+			}
+		default:
+			s.skip()
+		}
+	}
+}
