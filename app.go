@@ -1,12 +1,198 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"net/http"
 	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"switchyard/gateway"
+	"switchyard/gateway/route"
+	"switchyard/tray"
 )
 
-// runApp is the desktop app: the gateway plus the tray icon.
+// runApp is the desktop app: the gateway plus the tray icon. The gateway
+// starts first; then the main goroutine goes to the tray (macOS needs it).
+// Without a tray host it says so once and keeps serving.
 func runApp(args []string) int {
-	fmt.Fprintln(os.Stderr, "switchyard: the tray app is not built yet; running the gateway headless")
-	return runServe(args)
+	f, err := parseServeFlags("switchyard", args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	log := newLogger(os.Stderr)
+	a, err := buildApp(f, log)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "switchyard:", err)
+		return 1
+	}
+	if a.listenErr != nil && isSwitchyard(a.addr) {
+		// A second launch: the running instance answers; show it instead.
+		log.Info("switchyard is already running; opening its dashboard", "addr", a.addr)
+		a.gw.Close()
+		if err := openBrowser("http://" + a.addr + "/"); err != nil {
+			fmt.Fprintln(os.Stderr, "switchyard: already running at http://"+a.addr+"/ ("+err.Error()+")")
+		}
+		return 0
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	served := make(chan error, 1)
+	if a.listenErr != nil {
+		log.Error("not serving", "err", a.listenErr)
+		served <- nil
+	} else {
+		log.Info("switchyard serving", "addr", a.addr, "openai_base_url", "http://"+a.addr+"/v1", "anthropic_base_url", "http://"+a.addr)
+		go func() { served <- a.gw.Serve(ctx, a.ln, 5*time.Second) }()
+	}
+	c := newTrayController(a, stop)
+	err = tray.Run(ctx, c, log)
+	if errors.Is(err, tray.ErrNoTray) {
+		log.Info("no system tray on this desktop; the gateway keeps serving (Ctrl-C to stop)", "reason", err)
+		if a.listenErr != nil {
+			fmt.Fprintln(os.Stderr, "switchyard:", a.listenErr)
+			return 1
+		}
+		<-ctx.Done()
+	} else if err != nil {
+		log.Error("tray", "err", err)
+	}
+	stop()
+	if err := <-served; err != nil {
+		log.Error("serve", "err", err)
+		return 1
+	}
+	if a.listenErr != nil {
+		a.gw.Close()
+	}
+	return 0
+}
+
+// isSwitchyard reports whether a Switchyard answers on addr (/healthz
+// identifies itself with X-Switchyard-Version).
+func isSwitchyard(addr string) bool {
+	cl := &http.Client{Timeout: time.Second}
+	resp, err := cl.Get("http://" + addr + "/healthz")
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == 200 && resp.Header.Get("X-Switchyard-Version") != ""
+}
+
+// trayController adapts the gateway to tray.Controller.
+type trayController struct {
+	a       *app
+	quit    func()
+	changed chan struct{}
+}
+
+func newTrayController(a *app, quit func()) *trayController {
+	c := &trayController{a: a, quit: quit, changed: make(chan struct{}, 1)}
+	ch, _ := a.gw.Subscribe()
+	go func() {
+		for range ch {
+			select {
+			case c.changed <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	return c
+}
+
+func (c *trayController) Snapshot() tray.Snapshot {
+	return snapshotOf(c.a.gw.Status(), c.a.addr, c.a.listenErr, tray.AutostartEnabled(), time.Now())
+}
+
+// snapshotOf maps the gateway's status to what the tray shows. Pure.
+func snapshotOf(st gateway.Status, addr string, listenErr error, autostart bool, now time.Time) tray.Snapshot {
+	s := tray.Snapshot{
+		Addr: addr, Serving: listenErr == nil, Autostart: autostart, Now: now,
+		OpenAIBaseURL: "http://" + addr + "/v1", AnthropicBaseURL: "http://" + addr,
+	}
+	if listenErr != nil {
+		s.ServeError = listenErr.Error()
+	}
+	for _, b := range st.Backends {
+		tb := tray.Backend{ID: b.ID, Name: b.Name, Enabled: b.Enabled, State: b.State}
+		for _, ep := range b.Endpoints {
+			if ep.CooldownUntil != nil && (tb.CoolingUntil.IsZero() || ep.CooldownUntil.Before(tb.CoolingUntil)) {
+				tb.CoolingUntil = *ep.CooldownUntil
+			}
+			if ep.LastError != nil && tb.LastError == "" {
+				tb.LastError = *ep.LastError
+			}
+		}
+		s.Backends = append(s.Backends, tb)
+		if b.ID == st.ActiveBackend && b.ActiveEndpoint != nil {
+			s.Active = &tray.Active{BackendID: b.ID, BackendName: b.Name, Host: route.Host(b.ActiveEndpoint.BaseURL), KeyMask: b.ActiveEndpoint.Key}
+		}
+	}
+	for _, f := range st.Failovers {
+		s.Failovers = append(s.Failovers, tray.Failover{Time: f.Time, Model: f.Model, From: f.From, To: f.To, Reason: f.Reason})
+	}
+	return s
+}
+
+func (c *trayController) Changed() <-chan struct{}            { return c.changed }
+func (c *trayController) SetEnabled(id string, on bool) error { return c.a.gw.SetEnabled(id, on) }
+func (c *trayController) SetAutostart(on bool) error          { return tray.SetAutostart(on) }
+func (c *trayController) Quit()                               { c.quit() }
+func (c *trayController) CopyText(s string) error             { return copyText(s) }
+
+func (c *trayController) OpenDashboard() error {
+	return openBrowser(c.a.gw.NewLaunchURL())
+}
+
+// openBrowser opens url in the user's browser.
+func openBrowser(url string) error {
+	var cmd *exec.Cmd
+	switch runtime.GOOS {
+	case "darwin":
+		cmd = exec.Command("open", url)
+	case "windows":
+		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
+	default:
+		cmd = exec.Command("xdg-open", url)
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("opening the browser: %w", err)
+	}
+	go cmd.Wait()
+	return nil
+}
+
+// copyText puts s on the clipboard with the platform's own tool.
+func copyText(s string) error {
+	var cands [][]string
+	switch runtime.GOOS {
+	case "darwin":
+		cands = [][]string{{"pbcopy"}}
+	case "windows":
+		cands = [][]string{{"clip"}}
+	default:
+		cands = [][]string{{"wl-copy"}, {"xclip", "-selection", "clipboard"}, {"xsel", "--clipboard", "--input"}}
+	}
+	for _, c := range cands {
+		if _, err := exec.LookPath(c[0]); err != nil {
+			continue
+		}
+		cmd := exec.Command(c[0], c[1:]...)
+		cmd.Stdin = strings.NewReader(s)
+		if err := cmd.Run(); err == nil {
+			return nil
+		}
+	}
+	return errors.New("no clipboard tool found (install wl-clipboard or xclip)")
 }

@@ -219,13 +219,18 @@ func runServe(args []string) int {
 		return 1
 	}
 	if a.listenErr != nil {
-		fmt.Fprintln(os.Stderr, "switchyard:", a.listenErr)
+		if isSwitchyard(a.addr) {
+			fmt.Fprintf(os.Stderr, "switchyard: already running at http://%s/ (stop it first, or use --addr for a second instance)\n", a.addr)
+		} else {
+			fmt.Fprintln(os.Stderr, "switchyard:", a.listenErr)
+		}
 		a.gw.Close()
 		return 1
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log.Info("switchyard serving", "addr", a.addr, "openai_base_url", "http://"+a.addr+"/v1", "anthropic_base_url", "http://"+a.addr, "config", a.cfgPath, "version", version)
+	fmt.Fprintf(os.Stderr, "\n  Dashboard (this link unlocks editing once, for 10 minutes):\n  %s\n\n", a.gw.NewLaunchURL())
 	if err := a.gw.Serve(ctx, a.ln, 10*time.Second); err != nil {
 		fmt.Fprintln(os.Stderr, "switchyard:", err)
 		return 1

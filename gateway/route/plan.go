@@ -1,6 +1,7 @@
 package route
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -261,6 +262,7 @@ func (p *Plan) Done(a Attempt, c Class, reason string, retryAfter time.Duration)
 			b.requests++
 			delete(b.health, id)
 			b.activeU, b.activeK = a.URLIndex, a.KeyIndex
+			t.lastOK = b.spec.ID
 		case ClientFault:
 			b.requests++
 			if h != nil {
@@ -353,8 +355,17 @@ func (p *Plan) Summary() string {
 	if len(p.outcomes) == 0 {
 		return "no enabled backend accepts model " + quote(p.model)
 	}
-	parts := make([]string, len(p.outcomes))
-	for i, o := range p.outcomes {
+	// Name the backends in priority order, whatever order they failed in.
+	pos := map[string]int{}
+	p.t.mu.Lock()
+	for i, b := range p.t.backends {
+		pos[b.spec.ID] = i
+	}
+	p.t.mu.Unlock()
+	outs := slices.Clone(p.outcomes)
+	slices.SortStableFunc(outs, func(a, b Tried) int { return pos[a.ID] - pos[b.ID] })
+	parts := make([]string, len(outs))
+	for i, o := range outs {
 		parts[i] = o.ID + ": " + o.Reason
 	}
 	return strings.Join(parts, "; ")

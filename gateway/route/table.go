@@ -66,6 +66,15 @@ type Table struct {
 	backends []*backend // priority order
 	now      func() time.Time
 	events   *Events
+	lastOK   string // id of the backend that answered last
+}
+
+// LastAnswered returns the id of the backend that answered most recently
+// ("" before the first answer).
+func (t *Table) LastAnswered() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.lastOK
 }
 
 // NewTable returns a table over specs (sorted by priority, stable).
