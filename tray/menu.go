@@ -1,0 +1,210 @@
+package tray
+
+import (
+	"fmt"
+	"time"
+)
+
+// itemKind is what a menu entry is.
+type itemKind int
+
+const (
+	kindItem      itemKind = iota // a plain item (informational when it has no action)
+	kindCheckbox                  // an item with a check mark
+	kindSeparator                 // a line
+	kindSubmenu                   // an item whose children open as a submenu
+)
+
+// actionKind is what clicking an item does.
+type actionKind int
+
+const (
+	actNone actionKind = iota
+	actToggleBackend
+	actOpenDashboard
+	actCopy
+	actAutostart
+	actQuit
+)
+
+// action is what to do when an item is clicked, computed with the menu so
+// that a click does what the menu showed.
+type action struct {
+	kind      actionKind
+	backendID string // actToggleBackend
+	on        bool   // actToggleBackend, actAutostart: the value to set
+	text      string // actCopy
+}
+
+// menuItem is one entry of the menu model.
+type menuItem struct {
+	kind     itemKind
+	label    string
+	tooltip  string
+	checked  bool
+	enabled  bool
+	action   action
+	children []menuItem // kindSubmenu only
+}
+
+// menuModel is the whole menu, top to bottom.
+type menuModel struct {
+	items []menuItem
+}
+
+// maxFailovers is how many failovers the menu lists.
+const maxFailovers = 10
+
+// Label lengths: menus get unreadable past these.
+const (
+	maxHeader = 80
+	maxError  = 48
+)
+
+// buildMenu computes the menu from one snapshot. It is pure: the same
+// snapshot always gives the same menu.
+func buildMenu(s Snapshot) menuModel {
+	loc := s.now().Location()
+	var items []menuItem
+	add := func(it menuItem) { items = append(items, it) }
+	info := func(label, tip string) menuItem { return menuItem{kind: kindItem, label: label, tooltip: tip} }
+	sep := menuItem{kind: kindSeparator}
+
+	if s.Serving {
+		add(info("Switchyard, serving on "+s.Addr, "The local gateway is listening on "+s.Addr))
+	} else {
+		msg := s.ServeError
+		if msg == "" {
+			msg = "Switchyard is not serving"
+		}
+		add(info(shorten(msg, maxHeader), s.ServeError))
+	}
+	add(info(activeLabel(s.Active), "The endpoint that answered last"))
+	add(sep)
+
+	if len(s.Backends) == 0 {
+		add(info("No backends configured", ""))
+	}
+	for _, b := range s.Backends {
+		name := b.Name
+		if name == "" {
+			name = b.ID
+		}
+		tip := "Click to disable " + name
+		if !b.Enabled {
+			tip = "Click to enable " + name
+		}
+		if b.LastError != "" {
+			tip += " (last error: " + b.LastError + ")"
+		}
+		add(menuItem{
+			kind:    kindCheckbox,
+			label:   name + " — " + backendStatus(b, loc),
+			tooltip: tip,
+			checked: b.Enabled,
+			enabled: true,
+			action:  action{kind: actToggleBackend, backendID: b.ID, on: !b.Enabled},
+		})
+	}
+	add(sep)
+
+	fo := menuItem{kind: kindSubmenu, label: "Recent failovers", tooltip: "The last failovers, newest first", enabled: true}
+	for i, f := range s.Failovers {
+		if i == maxFailovers {
+			break
+		}
+		fo.children = append(fo.children, info(failoverLine(f, loc), failoverTip(f, loc)))
+	}
+	if len(fo.children) == 0 {
+		fo.children = []menuItem{info("none yet", "No request has failed over yet")}
+	}
+	add(fo)
+	add(sep)
+
+	add(menuItem{kind: kindItem, label: "Open dashboard", tooltip: "Open the Switchyard dashboard in the browser",
+		enabled: s.Serving, action: action{kind: actOpenDashboard}})
+	add(copyItem("Copy OpenAI base URL", s.OpenAIBaseURL))
+	add(copyItem("Copy Anthropic base URL", s.AnthropicBaseURL))
+	add(sep)
+	add(menuItem{kind: kindCheckbox, label: "Start at login", tooltip: "Start Switchyard when you log in",
+		checked: s.Autostart, enabled: true, action: action{kind: actAutostart, on: !s.Autostart}})
+	add(menuItem{kind: kindItem, label: "Quit", tooltip: "Stop the gateway and quit Switchyard",
+		enabled: true, action: action{kind: actQuit}})
+	return menuModel{items: items}
+}
+
+func copyItem(label, url string) menuItem {
+	return menuItem{kind: kindItem, label: label, tooltip: url, enabled: url != "",
+		action: action{kind: actCopy, text: url}}
+}
+
+// activeLabel is "Active: AnyRouter · anyrouter.top · key …D5xY".
+func activeLabel(a *Active) string {
+	if a == nil {
+		return "Active: none yet"
+	}
+	name := a.BackendName
+	if name == "" {
+		name = a.BackendID
+	}
+	l := "Active: " + name
+	if a.Host != "" {
+		l += " · " + a.Host
+	}
+	if a.KeyMask != "" {
+		l += " · key " + a.KeyMask
+	}
+	return l
+}
+
+// backendStatus is the part of a backend's label after the dash.
+func backendStatus(b Backend, loc *time.Location) string {
+	if !b.Enabled {
+		return "disabled"
+	}
+	switch b.State {
+	case "ok":
+		return "ok"
+	case "cooling":
+		if b.CoolingUntil.IsZero() {
+			return "cooling down"
+		}
+		return "cooling down until " + b.CoolingUntil.In(loc).Format("15:04")
+	case "failing":
+		if b.LastError == "" {
+			return "failing"
+		}
+		return "failing: " + shorten(b.LastError, maxError)
+	case "needs_key":
+		return "needs a key"
+	case "disabled":
+		return "disabled"
+	case "":
+		return "unknown"
+	}
+	return b.State
+}
+
+// failoverLine is "14:03 antigravity → anyrouter (http 500)".
+func failoverLine(f Failover, loc *time.Location) string {
+	to := f.To
+	if to == "" {
+		to = "none"
+	}
+	l := f.Time.In(loc).Format("15:04") + " " + f.From + " → " + to
+	if f.Reason != "" {
+		l += " (" + shorten(f.Reason, maxError) + ")"
+	}
+	return l
+}
+
+func failoverTip(f Failover, loc *time.Location) string {
+	t := fmt.Sprintf("%s %s → %s", f.Time.In(loc).Format("2006-01-02 15:04:05"), f.From, f.To)
+	if f.Model != "" {
+		t += " for " + f.Model
+	}
+	if f.Reason != "" {
+		t += ": " + f.Reason
+	}
+	return t
+}
