@@ -1,0 +1,142 @@
+//go:build linux && !race
+
+// This test drives the real tray over a private D-Bus session, in front of
+// the real gateway. It is built without -race because fyne.io/systray
+// v1.12.2 has a data race of its own (a menu-revision bump 150 ms after the
+// first GetLayout, see tray/traytest); scripts/test.sh runs it in a second,
+// race-free pass.
+
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"switchyard/gateway"
+	"switchyard/gateway/config"
+	"switchyard/tray"
+	"switchyard/tray/traytest"
+)
+
+func TestTrayDrivesGateway(t *testing.T) {
+	bus := traytest.StartBus(t)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", bus.Addr)
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // autostart state
+	w := traytest.StartWatcher(t, bus)
+
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(500)
+	}))
+	defer bad.Close()
+	good := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}`)
+	}))
+	defer good.Close()
+
+	dir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	cfg := config.Defaults()
+	cfg.Listen = addr
+	mk := func(id, name string, prio int, url string) config.Backend {
+		return config.Backend{ID: id, Name: name, Priority: prio, Format: config.FormatOpenAI, Enabled: true,
+			BaseURLs: []string{url}, Timeout: 5 * time.Second, StreamTimeout: 5 * time.Second, Models: "*", MaxTokensDefault: 1024}
+	}
+	cfg.Backends = []config.Backend{mk("primary", "Primary", 1, bad.URL), mk("backup", "Backup", 2, good.URL)}
+	cfgPath := filepath.Join(dir, "config.yaml")
+	gw, err := gateway.New(gateway.Options{Config: cfg, ConfigPath: cfgPath, StateDir: filepath.Join(dir, "state"),
+		Logger: slog.New(slog.DiscardHandler), Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	served := make(chan struct{})
+	go func() { gw.Serve(ctx, ln, time.Second); close(served) }()
+
+	// One failover before the tray starts: primary → backup (http 500).
+	resp, err := http.Post("http://"+addr+"/v1/chat/completions", "application/json", strings.NewReader(`{"model":"m","messages":[{"role":"user","content":"hi"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("X-Switchyard-Backend") != "backup" {
+		t.Fatalf("setup: answered by %q", resp.Header.Get("X-Switchyard-Backend"))
+	}
+
+	a := &app{gw: gw, addr: addr, cfgPath: cfgPath, log: slog.New(slog.DiscardHandler)}
+	c := newTrayController(a, cancel)
+	ran := make(chan error, 1)
+	go func() { ran <- tray.Run(ctx, c, slog.New(slog.DiscardHandler)) }()
+
+	item := w.WaitItem(t, 10*time.Second)
+	menu := item.WaitMenu(t, 10*time.Second, func(m traytest.Node) bool {
+		fo, ok := m.Find("Recent failovers")
+		return ok && len(fo.Shown()) > 0 && strings.Contains(fo.Shown()[0].Label, "primary → backup")
+	})
+	labels := strings.Join(menu.Labels(), "\n")
+	for _, want := range []string{
+		"Switchyard, serving on " + addr,
+		"Active: Backup · " + strings.TrimPrefix(good.URL, "http://"),
+		"Backup — ok",
+		"Open dashboard", "Copy OpenAI base URL", "Copy Anthropic base URL", "Quit",
+	} {
+		if !strings.Contains(labels, want) {
+			t.Fatalf("menu lacks %q:\n%s", want, labels)
+		}
+	}
+	if !strings.Contains(labels, "Primary — cooling down until") {
+		t.Fatalf("primary should show its cooldown:\n%s", labels)
+	}
+	backup, _ := menu.Find("Backup — ok")
+	if !backup.Checkable || !backup.Checked {
+		t.Fatalf("backup checkbox %+v", backup)
+	}
+	fo, _ := menu.Find("Recent failovers")
+	if line := fo.Shown()[0].Label; !strings.HasSuffix(line, "primary → backup (http 500)") {
+		t.Fatalf("failover line %q", line)
+	}
+
+	// A click on the checkbox disables the backend in the gateway, saved.
+	item.ClickLabel(t, "Backup — ok")
+	if err := traytest.Poll(5*time.Second, func() bool {
+		for _, b := range gw.Status().Backends {
+			if b.ID == "backup" {
+				return !b.Enabled
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatal("clicking the checkbox did not disable the backend in /api/status")
+	}
+	item.WaitMenu(t, 5*time.Second, func(m traytest.Node) bool { _, ok := m.Find("Backup — disabled"); return ok })
+	saved, err := config.Load(cfgPath)
+	if err != nil || saved.Backend("backup").Enabled {
+		t.Fatalf("the toggle was not saved: %v", err)
+	}
+
+	item.ClickLabel(t, "Quit")
+	select {
+	case err := <-ran:
+		if err != nil {
+			t.Fatalf("tray.Run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Quit did not end the tray")
+	}
+	<-served
+}
