@@ -343,6 +343,18 @@ func (u *ui) rebuild(m menuModel) {
 		for _, ch := range it.children {
 			sl.children = append(sl.children, u.create(sl.mi, ch))
 		}
+		if it.kind == kindSubmenu {
+			// Create the submenu's every slot now, the surplus hidden:
+			// libdbusmenu-gtk hosts do not show children appended to a
+			// submenu after they first read it, but they do follow
+			// visibility and label changes of existing items.
+			for len(sl.children) < maxFailovers {
+				ph := u.create(sl.mi, menuItem{kind: kindItem})
+				ph.mi.Hide()
+				ph.hidden = true
+				sl.children = append(sl.children, ph)
+			}
+		}
 	}
 }
 
