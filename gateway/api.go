@@ -19,10 +19,12 @@ import (
 // Status is the body of GET /api/status (contract.md). The tray and the
 // dashboard read this same state; they keep no copy of their own.
 type Status struct {
-	Addr      string           `json:"addr"`
-	Version   string           `json:"version"`
-	Backends  []BackendStatus  `json:"backends"`
-	Failovers []route.Failover `json:"failovers"`
+	Addr    string `json:"addr"`
+	Version string `json:"version"`
+	// ActiveBackend is the backend that answered last ("" before any).
+	ActiveBackend string           `json:"active_backend"`
+	Backends      []BackendStatus  `json:"backends"`
+	Failovers     []route.Failover `json:"failovers"`
 }
 
 // BackendStatus is route's backend status plus where its keys come from.
@@ -38,7 +40,7 @@ func (s *Server) Status() Status {
 	for i, b := range rs {
 		bs[i] = BackendStatus{BackendStatus: b, KeySource: s.keys.sourceOf(b.ID)}
 	}
-	return Status{Addr: s.addr, Version: s.opts.Version, Backends: bs, Failovers: s.table.Events().Recent()}
+	return Status{Addr: s.addr, Version: s.opts.Version, ActiveBackend: s.table.LastAnswered(), Backends: bs, Failovers: s.table.Events().Recent()}
 }
 
 // Subscribe returns a coalesced change signal for status consumers.
@@ -195,7 +197,12 @@ func (s *Server) handlePutKeys(c *gin.Context) {
 	defer cancel()
 	for _, k := range keys {
 		if _, err := s.opts.Keys.Add(ctx, id, strings.TrimSpace(k)); err != nil {
-			writeError(c.Writer, protoOpenAI, &apiError{Status: 503, Message: "storing the key: " + err.Error()})
+			// A keychain error may quote the secret it was given.
+			msg := err.Error()
+			for _, k := range keys {
+				msg = strings.ReplaceAll(msg, strings.TrimSpace(k), "[REDACTED]")
+			}
+			writeError(c.Writer, protoOpenAI, &apiError{Status: 503, Message: "storing the key: " + scrub(msg)})
 			return
 		}
 	}

@@ -114,15 +114,10 @@ func TestPatchBackendPersists(t *testing.T) {
 	}
 }
 
+// patch sends a settings change as the dashboard does: with a session
+// cookie and its CSRF token (dashboard_test.go).
 func (g *gw) patch(t *testing.T, path, body string) (*http.Response, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest("PATCH", g.URL+path, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, b
+	cookie, csrf := g.session(t)
+	return g.do(t, "PATCH", path, body, cookie, csrf)
 }

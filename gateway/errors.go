@@ -48,7 +48,10 @@ func writeError(w http.ResponseWriter, p proto, e *apiError) {
 		if typ == "" || !isAnthropicType(typ) {
 			typ = convert.AnthropicErrorType(status)
 		}
-		status = convert.AnthropicStatusForClient(status)
+		// The status stays as it is: the only 503s that reach here are the
+		// gateway's own ("all backends failed", "at its limit"), which the
+		// contract makes a 503 in either protocol (an upstream 503/529 is a
+		// failover, never relayed), so no 503 -> 529 remap.
 		body, _ = json.Marshal(anthropic.ErrorBody{Type: "error", Error: anthropic.ErrorDetail{Type: typ, Message: e.Message}})
 	default:
 		typ, code := convert.OpenAIErrorTypeCode(status)

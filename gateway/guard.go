@@ -24,14 +24,20 @@ import (
 //     forms and no-cors fetches cannot send that without a preflight, and
 //     preflights are refused (no CORS headers, ever).
 //   - Bodies are limited (413 before buffering).
-//   - With a client token configured, every route except /healthz and the
-//     read-only dashboard needs it (Authorization: Bearer or x-api-key).
+//   - Writes under /api/ (settings, keys) need the dashboard's session
+//     cookie plus the X-CSRF-Token bound to it, or the client token when
+//     one is configured; else 403 (apiWriteRefusal). In-process callers
+//     (the tray calls Server.SetEnabled) do not pass through here.
+//   - With a client token configured, every other route except /healthz
+//     and the read-only dashboard needs it (Authorization: Bearer or
+//     x-api-key).
 type guard struct {
 	next      http.Handler
 	hosts     map[string]bool // allowed Host values, lower-case
 	origins   map[string]bool // allowed Origin values, lower-case
 	bodyLimit int64
 	token     string
+	sessions  *sessions // dashboard sessions (dashboard.go); nil = none
 }
 
 // allowedHosts lists the Host values naming a listener on port.
@@ -100,6 +106,14 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, g.bodyLimit)
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			if msg := g.apiWriteRefusal(r); msg != "" {
+				plainError(w, http.StatusForbidden, msg)
+				return
+			}
+			g.next.ServeHTTP(w, r)
+			return
+		}
 	}
 	if g.token != "" && r.URL.Path != "/healthz" && !(r.Method == http.MethodGet && !strings.HasPrefix(r.URL.Path, "/v1/") && !strings.HasPrefix(r.URL.Path, "/gateway/")) {
 		if !g.tokenOK(r) {
@@ -108,6 +122,28 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	g.next.ServeHTTP(w, r)
+}
+
+// apiWriteRefusal is the rule for writes under /api/ (PATCH, PUT, DELETE,
+// POST): allowed with a live dashboard session cookie (HttpOnly,
+// SameSite=Strict, from a launch link) plus its X-CSRF-Token, or with the
+// client token when one is configured. It returns "" when allowed, else
+// the reason, which never echoes what was sent.
+func (g *guard) apiWriteRefusal(r *http.Request) string {
+	if g.token != "" && g.tokenOK(r) {
+		return ""
+	}
+	switch g.sessions.check(r) {
+	case sessionOK:
+		return ""
+	case badCSRF:
+		return "forbidden: this request lacks the dashboard's X-CSRF-Token for its session; reload the dashboard"
+	}
+	msg := "forbidden: changing settings needs an unlocked dashboard: open the dashboard from the tray, or the link `switchyard serve` prints"
+	if g.token != "" {
+		msg += " (scripts: send the client token as Authorization: Bearer)"
+	}
+	return msg
 }
 
 func (g *guard) tokenOK(r *http.Request) bool {

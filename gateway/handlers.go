@@ -140,15 +140,9 @@ func (s *Server) handleHealth(c *gin.Context) {
 	c.String(http.StatusOK, "ok")
 }
 
-// handleIndex serves GET /: a minimal read-only status page until the
-// dashboard lands.
-func (s *Server) handleIndex(c *gin.Context) {
-	h := c.Writer.Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte("Switchyard "+s.opts.Version+" is serving on "+s.addr+".\n"+
-		"OpenAI base URL:    http://"+s.addr+"/v1\nAnthropic base URL: http://"+s.addr+"\nStatus JSON:        http://"+s.addr+"/api/status\n"))
-}
+// handleIndex serves GET /: the dashboard (dashboard.go). With
+// ?launch=TOKEN it first exchanges the one-time launch token for a session
+// cookie.
+func (s *Server) handleIndex(c *gin.Context) { s.dash.serveIndex(c) }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -42,6 +42,19 @@ type Options struct {
 	// Transport overrides the upstream transport (tests); nil = a shared,
 	// tuned *http.Transport.
 	Transport http.RoundTripper
+	// EventsKeepalive is the interval of ": keepalive" comments on the
+	// dashboard's event stream (tests); 0 = 25s.
+	EventsKeepalive time.Duration
+	// KeepAlive is how long a started stream may stay silent before the
+	// client gets a keep-alive; 0 = 15s.
+	KeepAlive time.Duration
+	// MaxInFlight bounds concurrent proxied requests; past it clients get
+	// 503 with Retry-After at once instead of queueing (hardening R3).
+	// 0 = 512.
+	MaxInFlight int
+	// ReadHeaderTimeout bounds how long a client may take to send its
+	// request headers (slowloris, hardening R1); 0 = 10s.
+	ReadHeaderTimeout time.Duration
 }
 
 // Server is the gateway. Create it with New, serve it with Serve.
@@ -58,8 +71,9 @@ type Server struct {
 	fileCfg *config.Config // as on disk
 	cfg     *config.Config // effective: file + environment
 
-	inflight sync.WaitGroup
-	addr     string
+	slots chan struct{} // proxied requests in flight (R3)
+	addr  string
+	dash  *dashboard // dashboard.go
 }
 
 // New builds a server from opts. It reads keys (bounded by a timeout) and
@@ -77,11 +91,20 @@ func New(opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.KeepAlive <= 0 {
+		opts.KeepAlive = 15 * time.Second
+	}
+	if opts.MaxInFlight <= 0 {
+		opts.MaxInFlight = 512
+	}
+	if opts.ReadHeaderTimeout <= 0 {
+		opts.ReadHeaderTimeout = 10 * time.Second
+	}
 	eff, envKeys, err := config.ApplyEnv(opts.Config, opts.Getenv)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, log: opts.Logger, fileCfg: opts.Config.Clone(), cfg: eff}
+	s := &Server{opts: opts, log: opts.Logger, fileCfg: opts.Config.Clone(), cfg: eff, slots: make(chan struct{}, opts.MaxInFlight)}
 	s.table = route.NewTable(specs(eff), opts.Now)
 	s.keys = &keyCache{store: opts.Keys, env: envKeys, table: s.table, log: s.log, timeout: 5 * time.Second}
 	s.keys.load(context.Background(), s.backendIDs())
@@ -95,7 +118,10 @@ func New(opts Options) (*Server, error) {
 	}
 	s.client = &http.Client{Transport: rt, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	s.addr = eff.Listen
-	s.handler = newGuard(s.routes(), eff.Listen, int64(eff.BodyLimitMB)<<20, opts.Token)
+	s.dash = newDashboard(s)
+	g := newGuard(s.routes(), eff.Listen, int64(eff.BodyLimitMB)<<20, opts.Token)
+	g.sessions = s.dash.sessions
+	s.handler = g
 	return s, nil
 }
 
@@ -191,6 +217,7 @@ func (s *Server) routes() http.Handler {
 	e.PUT("/api/backends/:id/keys", s.handlePutKeys)
 	e.DELETE("/api/backends/:id/keys/:index", s.handleDeleteKey)
 	e.GET("/", s.handleIndex)
+	s.dashboardRoutes(e)
 	return e
 }
 
@@ -202,7 +229,9 @@ func (s *Server) recoverer(c *gin.Context) {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			s.log.Error("handler panic", "path", c.Request.URL.Path, "panic", fmt.Sprint(v))
+			// The panic text may quote what was being handled (a key being
+			// stored): log it through the secret filter.
+			s.log.Error("handler panic", "path", c.Request.URL.Path, "panic", scrub(fmt.Sprint(v)))
 			if !c.Writer.Written() {
 				writeError(c.Writer, protoFor(c.Request), &apiError{Status: 500, Message: "internal error in switchyard"})
 			}
@@ -223,7 +252,7 @@ func protoFor(r *http.Request) proto {
 func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration) error {
 	hs := &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: s.opts.ReadHeaderTimeout,
 		ReadTimeout:       0, // bodies are bounded by size; see handlers' read deadline
 		IdleTimeout:       90 * time.Second,
 		MaxHeaderBytes:    64 << 10,
@@ -231,6 +260,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration
 		// bounded by config.RequestDeadline instead.
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
+	hs.RegisterOnShutdown(s.dash.closeStreams) // open dashboards must not hold up the drain
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -253,6 +283,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration
 // Close flushes persisted state and waits for background work.
 func (s *Server) Close() {
 	s.keys.wg.Wait()
+	if t, ok := s.client.Transport.(interface{ CloseIdleConnections() }); ok {
+		t.CloseIdleConnections()
+	}
 	if s.state != nil {
 		s.state.close()
 	}
