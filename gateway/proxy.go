@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"switchyard/gateway/anthropic"
@@ -45,6 +47,14 @@ type outcome struct {
 // another until one answers, the request's own fault comes back, the
 // client leaves, or nothing is left (503 naming each backend and why).
 func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *inbound) {
+	select {
+	case s.slots <- struct{}{}:
+		defer func() { <-s.slots }()
+	default:
+		writeError(w, in.proto, &apiError{Status: 503, Type: "overloaded_error", RetryAfter: "1",
+			Message: "switchyard is at its limit of " + strconv.Itoa(cap(s.slots)) + " requests in flight; retry shortly"})
+		return
+	}
 	start := time.Now()
 	cfg := s.config()
 	ctx, cancel := context.WithTimeout(r.Context(), cfg.RequestDeadline)
@@ -57,7 +67,10 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *inbound) {
 	for a, ok := plan.Next(); ok; a, ok = plan.Next() {
 		lastAttempt = a
 		o := s.attempt(ctx, w, in, a, cfg)
-		if r.Context().Err() != nil {
+		if o.class != route.OK && r.Context().Err() != nil {
+			// The client left: whatever failed is not the upstream's
+			// fault. (A finished answer stays OK even when the client hangs
+			// up the moment it has read the last byte.)
 			o.class = route.Canceled
 		} else if ctx.Err() != nil && !o.committed && o.class != route.OK {
 			// The overall deadline ran out: stop here, and do not count
@@ -100,15 +113,20 @@ func setRouteHeaders(w http.ResponseWriter, a route.Attempt) {
 }
 
 func (s *Server) logRequest(in *inbound, a route.Attempt, status, attempts int, start time.Time, note string) {
-	attrs := []any{"model", in.model, "stream", in.stream, "status", status, "attempts", attempts,
-		"duration_ms", time.Since(start).Milliseconds()}
-	if a.Backend.ID != "" {
-		attrs = append(attrs, "backend", a.Backend.ID, "endpoint", route.Host(a.BaseURL))
+	if s.log.Enabled(context.Background(), slog.LevelInfo) {
+		// LogAttrs on a stack array: no []any, no boxing (BenchmarkHandler).
+		var buf [8]slog.Attr
+		attrs := append(buf[:0], slog.String("model", in.model), slog.Bool("stream", in.stream), slog.Int("status", status),
+			slog.Int("attempts", attempts), slog.Int64("duration_ms", time.Since(start).Milliseconds()))
+		if a.Backend.ID != "" {
+			attrs = append(attrs, slog.String("backend", a.Backend.ID), slog.String("endpoint", route.Host(a.BaseURL)))
+		}
+		if note != "" {
+			attrs = append(attrs, slog.String("note", note))
+		}
+		s.log.LogAttrs(context.Background(), slog.LevelInfo, "request", attrs...)
 	}
-	if note != "" {
-		attrs = append(attrs, "note", note)
-	}
-	s.log.Info("request", attrs...)
+	s.dash.requestDone(in, a, status, attempts, start, note) // dashboard feed; cheap, non-blocking
 }
 
 // exchange is one attempt's protocol plan: the upstream body and path,
@@ -332,6 +350,17 @@ func redact(s string, key route.Secret) string {
 	return s
 }
 
+// redactBytes replaces every occurrence of key (raw bytes of the
+// attempt's key) in b: an upstream may echo the key it got anywhere in an
+// answer it sends, e.g. in a 200 error body or an SSE error event, which
+// are relayed as they are.
+func redactBytes(b, key []byte) []byte {
+	if len(key) >= 4 && bytes.Contains(b, key) {
+		b = bytes.ReplaceAll(b, key, []byte("[REDACTED]"))
+	}
+	return b
+}
+
 // relayJSON answers a non-streaming request.
 func (s *Server) relayJSON(ctx, actx context.Context, w http.ResponseWriter, in *inbound, a route.Attempt, ex *exchange, bc *config.Backend, cfg *config.Config, resp *http.Response) outcome {
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamBody+1))
@@ -346,7 +375,9 @@ func (s *Server) relayJSON(ctx, actx context.Context, w http.ResponseWriter, in 
 		switch in.proto {
 		case protoOpenAI:
 			var ar anthropic.Response
-			if err := json.Unmarshal(body, &ar); err != nil || ar.Type == "error" {
+			// Not a message (an error object of either shape, or anything
+			// else with no content): a failed attempt, not an empty answer.
+			if err := json.Unmarshal(body, &ar); err != nil || ar.Type == "error" || ar.Type != "message" && len(ar.Content) == 0 {
 				return outcome{class: route.Server, status: resp.StatusCode, reason: "upstream sent an invalid messages response"}
 			}
 			out = convert.ResponseAToO(&ar, in.model, time.Now().Unix())
@@ -358,9 +389,24 @@ func (s *Server) relayJSON(ctx, actx context.Context, w http.ResponseWriter, in 
 			out = convert.ResponseOToA(&or, in.model, ex.toolNames)
 		}
 		body, _ = json.Marshal(out)
-	} else if !json.Valid(body) {
-		return outcome{class: route.Server, status: resp.StatusCode, reason: "upstream sent invalid JSON"}
+	} else {
+		// Passthrough: the body goes out as it is, but an error object
+		// behind a 200 (some proxies answer so) is a failed attempt, as on
+		// the converted paths, not an empty success for the client.
+		var pk struct {
+			Type    string          `json:"type"`
+			Error   json.RawMessage `json:"error"`
+			Choices json.RawMessage `json:"choices"`
+		}
+		if err := json.Unmarshal(body, &pk); err != nil {
+			return outcome{class: route.Server, status: resp.StatusCode, reason: "upstream sent invalid JSON"}
+		}
+		if pk.Type == "error" || len(pk.Error) > 0 && string(pk.Error) != "null" && len(pk.Choices) == 0 {
+			msg, _ := convert.ParseUpstreamError(body)
+			return outcome{class: route.Server, status: resp.StatusCode, reason: "upstream sent an error with http 200: " + trunc(redact(msg, a.Key), 160)}
+		}
 	}
+	body = redactBytes(body, []byte(a.Key.Reveal()))
 	h := w.Header()
 	setRouteHeaders(w, a)
 	h.Set("Content-Type", "application/json")
@@ -374,11 +420,131 @@ func (s *Server) relayJSON(ctx, actx context.Context, w http.ResponseWriter, in 
 }
 
 func copyRequestID(dst, src http.Header) {
-	for _, k := range []string{"x-request-id", "request-id"} {
-		if v := src.Get(k); v != "" {
-			dst.Set(k, v)
-		}
+	// Echo the upstream's id under both names (spec §4: request-id for
+	// Anthropic clients, x-request-id for OpenAI ones), so a converted
+	// answer carries the name its client reads.
+	v := src.Get("request-id")
+	if v == "" {
+		v = src.Get("x-request-id")
 	}
+	if v != "" {
+		dst.Set("request-id", v)
+		dst.Set("x-request-id", v)
+	}
+}
+
+// keepAliveFor returns a keep-alive that is valid anywhere in a stream of
+// protocol p: an SSE comment for OpenAI clients, a ping event for
+// Anthropic clients (which get message_start before any content).
+func keepAliveFor(p proto) []byte {
+	if p == protoAnthropic {
+		return []byte("event: ping\ndata: {\"type\":\"ping\"}\n\n")
+	}
+	return []byte(": keepalive\n\n")
+}
+
+// clientStream writes a committed SSE response: writes are flushed before
+// the relay next waits on the upstream, and a timer writes keep-alives
+// during upstream silences. A mutex keeps the timer's writes from
+// interleaving with the relay's.
+type clientStream struct {
+	mu        sync.Mutex
+	w         http.ResponseWriter
+	flusher   http.Flusher
+	keepAlive []byte
+	timer     *time.Timer
+	every     time.Duration
+	closed    bool
+	failed    bool
+	pending   bool // written but not yet flushed
+}
+
+func (c *clientStream) start(every time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.every = every
+	c.w.WriteHeader(http.StatusOK)
+	c.timer = time.AfterFunc(every, c.ping)
+}
+
+func (c *clientStream) ping() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.failed {
+		return
+	}
+	c.writeLocked(c.keepAlive)
+	c.timer.Reset(c.every)
+}
+
+// write hands b to the response without flushing it: the relay flushes
+// just before it waits on the upstream (flushingBody), so events that
+// arrived together leave in one write(2), and none waits for the next.
+func (c *clientStream) write(b []byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(b) == 0 {
+		return !c.failed
+	}
+	if c.failed {
+		return false
+	}
+	if _, err := c.w.Write(b); err != nil {
+		c.failed = true
+		return false
+	}
+	c.pending = true
+	if c.timer != nil {
+		c.timer.Reset(c.every)
+	}
+	return true
+}
+
+// flush sends what write left pending.
+func (c *clientStream) flush() {
+	c.mu.Lock()
+	if c.pending && !c.failed && c.flusher != nil {
+		c.flusher.Flush()
+	}
+	c.pending = false
+	c.mu.Unlock()
+}
+
+// flushingBody is the upstream body as the relay reads it: each read,
+// where the relay may block, first flushes the client's pending bytes.
+type flushingBody struct {
+	r   io.Reader
+	out *clientStream
+}
+
+func (f flushingBody) Read(p []byte) (int, error) {
+	f.out.flush()
+	return f.r.Read(p)
+}
+
+func (c *clientStream) writeLocked(b []byte) bool {
+	if c.failed {
+		return false
+	}
+	if _, err := c.w.Write(b); err != nil {
+		c.failed = true
+		return false
+	}
+	if c.flusher != nil {
+		c.flusher.Flush()
+	}
+	c.pending = false
+	return true
+}
+
+// close stops keep-alives; after it returns the timer writes nothing.
+func (c *clientStream) close() {
+	c.mu.Lock()
+	c.closed = true
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	c.mu.Unlock()
 }
 
 // streamConverter turns upstream SSE events into client SSE bytes.
@@ -414,8 +580,11 @@ func (s *Server) relayStream(ctx, actx context.Context, acancel context.CancelCa
 	total := time.AfterFunc(bc.StreamTimeout, func() { acancel(errStreamTimeout) })
 	defer total.Stop()
 	conv := s.converterFor(in, ex)
-	rd := sse.NewReader(resp.Body)
-	flusher, _ := w.(http.Flusher)
+	out := &clientStream{w: w, keepAlive: keepAliveFor(in.proto)}
+	out.flusher, _ = w.(http.Flusher)
+	defer out.close()
+	defer out.flush() // first: the last events leave before the bookkeeping
+	rd := sse.NewReader(flushingBody{resp.Body, out})
 	var buf []byte
 	committed := false
 	var idle *time.Timer
@@ -425,7 +594,7 @@ func (s *Server) relayStream(ctx, actx context.Context, acancel context.CancelCa
 		}
 	}()
 
-	commit := func() bool {
+	commit := func() {
 		firstByte.Stop()
 		idle = time.AfterFunc(cfg.StreamIdleTimeout, func() { acancel(errStreamIdle) })
 		h := w.Header()
@@ -434,40 +603,32 @@ func (s *Server) relayStream(ctx, actx context.Context, acancel context.CancelCa
 		h.Set("Cache-Control", "no-cache")
 		h.Set("X-Accel-Buffering", "no")
 		copyRequestID(h, resp.Header)
-		w.WriteHeader(http.StatusOK)
+		out.start(s.opts.KeepAlive)
 		committed = true
-		return true
 	}
+	key := []byte(a.Key.Reveal())
 	write := func() bool {
-		if len(buf) == 0 {
-			return true
-		}
-		_, err := w.Write(buf)
+		ok := out.write(redactBytes(buf, key))
 		buf = buf[:0]
-		if err != nil {
-			return false
-		}
-		if flusher != nil {
-			flusher.Flush()
-		}
-		return true
+		return ok
 	}
 
 	for {
 		ev, rerr := rd.Next()
 		var st convert.Step
-		if rerr != nil {
+		atEnd := rerr != nil
+		if atEnd {
 			if rerr == io.EOF {
 				rerr = nil
 			}
-			if !committed {
-				if rerr != nil {
-					o := failure(ctx, actx, rerr, bc, cfg)
-					if o.class == route.Server {
-						o.reason = "stream cut before any content: " + o.reason
-					}
-					return o
+			if !committed && rerr != nil {
+				// Cut, reset or timed out before any content: a failed
+				// attempt the client never sees.
+				o := failure(ctx, actx, rerr, bc, cfg)
+				if o.class == route.Server {
+					o.reason = "stream cut before any content: " + o.reason
 				}
+				return o
 			}
 			st = conv.End(buf, rerr)
 		} else {
@@ -481,11 +642,8 @@ func (s *Server) relayStream(ctx, actx context.Context, acancel context.CancelCa
 			if st.Err != nil {
 				return outcome{class: route.Server, status: resp.StatusCode, reason: "error before first content: " + trunc(redact(st.Err.Message, a.Key), 160)}
 			}
-			if !st.Content && !st.Done {
-				if rerr != nil || (st.Done && st.Err == nil) {
-					break
-				}
-				continue
+			if !st.Content && !st.Done && !atEnd {
+				continue // framing only (message_start, role chunk): hold it
 			}
 			commit()
 		}
@@ -503,9 +661,8 @@ func (s *Server) relayStream(ctx, actx context.Context, acancel context.CancelCa
 			}
 			return outcome{class: route.Server, committed: true, status: 200, reason: "stream failed after first byte: " + trunc(redact(reason, a.Key), 160)}
 		}
-		if st.Done || rerr != nil {
+		if st.Done || atEnd {
 			return outcome{class: route.OK, committed: true, status: 200}
 		}
 	}
-	return outcome{class: route.Server, status: resp.StatusCode, reason: "stream ended without content"}
 }

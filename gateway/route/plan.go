@@ -127,7 +127,9 @@ func (p *Plan) Next() (Attempt, bool) {
 		if p.ci >= len(p.cands) {
 			if p.attempts == 0 && !p.ignoreCooldown && len(p.cands) > 0 {
 				// Everything is cooling down: never leave the request with no
-				// candidate at all; try anyway, in order.
+				// candidate at all (a backend may have come back), but do not
+				// hammer an outage either: one attempt per backend, on the
+				// pair whose cooldown ends first, with no retry.
 				p.ignoreCooldown = true
 				p.ci = 0
 				p.resetBackend()
@@ -143,7 +145,7 @@ func (p *Plan) Next() (Attempt, bool) {
 				p.keys = []Secret{{}}
 			}
 		}
-		if p.hasLast && p.lastAct == NextBackend && p.last.Backend.ID == b.spec.ID {
+		if p.hasLast && p.last.Backend.ID == b.spec.ID && (p.lastAct == NextBackend || p.ignoreCooldown) {
 			p.advance()
 			continue
 		}
@@ -164,8 +166,12 @@ func (p *Plan) Next() (Attempt, bool) {
 		p.last, p.hasLast = a, true
 		p.lastAct = Finish
 		p.retriesLeft = b.spec.MaxRetries
-		if probe {
-			p.retriesLeft = 0 // half-open: one probe, not a burst on a sick pair
+		if probe || p.ignoreCooldown && b.health[pairID{a.BaseURL, a.Key.Fingerprint()}] != nil {
+			// Half-open: one probe, not a burst on a sick pair. The same for
+			// a pair tried only because everything is cooling: it is known
+			// down, so a same-pair retry would only double the load of an
+			// outage (retry storm).
+			p.retriesLeft = 0
 		}
 		return a, true
 	}
@@ -223,12 +229,29 @@ func (p *Plan) pick(b *backend) (u, k int, probe, ok bool) {
 		}
 	}
 	now := p.t.now()
+	if p.ignoreCooldown {
+		// Everything is cooling: the pair whose cooldown ends first.
+		best, bestUntil, found := [2]int{}, time.Time{}, false
+		for _, c := range order {
+			if p.tried[c] || p.deadKeys[c[1]] {
+				continue
+			}
+			var until time.Time
+			if h := b.health[pairID{b.spec.BaseURLs[c[0]], p.keys[c[1]].Fingerprint()}]; h != nil {
+				until = h.until
+			}
+			if !found || until.Before(bestUntil) {
+				best, bestUntil, found = c, until, true
+			}
+		}
+		return best[0], best[1], false, found
+	}
 	for _, c := range order {
 		if p.tried[c] || p.deadKeys[c[1]] {
 			continue
 		}
 		h := b.health[pairID{b.spec.BaseURLs[c[0]], p.keys[c[1]].Fingerprint()}]
-		if h == nil || p.ignoreCooldown {
+		if h == nil {
 			return c[0], c[1], false, true
 		}
 		if now.Before(h.until) {

@@ -1,0 +1,1003 @@
+package gateway_test
+
+// Fault-injection suite (hardening.md T1, F2, F3, F6, F8): scripted
+// upstreams that fail in every way and phase we know of, each behind a
+// healthy second backend, driven through the gateway by the official
+// OpenAI and Anthropic SDKs. Helpers in this file are prefixed fx so they
+// never collide with the other test files of the package.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	anthropic "github.com/anthropics/anthropic-sdk-go/v2"
+	aoption "github.com/anthropics/anthropic-sdk-go/v2/option"
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+
+	"switchyard/gateway"
+	"switchyard/gateway/config"
+)
+
+// ---- options ----
+
+// fxOpt sets any gateway option (KeepAlive, MaxInFlight, Now, Token…).
+func fxOpt(f func(o *gateway.Options)) gwOpt {
+	return func(o *gateway.Options, _ *config.Config) { f(o) }
+}
+
+// fxTimeouts sets the global stream timeouts.
+func fxTimeouts(firstByte, idle time.Duration) gwOpt {
+	return withConfig(func(c *config.Config) {
+		c.FirstByteTimeout = firstByte
+		c.StreamIdleTimeout = idle
+	})
+}
+
+// ---- scripted upstream wire, in either format ----
+
+// fxJS is a JSON string literal.
+func fxJS(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// fxIsAnthropic tells the upstream format from the path the gateway
+// called: /v1/messages is Anthropic, /chat/completions is OpenAI.
+func fxIsAnthropic(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/v1/messages") }
+
+type fxReqInfo struct {
+	Model  string `json:"model"`
+	Stream bool   `json:"stream"`
+}
+
+func fxInfo(r *http.Request) fxReqInfo {
+	var in fxReqInfo
+	b, _ := io.ReadAll(r.Body)
+	json.Unmarshal(b, &in)
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return in
+}
+
+// fxFraming is what a stream sends before any content: the role chunk
+// (OpenAI) or message_start + an empty text block (Anthropic).
+func fxFraming(anth bool, model string) string {
+	if anth {
+		return "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_fx1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":" + fxJS(model) +
+			",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}\n\n" +
+			"event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+	}
+	return "data: {\"id\":\"chatcmpl-fx1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":" + fxJS(model) +
+		",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n"
+}
+
+func fxTextEv(anth bool, model, text string) string {
+	if anth {
+		return "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":" + fxJS(text) + "}}\n\n"
+	}
+	return "data: {\"id\":\"chatcmpl-fx1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":" + fxJS(model) +
+		",\"choices\":[{\"index\":0,\"delta\":{\"content\":" + fxJS(text) + "},\"finish_reason\":null}]}\n\n"
+}
+
+func fxFinish(anth bool, model string) string {
+	if anth {
+		return "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n" +
+			"event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":3}}\n\n" +
+			"event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"
+	}
+	return "data: {\"id\":\"chatcmpl-fx1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":" + fxJS(model) +
+		",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
+}
+
+func fxErrorEv(anth bool, msg string) string {
+	if anth {
+		return "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":" + fxJS(msg) + "}}\n\n"
+	}
+	return "data: {\"error\":{\"message\":" + fxJS(msg) + ",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n"
+}
+
+// fxJSONAnswer is a complete non-streaming answer.
+func fxJSONAnswer(anth bool, model, text string) string {
+	if anth {
+		return `{"id":"msg_fx1","type":"message","role":"assistant","model":` + fxJS(model) + `,"content":[{"type":"text","text":` + fxJS(text) +
+			`}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":5,"output_tokens":3}}`
+	}
+	return `{"id":"chatcmpl-fx1","object":"chat.completion","created":1,"model":` + fxJS(model) + `,"choices":[{"index":0,"message":{"role":"assistant","content":` +
+		fxJS(text) + `},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":3,"total_tokens":8}}`
+}
+
+// fxWrite writes s and flushes.
+func fxWrite(w http.ResponseWriter, s string) {
+	io.WriteString(w, s)
+	if fl, ok := w.(http.Flusher); ok {
+		fl.Flush()
+	}
+}
+
+func fxBeginSSE(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	if fl, ok := w.(http.Flusher); ok {
+		fl.Flush()
+	}
+}
+
+// fxAnswer answers "hello from NAME" in the request's format, streaming or not.
+func fxAnswer(name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		in, anth := fxInfo(r), fxIsAnthropic(r)
+		if !in.Stream {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, fxJSONAnswer(anth, in.Model, "hello from "+name))
+			return
+		}
+		fxBeginSSE(w)
+		fxWrite(w, fxFraming(anth, in.Model))
+		for _, p := range []string{"hello ", "from ", name} {
+			fxWrite(w, fxTextEv(anth, in.Model, p))
+		}
+		fxWrite(w, fxFinish(anth, in.Model))
+	}
+}
+
+// fxHijack takes the raw connection, for faults below HTTP.
+func fxHijack(w http.ResponseWriter) (net.Conn, *bufio.ReadWriter) {
+	c, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(err)
+	}
+	return c, brw
+}
+
+// fxReset closes c with SO_LINGER 0: the peer gets a TCP RST.
+func fxReset(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+	c.Close()
+}
+
+const fxRawSSEHead = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n"
+
+// fxUp is a scripted upstream that also records cancellations and can
+// hold a mid-stream fault until the client has seen the text before it.
+type fxUp struct {
+	*upstream
+	cancelled atomic.Int64
+	gate      chan struct{}
+	gateOnce  sync.Once
+}
+
+func fxNewUp(t *testing.T, mk func(u *fxUp) http.HandlerFunc) *fxUp {
+	u := &fxUp{gate: make(chan struct{})}
+	h := mk(u)
+	u.upstream = newUpstream(t, h)
+	return u
+}
+
+// open lets a held mid-stream fault proceed.
+func (u *fxUp) open() { u.gateOnce.Do(func() { close(u.gate) }) }
+
+// hold waits for open (or ctx, or 5s).
+func (u *fxUp) hold(ctx context.Context) {
+	select {
+	case <-u.gate:
+	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
+	}
+}
+
+// waitCancel blocks until the gateway cancels the request, and records it.
+func (u *fxUp) waitCancel(r *http.Request) {
+	select {
+	case <-r.Context().Done():
+		u.cancelled.Add(1)
+	case <-time.After(10 * time.Second):
+	}
+}
+
+// fxEventually polls cond for up to d.
+func fxEventually(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// ---- clients ----
+
+type fxProto int
+
+const (
+	fxOpenAI fxProto = iota
+	fxAnthropic
+)
+
+func (p fxProto) String() string {
+	if p == fxAnthropic {
+		return "anthropic-sdk"
+	}
+	return "openai-sdk"
+}
+
+// fxWire is one response as the client received it, byte for byte.
+type fxWire struct {
+	Status int
+	Header http.Header
+	mu     sync.Mutex
+	body   bytes.Buffer
+}
+
+func (w *fxWire) Body() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.body.String()
+}
+
+// fxTap is a client transport that keeps a copy of every response.
+type fxTap struct {
+	rt    *http.Transport
+	mu    sync.Mutex
+	wires []*fxWire
+}
+
+func fxNewTap(t *testing.T) *fxTap {
+	tr := &http.Transport{MaxIdleConnsPerHost: 32, DisableCompression: true}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &fxTap{rt: tr}
+}
+
+type fxTapBody struct {
+	rc io.ReadCloser
+	w  *fxWire
+}
+
+func (b *fxTapBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	b.w.mu.Lock()
+	b.w.body.Write(p[:n])
+	b.w.mu.Unlock()
+	return n, err
+}
+
+func (b *fxTapBody) Close() error { return b.rc.Close() }
+
+func (tp *fxTap) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := tp.rt.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	w := &fxWire{Status: resp.StatusCode, Header: resp.Header.Clone()}
+	resp.Body = &fxTapBody{rc: resp.Body, w: w}
+	tp.mu.Lock()
+	tp.wires = append(tp.wires, w)
+	tp.mu.Unlock()
+	return resp, nil
+}
+
+func (tp *fxTap) client() *http.Client { return &http.Client{Transport: tp} }
+
+func (tp *fxTap) all() []*fxWire {
+	tp.mu.Lock()
+	defer tp.mu.Unlock()
+	return append([]*fxWire(nil), tp.wires...)
+}
+
+func (tp *fxTap) last() *fxWire {
+	ws := tp.all()
+	if len(ws) == 0 {
+		return nil
+	}
+	return ws[len(ws)-1]
+}
+
+// fxResult is what a client got, as its SDK parsed it.
+type fxResult struct {
+	Text          string
+	Err           error
+	MessageStarts int // Anthropic streams: message_start events the SDK saw
+	Elapsed       time.Duration
+}
+
+// fxAsk sends one request with the official SDK of protocol p. onText,
+// if set, sees the accumulated text after each streamed delta.
+func fxAsk(ctx context.Context, g *gw, hc *http.Client, p fxProto, stream bool, model, apiKey string, onText func(string)) fxResult {
+	start := time.Now()
+	var res fxResult
+	var text strings.Builder
+	add := func(s string) {
+		if s == "" {
+			return
+		}
+		text.WriteString(s)
+		if onText != nil {
+			onText(text.String())
+		}
+	}
+	switch p {
+	case fxOpenAI:
+		c := openai.NewClient(option.WithBaseURL(g.URL+"/v1/"), option.WithAPIKey(apiKey), option.WithMaxRetries(0), option.WithHTTPClient(hc))
+		params := openai.ChatCompletionNewParams{Model: model, Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")}}
+		if !stream {
+			resp, err := c.Chat.Completions.New(ctx, params)
+			res.Err = err
+			if err == nil && len(resp.Choices) > 0 {
+				add(resp.Choices[0].Message.Content)
+			}
+			break
+		}
+		s := c.Chat.Completions.NewStreaming(ctx, params)
+		for s.Next() {
+			for _, ch := range s.Current().Choices {
+				add(ch.Delta.Content)
+			}
+		}
+		res.Err = s.Err()
+		s.Close()
+	case fxAnthropic:
+		c := anthropic.NewClient(aoption.WithBaseURL(g.URL+"/"), aoption.WithAPIKey(apiKey), aoption.WithMaxRetries(0), aoption.WithHTTPClient(hc))
+		params := anthropic.MessageNewParams{Model: anthropic.Model(model), MaxTokens: 64,
+			Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("hi"))}}
+		if !stream {
+			msg, err := c.Messages.New(ctx, params)
+			res.Err = err
+			if err == nil {
+				for _, b := range msg.Content {
+					add(b.Text)
+				}
+			}
+			break
+		}
+		s := c.Messages.NewStreaming(ctx, params)
+		for s.Next() {
+			ev := s.Current()
+			switch ev.Type {
+			case "message_start":
+				res.MessageStarts++
+			case "content_block_delta":
+				add(ev.Delta.Text)
+			}
+		}
+		res.Err = s.Err()
+		s.Close()
+	}
+	res.Text = text.String()
+	res.Elapsed = time.Since(start)
+	return res
+}
+
+// ---- SSE wire inspection ----
+
+type fxEvent struct{ Name, Data string }
+
+// fxEvents splits raw SSE into events; comments become events named ":".
+func fxEvents(raw string) []fxEvent {
+	var out []fxEvent
+	var cur fxEvent
+	has := false
+	for _, line := range strings.Split(strings.ReplaceAll(raw, "\r\n", "\n"), "\n") {
+		switch {
+		case line == "":
+			if has {
+				out = append(out, cur)
+			}
+			cur, has = fxEvent{}, false
+		case strings.HasPrefix(line, ":"):
+			out = append(out, fxEvent{Name: ":", Data: strings.TrimSpace(line[1:])})
+		case strings.HasPrefix(line, "event:"):
+			cur.Name, has = strings.TrimSpace(line[6:]), true
+		case strings.HasPrefix(line, "data:"):
+			cur.Data, has = strings.TrimPrefix(line[5:], " "), true
+		}
+	}
+	return out
+}
+
+// fxErrorEvents counts error events in a client stream of protocol p.
+func fxErrorEvents(p fxProto, evs []fxEvent) int {
+	n := 0
+	for _, e := range evs {
+		if p == fxAnthropic && e.Name == "error" || p == fxOpenAI && e.Name == "" && strings.HasPrefix(e.Data, `{"error"`) {
+			n++
+		}
+	}
+	return n
+}
+
+func fxCount(evs []fxEvent, pred func(fxEvent) bool) int {
+	n := 0
+	for _, e := range evs {
+		if pred(e) {
+			n++
+		}
+	}
+	return n
+}
+
+// ---- the matrix ----
+
+type fxPhase string
+
+const (
+	phConnect      fxPhase = "connect"
+	phHeaders      fxPhase = "before-headers"
+	phFirstContent fxPhase = "before-first-content"
+	phMid          fxPhase = "mid-stream"
+	phNone         fxPhase = "no-fault"
+)
+
+// fxFault is one way an upstream can fail.
+type fxFault struct {
+	name       string
+	phase      fxPhase
+	stream     bool // applies to streaming requests
+	nonStream  bool // applies to non-streaming requests
+	refused    bool // no listener at all
+	wantCancel bool // the gateway must cancel the upstream request
+	handler    func(u *fxUp) http.HandlerFunc
+}
+
+func fxFaults() []fxFault {
+	statusFault := func(code int, hdr ...string) func(u *fxUp) http.HandlerFunc {
+		return func(u *fxUp) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				for i := 0; i+1 < len(hdr); i += 2 {
+					w.Header().Set(hdr[i], hdr[i+1])
+				}
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(code)
+				fmt.Fprintf(w, `{"error":{"message":"injected %d","type":"server_error"}}`, code)
+			}
+		}
+	}
+	return []fxFault{
+		{name: "refused", phase: phConnect, stream: true, nonStream: true, refused: true},
+		{name: "reset", phase: phHeaders, stream: true, nonStream: true, handler: func(u *fxUp) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				c, _ := fxHijack(w)
+				fxReset(c)
+			}
+		}},
+		{name: "close", phase: phHeaders, stream: true, nonStream: true, handler: func(u *fxUp) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				c, _ := fxHijack(w)
+				c.Close()
+			}
+		}},
+		{name: "http500", phase: phHeaders, stream: true, nonStream: true, handler: statusFault(500)},
+		{name: "http502", phase: phHeaders, stream: true, nonStream: true, handler: statusFault(502)},
+		{name: "http503", phase: phHeaders, stream: true, nonStream: true, handler: statusFault(503)},
+		{name: "http429-retry-after", phase: phHeaders, stream: true, nonStream: true, handler: statusFault(429, "Retry-After", "2")},
+		{name: "hang", phase: phHeaders, stream: true, nonStream: true, wantCancel: true, handler: func(u *fxUp) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) { u.waitCancel(r) }
+		}},
+		{name: "200-then-silence", phase: phFirstContent, stream: true, nonStream: true, wantCancel: true, handler: func(u *fxUp) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				if fxInfo(r).Stream {
+					fxBeginSSE(w)
+				} else {
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(200)
+					w.(http.Flusher).Flush()
+				}
+				u.waitCancel(r)
+			}
+		}},
+		{name: "framing-then-silence", phase: phFirstContent, stream: true, wantCancel: true, handler: func(u *fxUp) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				in := fxInfo(r)
+				fxBeginSSE(w)
+				fxWrite(w, fxFraming(fxIsAnthropic(r), in.Model))
+				u.waitCancel(r)
+			}
+		}},
+		{name: "200-then-error-event", phase: phFirstContent, stream: true, handler: func(u *fxUp) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				fxBeginSSE(w)
+				fxWrite(w, fxErrorEv(fxIsAnthropic(r), "Overloaded"))
+			}
+		}},
+		{name: "framing-then-error-event", phase: phFirstContent, stream: true, handler: func(u *fxUp) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				in, anth := fxInfo(r), fxIsAnthropic(r)
+				fxBeginSSE(w)
+				fxWrite(w, fxFraming(anth, in.Model)+fxErrorEv(anth, "Overloaded"))
+			}
+		}},
+		{name: "cut-after-N-bytes", phase: phFirstContent, stream: true, nonStream: true, handler: func(u *fxUp) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				in, anth := fxInfo(r), fxIsAnthropic(r)
+				c, brw := fxHijack(w)
+				if in.Stream {
+					next := fxTextEv(anth, in.Model, "never")
+					brw.WriteString(fxRawSSEHead + fxFraming(anth, in.Model) + next[:len(next)/2])
+				} else {
+					body := fxJSONAnswer(anth, in.Model, "never")
+					fmt.Fprintf(brw, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body[:len(body)/2])
+				}
+				brw.Flush()
+				c.Close()
+			}
+		}},
+		{name: "200-invalid-json", phase: phFirstContent, nonStream: true, handler: func(u *fxUp) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, `{"id":"x","choices":[`)
+			}
+		}},
+		{name: "200-with-error-body", phase: phFirstContent, nonStream: true, handler: func(u *fxUp) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				if fxIsAnthropic(r) {
+					io.WriteString(w, `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`)
+				} else {
+					io.WriteString(w, `{"error":{"message":"upstream overloaded","type":"server_error","code":null}}`)
+				}
+			}
+		}},
+		{name: "200-with-foreign-error-body", phase: phFirstContent, nonStream: true, handler: func(u *fxUp) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) { // an OpenAI-shaped error, whatever the format
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, `{"error":{"message":"overloaded","type":"server_error"}}`)
+			}
+		}},
+		{name: "slow-drip", phase: phNone, stream: true, handler: func(u *fxUp) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				in, anth := fxInfo(r), fxIsAnthropic(r)
+				fxBeginSSE(w)
+				time.Sleep(50 * time.Millisecond) // slow on purpose: the drip is the thing under test
+				fxWrite(w, fxFraming(anth, in.Model))
+				for i := 0; i < 10; i++ {
+					time.Sleep(50 * time.Millisecond)
+					fxWrite(w, fxTextEv(anth, in.Model, fmt.Sprintf("d%d ", i)))
+				}
+				fxWrite(w, fxFinish(anth, in.Model))
+			}
+		}},
+		{name: "error-event", phase: phMid, stream: true, handler: func(u *fxUp) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				in, anth := fxInfo(r), fxIsAnthropic(r)
+				fxBeginSSE(w)
+				fxWrite(w, fxFraming(anth, in.Model)+fxTextEv(anth, in.Model, "partial "))
+				u.hold(r.Context())
+				fxWrite(w, fxErrorEv(anth, "Overloaded"))
+			}
+		}},
+		{name: "cut-after-N-bytes", phase: phMid, stream: true, handler: func(u *fxUp) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				in, anth := fxInfo(r), fxIsAnthropic(r)
+				c, brw := fxHijack(w)
+				brw.WriteString(fxRawSSEHead + fxFraming(anth, in.Model) + fxTextEv(anth, in.Model, "partial "))
+				brw.Flush()
+				u.hold(context.Background())
+				next := fxTextEv(anth, in.Model, "never")
+				brw.WriteString(next[:len(next)/2])
+				brw.Flush()
+				c.Close()
+			}
+		}},
+		{name: "reset", phase: phMid, stream: true, handler: func(u *fxUp) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				in, anth := fxInfo(r), fxIsAnthropic(r)
+				c, brw := fxHijack(w)
+				brw.WriteString(fxRawSSEHead + fxFraming(anth, in.Model) + fxTextEv(anth, in.Model, "partial "))
+				brw.Flush()
+				u.hold(context.Background())
+				fxReset(c)
+			}
+		}},
+		{name: "silence-past-idle-timeout", phase: phMid, stream: true, wantCancel: true, handler: func(u *fxUp) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				in, anth := fxInfo(r), fxIsAnthropic(r)
+				fxBeginSSE(w)
+				fxWrite(w, fxFraming(anth, in.Model)+fxTextEv(anth, in.Model, "partial "))
+				u.waitCancel(r)
+			}
+		}},
+	}
+}
+
+// fxCombo is a client protocol and the format of the backends behind it.
+type fxCombo struct {
+	client fxProto
+	format config.Format
+}
+
+var fxCombos = []fxCombo{
+	{fxOpenAI, config.FormatOpenAI},       // passthrough
+	{fxAnthropic, config.FormatOpenAI},    // converted O -> A
+	{fxAnthropic, config.FormatAnthropic}, // passthrough
+	{fxOpenAI, config.FormatAnthropic},    // converted A -> O
+}
+
+// Timeouts of the fault matrix: small on the faulty backend, so hangs
+// resolve fast; the healthy one keeps roomy ones, so a loaded machine
+// cannot make it miss them. An attempt's first-byte bound is
+// min(first_byte_timeout, the backend's stream_timeout).
+const (
+	fxTight = 250 * time.Millisecond
+	fxRoomy = 2 * time.Second
+)
+
+// TestFaultMatrix runs every fault × phase × stream/non-stream × client
+// protocol (× backend format), each with a healthy second backend, and
+// checks what the client's SDK got and what each upstream saw:
+//
+//   - a fault before the first byte: a clean answer from the second
+//     backend, byte-for-byte what it sent, one failover event;
+//   - a fault after it: the text so far, then one error event the SDK
+//     reports, no [DONE] / message_stop, one message_start, and the second
+//     backend never called (no splicing);
+//   - a slow drip (an event every 50ms, longer in all than the first-byte
+//     and idle timeouts) is never cut;
+//   - hangs and silences: the faulty upstream sees its request cancelled.
+func TestFaultMatrix(t *testing.T) {
+	var cases, preFB, mid atomic.Int64
+	t.Cleanup(func() {
+		t.Logf("fault matrix: %d cases (%d pre-first-byte faults failed over cleanly, %d mid-stream faults ended with one error event)", cases.Load(), preFB.Load(), mid.Load())
+	})
+	for _, combo := range fxCombos {
+		for _, f := range fxFaults() {
+			for _, stream := range []bool{false, true} {
+				if stream && !f.stream || !stream && !f.nonStream {
+					continue
+				}
+				mode := "json"
+				if stream {
+					mode = "stream"
+				}
+				name := fmt.Sprintf("%s/%s-backend/%s/%s/%s", combo.client, combo.format, mode, f.phase, f.name)
+				t.Run(name, func(t *testing.T) {
+					t.Parallel()
+					cases.Add(1)
+					fxRunFault(t, combo, f, stream, &preFB, &mid)
+				})
+			}
+		}
+	}
+}
+
+func fxRunFault(t *testing.T, combo fxCombo, f fxFault, stream bool, preFB, mid *atomic.Int64) {
+	var bad *fxUp
+	badURL := ""
+	if f.refused {
+		badURL = deadURL(t)
+	} else {
+		bad = fxNewUp(t, f.handler)
+		badURL = bad.URL
+	}
+	good := fxNewUp(t, func(*fxUp) http.HandlerFunc { return fxAnswer("spare") })
+	b1 := backend("flaky", 1, combo.format, badURL)
+	b2 := backend("spare", 2, combo.format, good.URL)
+	var timeouts gwOpt
+	switch f.phase {
+	case phMid: // the idle timeout cuts the silent stream
+		timeouts = fxTimeouts(fxRoomy, fxTight)
+	case phNone: // the drip outlasts both stream timeouts in total
+		timeouts = fxTimeouts(fxTight, fxTight)
+	default: // the faulty backend's own call, first-byte and stream bounds
+		b1.Timeout, b1.StreamTimeout = fxTight, fxTight
+		timeouts = fxTimeouts(fxRoomy, fxRoomy)
+	}
+	g := startGateway(t, []config.Backend{b1, b2}, timeouts)
+	tap := fxNewTap(t)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	onText := func(acc string) {
+		if acc == "partial " && bad != nil {
+			bad.open() // the client has the first content: now inject the fault
+		}
+	}
+	res := fxAsk(ctx, g, tap.client(), combo.client, stream, "fx-model", "client-key-must-not-leak", onText)
+	w := tap.last()
+	if w == nil {
+		t.Fatalf("no response at all: %v", res.Err)
+	}
+	evs := fxEvents(w.Body())
+
+	badCount := int64(0)
+	if bad != nil {
+		badCount = bad.count.Load()
+	}
+	switch f.phase {
+	case phMid:
+		mid.Add(1)
+		if res.Err == nil {
+			t.Fatalf("mid-stream %s: the SDK saw no error (text %q)\nwire:\n%s", f.name, res.Text, w.Body())
+		}
+		if res.Text != "partial " {
+			t.Fatalf("text before the error = %q, want %q", res.Text, "partial ")
+		}
+		if n := good.count.Load(); n != 0 {
+			t.Fatalf("the second backend was called %d times after the first byte: a spliced stream", n)
+		}
+		if badCount != 1 {
+			t.Fatalf("faulty upstream got %d requests, want 1", badCount)
+		}
+		if n := fxErrorEvents(combo.client, evs); n != 1 {
+			t.Fatalf("%d error events in the client stream, want exactly 1:\n%s", n, w.Body())
+		}
+		if combo.client == fxOpenAI && strings.Contains(w.Body(), "[DONE]") {
+			t.Fatalf("a failed OpenAI stream must not end in [DONE]:\n%s", w.Body())
+		}
+		if combo.client == fxAnthropic {
+			if res.MessageStarts != 1 || fxCount(evs, func(e fxEvent) bool { return e.Name == "message_stop" }) != 0 {
+				t.Fatalf("message_start seen %d times (want 1), or message_stop present:\n%s", res.MessageStarts, w.Body())
+			}
+		}
+		if got := w.Header.Get("X-Switchyard-Backend"); got != "flaky" {
+			t.Fatalf("X-Switchyard-Backend %q", got)
+		}
+	case phNone: // slow drip: never cut
+		want := "d0 d1 d2 d3 d4 d5 d6 d7 d8 d9 "
+		if res.Err != nil || res.Text != want {
+			t.Fatalf("slow drip: text %q err %v; want the whole stream", res.Text, res.Err)
+		}
+		if res.Elapsed < 500*time.Millisecond {
+			t.Fatalf("slow drip took %v: the fake did not drip?", res.Elapsed)
+		}
+		if good.count.Load() != 0 || badCount != 1 {
+			t.Fatalf("counts: flaky %d spare %d; want 1 and 0", badCount, good.count.Load())
+		}
+	default: // before the first byte: a clean answer from the second backend
+		preFB.Add(1)
+		if res.Err != nil {
+			t.Fatalf("the client saw an error for a fault before the first byte: %v\nwire:\n%s", res.Err, w.Body())
+		}
+		if res.Text != "hello from spare" {
+			t.Fatalf("text %q, want the second backend's answer", res.Text)
+		}
+		if w.Status != 200 || w.Header.Get("X-Switchyard-Backend") != "spare" || w.Header.Get("X-Switchyard-Attempts") != "2" {
+			t.Fatalf("status %d backend %q attempts %q", w.Status, w.Header.Get("X-Switchyard-Backend"), w.Header.Get("X-Switchyard-Attempts"))
+		}
+		if stream {
+			if fxErrorEvents(combo.client, evs) != 0 {
+				t.Fatalf("error event in a failed-over stream:\n%s", w.Body())
+			}
+			if combo.client == fxAnthropic && res.MessageStarts != 1 {
+				t.Fatalf("message_start seen %d times, want 1", res.MessageStarts)
+			}
+			if combo.client == fxOpenAI && fxCount(evs, func(e fxEvent) bool { return e.Data == "[DONE]" }) != 1 {
+				t.Fatalf("want exactly one [DONE]:\n%s", w.Body())
+			}
+		}
+		wantBad := int64(1)
+		if f.refused {
+			wantBad = 0
+		}
+		if badCount != wantBad || good.count.Load() != 1 {
+			t.Fatalf("counts: flaky %d (want %d), spare %d (want 1)", badCount, wantBad, good.count.Load())
+		}
+		if (combo.client == fxAnthropic) == (combo.format == config.FormatAnthropic) {
+			// Passthrough: the client gets exactly the bytes the second
+			// backend sends to a direct caller.
+			if direct := fxDirect(t, good, combo.format, stream); w.Body() != direct {
+				t.Fatalf("failed-over answer differs from the backend's own:\ngateway:\n%s\ndirect:\n%s", w.Body(), direct)
+			}
+		}
+		st := g.status(t)
+		if len(st.Failovers) != 1 || st.Failovers[0].From != "flaky" || st.Failovers[0].To != "spare" {
+			t.Fatalf("failover events %+v", st.Failovers)
+		}
+		t.Logf("failover reason: %s", st.Failovers[0].Reason)
+	}
+	if f.wantCancel {
+		if !fxEventually(3*time.Second, func() bool { return bad.cancelled.Load() == 1 }) {
+			t.Fatalf("the faulty upstream never saw its request cancelled")
+		}
+	}
+}
+
+// fxDirect calls an upstream directly, as the gateway would, and returns
+// its raw answer.
+func fxDirect(t *testing.T, u *fxUp, format config.Format, stream bool) string {
+	t.Helper()
+	path := "/chat/completions"
+	if format == config.FormatAnthropic {
+		path = "/v1/messages"
+	}
+	body := fmt.Sprintf(`{"model":"fx-model","stream":%v,"max_tokens":64,"messages":[{"role":"user","content":"hi"}]}`, stream)
+	resp, err := http.Post(u.URL+path, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// ---- keep-alives and the idle timeout ----
+
+// TestStreamKeepAliveDuringSilence: with KeepAlive 100ms, a stream that
+// goes silent for 400ms after its first content gets keep-alives in the
+// client's protocol (": keepalive" for OpenAI, "event: ping" for
+// Anthropic), then completes; the SDKs skip them.
+func TestStreamKeepAliveDuringSilence(t *testing.T) {
+	for _, combo := range fxCombos[:3] {
+		t.Run(fmt.Sprintf("%s/%s-backend", combo.client, combo.format), func(t *testing.T) {
+			t.Parallel()
+			up := fxNewUp(t, func(u *fxUp) http.HandlerFunc {
+				return func(w http.ResponseWriter, r *http.Request) {
+					in, anth := fxInfo(r), fxIsAnthropic(r)
+					fxBeginSSE(w)
+					fxWrite(w, fxFraming(anth, in.Model)+fxTextEv(anth, in.Model, "before "))
+					time.Sleep(400 * time.Millisecond) // silent on purpose
+					fxWrite(w, fxTextEv(anth, in.Model, "after"))
+					fxWrite(w, fxFinish(anth, in.Model))
+				}
+			})
+			g := startGateway(t, []config.Backend{backend("a", 1, combo.format, up.URL)},
+				fxTimeouts(2*time.Second, 2*time.Second), fxOpt(func(o *gateway.Options) { o.KeepAlive = 100 * time.Millisecond }))
+			tap := fxNewTap(t)
+			res := fxAsk(context.Background(), g, tap.client(), combo.client, true, "m", "k", nil)
+			if res.Err != nil || res.Text != "before after" {
+				t.Fatalf("text %q err %v", res.Text, res.Err)
+			}
+			raw := tap.last().Body()
+			evs := fxEvents(raw)
+			// Keep-alives sit between the two content events.
+			var kinds []string
+			for _, e := range evs {
+				switch {
+				case e.Name == ":":
+					kinds = append(kinds, "comment:"+e.Data)
+				case e.Name == "ping":
+					kinds = append(kinds, "ping")
+				case strings.Contains(e.Data, `"before `):
+					kinds = append(kinds, "before")
+				case strings.Contains(e.Data, `"after"`):
+					kinds = append(kinds, "after")
+				}
+			}
+			want := "comment:keepalive"
+			if combo.client == fxAnthropic {
+				want = "ping"
+			}
+			n, between, seenBefore, seenAfter := 0, 0, false, false
+			for _, k := range kinds {
+				switch k {
+				case "before":
+					seenBefore = true
+				case "after":
+					seenAfter = true
+				case want:
+					n++
+					if seenBefore && !seenAfter {
+						between++
+					}
+				}
+			}
+			if between < 2 {
+				t.Fatalf("want ≥2 %q keep-alives during the 400ms silence, got %d (sequence %v)\n%s", want, between, kinds, raw)
+			}
+			if combo.client == fxAnthropic && strings.Contains(raw, ": keepalive") || combo.client == fxOpenAI && strings.Contains(raw, "event: ping") {
+				t.Fatalf("keep-alive of the wrong protocol:\n%s", raw)
+			}
+			t.Logf("%d keep-alives (%d during the silence)", n, between)
+		})
+	}
+}
+
+// TestStreamIdleTimeoutCuts: a stream silent longer than
+// StreamIdleTimeout after its first content is ended with exactly one
+// error event (keep-alives do not count as upstream activity), and the
+// upstream request is cancelled.
+func TestStreamIdleTimeoutCuts(t *testing.T) {
+	for _, combo := range fxCombos[:3] {
+		t.Run(fmt.Sprintf("%s/%s-backend", combo.client, combo.format), func(t *testing.T) {
+			t.Parallel()
+			up := fxNewUp(t, func(u *fxUp) http.HandlerFunc {
+				return func(w http.ResponseWriter, r *http.Request) {
+					in, anth := fxInfo(r), fxIsAnthropic(r)
+					fxBeginSSE(w)
+					fxWrite(w, fxFraming(anth, in.Model)+fxTextEv(anth, in.Model, "partial "))
+					u.waitCancel(r)
+				}
+			})
+			g := startGateway(t, []config.Backend{backend("a", 1, combo.format, up.URL)},
+				fxTimeouts(2*time.Second, 300*time.Millisecond), fxOpt(func(o *gateway.Options) { o.KeepAlive = 100 * time.Millisecond }))
+			tap := fxNewTap(t)
+			res := fxAsk(context.Background(), g, tap.client(), combo.client, true, "m", "k", nil)
+			raw := tap.last().Body()
+			if res.Err == nil || res.Text != "partial " {
+				t.Fatalf("text %q err %v; want the text so far and an error\n%s", res.Text, res.Err, raw)
+			}
+			if n := fxErrorEvents(combo.client, fxEvents(raw)); n != 1 {
+				t.Fatalf("%d error events, want 1:\n%s", n, raw)
+			}
+			if res.Elapsed < 300*time.Millisecond || res.Elapsed > 3*time.Second {
+				t.Fatalf("the idle cut came after %v, want about 300ms", res.Elapsed)
+			}
+			if !fxEventually(3*time.Second, func() bool { return up.cancelled.Load() == 1 }) {
+				t.Fatal("upstream not cancelled")
+			}
+		})
+	}
+}
+
+// TestClientAbortCancelLatency (F6, §6 figure 6): a client that goes away
+// while the upstream has not answered yet (TTFB phase) or mid-stream gets
+// its upstream request cancelled promptly, in both client protocols.
+func TestClientAbortCancelLatency(t *testing.T) {
+	type seen struct{ at time.Time }
+	started := make(chan struct{}, 1)
+	cancelled := make(chan seen, 1)
+	up := fxNewUp(t, func(u *fxUp) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			in, anth := fxInfo(r), fxIsAnthropic(r)
+			if in.Model == "mid" {
+				fxBeginSSE(w)
+				fxWrite(w, fxFraming(anth, in.Model)+fxTextEv(anth, in.Model, "partial "))
+			}
+			started <- struct{}{}
+			select {
+			case <-r.Context().Done():
+				cancelled <- seen{time.Now()}
+			case <-time.After(10 * time.Second):
+				cancelled <- seen{}
+			}
+		}
+	})
+	g := startGateway(t, []config.Backend{backend("a", 1, config.FormatOpenAI, up.URL)})
+	hc := &http.Client{Transport: &http.Transport{}}
+	defer hc.Transport.(*http.Transport).CloseIdleConnections()
+	const n = 20
+	for _, phase := range []string{"ttfb", "mid"} {
+		var lat []time.Duration
+		for i := 0; i < n; i++ {
+			path := "/v1/chat/completions"
+			if i%2 == 1 {
+				path = "/v1/messages"
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			req, _ := http.NewRequestWithContext(ctx, "POST", g.URL+path,
+				strings.NewReader(`{"model":"`+phase+`","stream":true,"max_tokens":5,"messages":[{"role":"user","content":"hi"}]}`))
+			req.Header.Set("Content-Type", "application/json")
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				if resp, err := hc.Do(req); err == nil {
+					io.Copy(io.Discard, resp.Body) // until the abort
+					resp.Body.Close()
+				}
+			}()
+			<-started
+			at := time.Now()
+			cancel()
+			s := <-cancelled
+			<-done
+			if s.at.IsZero() {
+				t.Fatalf("%s: the upstream request was never cancelled", phase)
+			}
+			lat = append(lat, s.at.Sub(at))
+		}
+		slices.Sort(lat)
+		t.Logf("client abort (%s phase) → upstream cancelled: p50 %v, max %v over %d aborts", phase, lat[n/2], lat[n-1], n)
+		if lat[n-1] > 250*time.Millisecond {
+			t.Fatalf("%s: upstream cancelled %v after the client left", phase, lat[n-1])
+		}
+	}
+	if st := g.status(t); st.Backends[0].Failures != 0 {
+		t.Fatalf("client aborts counted as backend failures: %d", st.Backends[0].Failures)
+	}
+}
