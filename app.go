@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net/http"
 	"os"
@@ -23,18 +22,9 @@ import (
 // starts first; then the main goroutine goes to the tray (macOS needs it).
 // Without a tray host it says so once and keeps serving.
 func runApp(args []string) int {
-	f, err := parseServeFlags("switchyard", args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	log := newLogger(os.Stderr)
-	a, err := buildApp(f, log)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "switchyard:", err)
-		return 1
+	a, log, code := startApp("switchyard", args)
+	if code >= 0 {
+		return code
 	}
 	if a.listenErr != nil && isSwitchyard(a.addr) {
 		// A second launch: the running instance answers; show it instead.
@@ -56,7 +46,7 @@ func runApp(args []string) int {
 		go func() { served <- a.gw.Serve(ctx, a.ln, 5*time.Second) }()
 	}
 	c := newTrayController(a, stop)
-	err = tray.Run(ctx, c, log)
+	err := tray.Run(ctx, c, log)
 	if errors.Is(err, tray.ErrNoTray) {
 		log.Info("no system tray on this desktop; the gateway keeps serving (Ctrl-C to stop)", "reason", err)
 		if a.listenErr != nil {

@@ -203,20 +203,31 @@ func newLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
-// runServe is `switchyard serve`: the gateway in the foreground.
-func runServe(args []string) int {
-	f, err := parseServeFlags("serve", args)
+// startApp parses the flags shared by the app and `serve` and builds the
+// app; a non-negative code means "exit with it" (usage or a config error,
+// already reported).
+func startApp(name string, args []string) (*app, *slog.Logger, int) {
+	f, err := parseServeFlags(name, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return 0
+			return nil, nil, 0
 		}
-		return 2
+		return nil, nil, 2
 	}
 	log := newLogger(os.Stderr)
 	a, err := buildApp(f, log)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "switchyard:", err)
-		return 1
+		return nil, nil, 1
+	}
+	return a, log, -1
+}
+
+// runServe is `switchyard serve`: the gateway in the foreground.
+func runServe(args []string) int {
+	a, log, code := startApp("serve", args)
+	if code >= 0 {
+		return code
 	}
 	if a.listenErr != nil {
 		if isSwitchyard(a.addr) {
