@@ -53,9 +53,14 @@ func readInbound(w http.ResponseWriter, r *http.Request, p proto) (*inbound, *ap
 		}
 		return nil, &apiError{Status: 400, Message: "reading request body: " + err.Error()}
 	}
-	var f routingFields
-	if err := json.Unmarshal(body, &f); err != nil {
-		return nil, &apiError{Status: 400, Type: "invalid_request_error", Message: "malformed JSON in request body: " + jsonErr(err)}
+	// One validating pass that decodes only the routing fields; anything
+	// unusual (or malformed) goes to json.Unmarshal for the exact answer.
+	f, ok := scanRoutingFields(body)
+	if !ok {
+		f = routingFields{}
+		if err := json.Unmarshal(body, &f); err != nil {
+			return nil, &apiError{Status: 400, Type: "invalid_request_error", Message: "malformed JSON in request body: " + jsonErr(err)}
+		}
 	}
 	if f.Model == "" {
 		return nil, &apiError{Status: 400, Type: "invalid_request_error", Param: "model", Message: "the request has no \"model\""}
@@ -110,6 +115,9 @@ func (in *inbound) anthropicRequest() (*anthropic.MessagesRequest, *apiError) {
 // withModel returns body with its top-level "model" replaced, for alias
 // rewriting on the passthrough path. Only called when the name differs.
 func withModel(body []byte, model string) ([]byte, error) {
+	if out, ok := spliceModel(body, model); ok {
+		return out, nil // the usual case, byte-for-byte but the model
+	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(body, &m); err != nil {
 		return nil, err
