@@ -50,7 +50,7 @@ type Options struct {
 	KeepAlive time.Duration
 	// MaxInFlight bounds concurrent proxied requests; past it clients get
 	// 503 with Retry-After at once instead of queueing (hardening R3).
-	// 0 = 512.
+	// 0 = 4096 (a desktop never gets near it; it is a guard, not a queue).
 	MaxInFlight int
 	// ReadHeaderTimeout bounds how long a client may take to send its
 	// request headers (slowloris, hardening R1); 0 = 10s.
@@ -95,7 +95,7 @@ func New(opts Options) (*Server, error) {
 		opts.KeepAlive = 15 * time.Second
 	}
 	if opts.MaxInFlight <= 0 {
-		opts.MaxInFlight = 512
+		opts.MaxInFlight = 4096
 	}
 	if opts.ReadHeaderTimeout <= 0 {
 		opts.ReadHeaderTimeout = 10 * time.Second

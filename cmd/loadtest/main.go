@@ -103,7 +103,7 @@ func parseFlags() (*options, error) {
 	flag.StringVar(&o.extra, "extra", "", "more gateways to measure alongside, as NAME=PATH[,NAME=PATH] of switchyard binaries (e.g. a build from before a change)")
 	flag.StringVar(&o.gatewayBin, "gateway", "self", `"self" (this binary as the gateway) or the path of a switchyard binary to run as "serve"`)
 	flag.StringVar(&o.cpuProfile, "gateway-cpuprofile", "", "self gateway: write its CPU profile (whole run) to this file")
-	flag.IntVar(&o.maxInFlight, "max-in-flight", -1, "self gateway: Options.MaxInFlight; -1 = the default 512, raised to fit -streams")
+	flag.IntVar(&o.maxInFlight, "max-in-flight", -1, "self gateway: Options.MaxInFlight; -1 = the gateway default, raised to fit -streams")
 	flag.Parse()
 	var err error
 	if o.clients, err = intList(clients); err != nil {
