@@ -1,8 +1,6 @@
 package convert
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"strings"
 
@@ -44,7 +42,7 @@ func RequestAToO(req *anthropic.MessagesRequest, opt RequestOptions) (*openai.Ch
 			continue // server tool: no OpenAI equivalent
 		}
 		out.Tools = append(out.Tools, openai.Tool{Type: "function", Function: openai.FunctionDef{
-			Name:        names.upstream(t.Name),
+			Name:        names.Upstream(t.Name),
 			Description: t.Description,
 			Parameters:  withProperties(t.InputSchema),
 		}})
@@ -102,24 +100,6 @@ func copyFloat(p *float64) *float64 {
 	}
 	v := *p
 	return &v
-}
-
-// upstream returns the OpenAI-safe name for a client tool name and records
-// renames (spec §1.2): a name longer than 64 characters or with a character
-// outside [A-Za-z0-9_-] becomes its sanitized 55-character prefix, "_", and
-// the first 8 hex digits of its SHA-256.
-func (m ToolNames) upstream(name string) string {
-	if len(name) <= 64 && name != "" && SanitizeToolID(name) == name {
-		return name
-	}
-	sum := sha256.Sum256([]byte(name))
-	prefix := SanitizeToolID(name)
-	if len(prefix) > 55 {
-		prefix = prefix[:55]
-	}
-	up := prefix + "_" + hex.EncodeToString(sum[:4])
-	m[up] = name
-	return up
 }
 
 // withProperties adds "properties":{} to an object schema without it;
@@ -270,7 +250,7 @@ func aAssistantToO(blocks []anthropic.Block, names ToolNames) []openai.Message {
 			}
 		case "tool_use":
 			calls = append(calls, openai.ToolCall{ID: b.ID, Type: "function", Function: openai.FunctionCall{
-				Name:      names.upstream(b.Name),
+				Name:      names.Upstream(b.Name),
 				Arguments: inputArguments(b.Input),
 			}})
 		}
@@ -305,7 +285,7 @@ func aToolChoiceToO(tc *anthropic.ToolChoice, names ToolNames) json.RawMessage {
 	case "none":
 		return json.RawMessage(`"none"`)
 	case "tool":
-		b, _ := json.Marshal(map[string]any{"type": "function", "function": map[string]string{"name": names.upstream(tc.Name)}})
+		b, _ := json.Marshal(map[string]any{"type": "function", "function": map[string]string{"name": names.Upstream(tc.Name)}})
 		return b
 	}
 	return nil

@@ -128,8 +128,8 @@ func TestToolNameRenameAndRestore(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			names := ToolNames{}
-			up := names.upstream(tt.name)
-			if again := (ToolNames{}).upstream(tt.name); again != up {
+			up := names.Upstream(tt.name)
+			if again := (ToolNames{}).Upstream(tt.name); again != up {
 				t.Errorf("not deterministic: %q then %q", up, again)
 			}
 			if (up != tt.name) != tt.renamed {

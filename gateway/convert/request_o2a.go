@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"switchyard/gateway/protocol"
 
 	"switchyard/gateway/anthropic"
 	"switchyard/gateway/openai"
@@ -452,28 +453,4 @@ func (t *toolIDs) result(id string) string {
 
 // SanitizeToolID makes id match Anthropic's ^[a-zA-Z0-9_-]+$ by replacing
 // every other character with '_' (spec §1.3); "" stays "".
-func SanitizeToolID(id string) string {
-	ok := true
-	for i := 0; i < len(id); i++ {
-		if !toolIDChar(id[i]) {
-			ok = false
-			break
-		}
-	}
-	if ok {
-		return id
-	}
-	var b strings.Builder
-	for _, r := range id {
-		if r < 0x80 && toolIDChar(byte(r)) {
-			b.WriteRune(r)
-		} else {
-			b.WriteByte('_')
-		}
-	}
-	return b.String()
-}
-
-func toolIDChar(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
-}
+func SanitizeToolID(id string) string { return protocol.SanitizeToolID(id) }

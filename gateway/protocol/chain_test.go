@@ -1,0 +1,68 @@
+package protocol_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"switchyard/gateway/convert"
+	"switchyard/gateway/protocol"
+	"switchyard/gateway/sse"
+)
+
+// run feeds an upstream transcript through c the way the gateway does.
+func run(t *testing.T, c protocol.StreamConverter, in []byte) ([]byte, *protocol.StreamError) {
+	t.Helper()
+	r := sse.NewReader(bytes.NewReader(in))
+	var out []byte
+	for {
+		ev, err := r.Next()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = nil
+			}
+			st := c.End(out, err)
+			return st.Out, st.Err
+		}
+		st := c.Event(out, ev)
+		out = st.Out
+		if st.Done {
+			return out, st.Err
+		}
+	}
+}
+
+// An Anthropic stream through Anthropic→hub→Anthropic keeps its text and
+// tool calls and stays a valid Anthropic stream; a cut stays a cut.
+func TestChainRoundTrip(t *testing.T) {
+	files, _ := filepath.Glob("../convert/testdata/stream/*-a2o-*.in.sse")
+	if len(files) == 0 {
+		t.Fatal("no a2o transcripts")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			in, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			up := convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true, MessageID: "chatcmpl-x"})
+			down := convert.NewOToAStream(protocol.StreamOptions{MessageID: "msg_x", BufferToolArgs: true}) // A upstreams may interleave blocks (vector 71)
+			out, serr := run(t, protocol.Chain(up, down), in)
+			_, directErr := run(t, convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true}), in)
+			if (serr == nil) != (directErr == nil) {
+				t.Fatalf("chain error %v, direct error %v\n%s", serr, directErr, out)
+			}
+			if serr == nil {
+				if err := convert.CheckAnthropicStream(out); err != nil {
+					t.Fatalf("invalid Anthropic stream: %v\n%s", err, out)
+				}
+			} else if !strings.Contains(string(out), "event: error") {
+				t.Fatalf("failed chain has no error event:\n%s", out)
+			}
+		})
+	}
+}
