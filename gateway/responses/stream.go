@@ -1,0 +1,212 @@
+package responses
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"switchyard/gateway/openai"
+	"switchyard/gateway/protocol"
+	"switchyard/gateway/sse"
+)
+
+// FromHubStream converts a hub stream (chat.completion.chunk events) into
+// a Responses event stream: response.created and response.in_progress,
+// then for each output item output_item.added, its content events and
+// output_item.done, and last response.completed (or response.incomplete
+// when the model hit its token limit) with usage. Every event carries a
+// sequence_number that increases by one from 0.
+//
+// Output items appear in the order their content first arrives:
+// reasoning (as a summary), the assistant message, then one function_call
+// (or custom_tool_call) item per tool call, however the upstream
+// interleaves their argument fragments. A hub error chunk, or a stream
+// that ends before [DONE] without a finish, ends the client stream with
+// exactly one response.failed and nothing after it.
+type FromHubStream struct {
+	opt   protocol.StreamOptions
+	notes Notes
+	ids   *ids
+	seq   int
+
+	started, done bool
+	items         []*sItem
+	msg, rs       *sItem // the open message and reasoning items
+	tools         map[int]*sItem
+	finish        string
+	usage         *openai.Usage
+	chunk         hubChunk
+}
+
+type sItem struct {
+	kind   uint8
+	index  int
+	id     string
+	callID string
+	name   string
+	buf    []byte // text, summary or arguments so far
+	closed bool
+}
+
+const (
+	kMessage uint8 = iota
+	kReasoning
+	kFunction
+	kCustom
+)
+
+type hubChunk struct {
+	Choices []struct {
+		Delta struct {
+			Content          *string           `json:"content"`
+			ReasoningContent *string           `json:"reasoning_content"`
+			Reasoning        *string           `json:"reasoning"`
+			Refusal          *string           `json:"refusal"`
+			ToolCalls        []openai.ToolCall `json:"tool_calls"`
+		} `json:"delta"`
+		FinishReason *string `json:"finish_reason"`
+	} `json:"choices"`
+	Usage *openai.Usage       `json:"usage"`
+	Error *openai.ErrorDetail `json:"error"`
+}
+
+// NewFromHubStream returns a converter for one hub stream. opt.MessageID
+// fixes the response id (tests); opt.ClientModel names the model.
+func NewFromHubStream(opt protocol.StreamOptions, notes Notes) *FromHubStream {
+	return &FromHubStream{opt: opt, notes: notes, ids: newIDs(opt.MessageID), tools: map[int]*sItem{}}
+}
+
+var _ protocol.StreamConverter = (*FromHubStream)(nil)
+
+// KeepAlive appends an SSE comment; nothing once the stream is done.
+func (c *FromHubStream) KeepAlive(dst []byte) []byte {
+	if c.done {
+		return dst
+	}
+	return append(dst, ": keepalive\n\n"...)
+}
+
+// Event processes one hub event.
+func (c *FromHubStream) Event(dst []byte, ev sse.Event) protocol.Step {
+	if c.done {
+		return protocol.Step{Out: dst, Done: true}
+	}
+	if string(ev.Data) == "[DONE]" {
+		return c.complete(c.begin(dst))
+	}
+	c.chunk = hubChunk{}
+	if err := json.Unmarshal(ev.Data, &c.chunk); err != nil {
+		return c.fail(c.begin(dst), "server_error", "upstream sent a malformed event: "+err.Error())
+	}
+	if e := c.chunk.Error; e != nil {
+		return c.fail(c.begin(dst), e.Type, e.Message)
+	}
+	st := protocol.Step{Out: c.begin(dst)}
+	if c.chunk.Usage != nil {
+		c.usage = c.chunk.Usage
+	}
+	if len(c.chunk.Choices) == 0 {
+		return st
+	}
+	ch := &c.chunk.Choices[0]
+	d := &ch.Delta
+	if r := firstSet(d.ReasoningContent, d.Reasoning); r != "" {
+		st.Out = c.reasoningDelta(st.Out, r)
+		st.Content = true
+	}
+	if d.Content != nil && *d.Content != "" {
+		st.Out = c.textDelta(st.Out, *d.Content)
+		st.Content = true
+	}
+	if d.Refusal != nil && *d.Refusal != "" {
+		st.Out = c.textDelta(st.Out, *d.Refusal)
+		st.Content = true
+	}
+	for i := range d.ToolCalls {
+		st.Out = c.toolDelta(st.Out, &d.ToolCalls[i])
+		st.Content = true
+	}
+	if ch.FinishReason != nil && *ch.FinishReason != "" {
+		c.finish = *ch.FinishReason
+	}
+	return st
+}
+
+// End is called when the hub stream ends. A clean end after a finish
+// reason completes the response; anything else is a failure.
+func (c *FromHubStream) End(dst []byte, readErr error) protocol.Step {
+	if c.done {
+		return protocol.Step{Out: dst, Done: true}
+	}
+	dst = c.begin(dst)
+	if readErr == nil && c.finish != "" {
+		return c.complete(dst)
+	}
+	msg := "upstream stream ended prematurely"
+	if readErr != nil {
+		msg += ": " + readErr.Error()
+	}
+	return c.fail(dst, "server_error", msg)
+}
+
+func firstSet(a, b *string) string {
+	if a != nil && *a != "" {
+		return *a
+	}
+	if b != nil {
+		return *b
+	}
+	return ""
+}
+
+// begin writes response.created and response.in_progress once.
+func (c *FromHubStream) begin(dst []byte) []byte {
+	if c.started {
+		return dst
+	}
+	c.started = true
+	r := c.snapshot("in_progress")
+	dst = c.eventResponse(dst, "response.created", r)
+	return c.eventResponse(dst, "response.in_progress", r)
+}
+
+func (c *FromHubStream) snapshot(status string) *Response {
+	r := &Response{ID: c.ids.response, Object: "response", CreatedAt: c.opt.Created, Status: status,
+		Model: c.opt.ClientModel, Output: []OutputItem{}, Tools: []json.RawMessage{}, ParallelToolCalls: true,
+		ToolChoice: json.RawMessage(`"auto"`)}
+	return r
+}
+
+func (c *FromHubStream) eventResponse(dst []byte, typ string, r *Response) []byte {
+	b, _ := json.Marshal(r)
+	dst = c.head(dst, typ)
+	dst = append(dst, `,"response":`...)
+	dst = append(dst, b...)
+	return append(dst, "}\n\n"...)
+}
+
+// head starts an event: `event: T\ndata: {"type":"T","sequence_number":N`.
+func (c *FromHubStream) head(dst []byte, typ string) []byte {
+	dst = append(dst, "event: "...)
+	dst = append(dst, typ...)
+	dst = append(dst, "\ndata: {\"type\":\""...)
+	dst = append(dst, typ...)
+	dst = append(dst, `","sequence_number":`...)
+	dst = strconv.AppendInt(dst, int64(c.seq), 10)
+	c.seq++
+	return dst
+}
+
+// itemHead is head plus item_id and output_index.
+func (c *FromHubStream) itemHead(dst []byte, typ string, it *sItem) []byte {
+	dst = c.head(dst, typ)
+	dst = append(dst, `,"item_id":"`...)
+	dst = append(dst, it.id...)
+	dst = append(dst, `","output_index":`...)
+	return strconv.AppendInt(dst, int64(it.index), 10)
+}
+
+func (c *FromHubStream) newItem(kind uint8, prefix string) *sItem {
+	it := &sItem{kind: kind, index: len(c.items), id: c.ids.next(prefix)}
+	c.items = append(c.items, it)
+	return it
+}
