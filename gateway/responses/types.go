@@ -96,14 +96,14 @@ type Item struct {
 
 // Part is one content part of a message item or a tool output.
 type Part struct {
-	Type     string          `json:"type"` // input_text, output_text, input_image, refusal, input_file
-	Text     string          `json:"text,omitempty"`
-	Refusal  string          `json:"refusal,omitempty"`
-	ImageURL string          `json:"image_url,omitempty"`
-	FileID   string          `json:"file_id,omitempty"`
-	Detail   string          `json:"detail,omitempty"`
-	FileData string          `json:"file_data,omitempty"`
-	Filename string          `json:"filename,omitempty"`
+	Type     string `json:"type"` // input_text, output_text, input_image, refusal, input_file
+	Text     string `json:"text,omitempty"`
+	Refusal  string `json:"refusal,omitempty"`
+	ImageURL string `json:"image_url,omitempty"`
+	FileID   string `json:"file_id,omitempty"`
+	Detail   string `json:"detail,omitempty"`
+	FileData string `json:"file_data,omitempty"`
+	Filename string `json:"filename,omitempty"`
 }
 
 // SummaryPart is one entry of a reasoning item's summary.
