@@ -93,6 +93,15 @@ func (c *FromHubStream) Event(dst []byte, ev sse.Event) protocol.Step {
 	if string(ev.Data) == "[DONE]" {
 		return c.complete(c.begin(dst))
 	}
+	if text, ok := textOnly(ev.Data); ok {
+		// The common case, a plain text delta: no full decode.
+		st := protocol.Step{Out: c.begin(dst)}
+		if text != "" {
+			st.Out = c.textDelta(st.Out, text)
+			st.Content = true
+		}
+		return st
+	}
 	c.chunk = hubChunk{}
 	if err := json.Unmarshal(ev.Data, &c.chunk); err != nil {
 		return c.fail(c.begin(dst), "server_error", "upstream sent a malformed event: "+err.Error())
@@ -164,9 +173,9 @@ func (c *FromHubStream) begin(dst []byte) []byte {
 		return dst
 	}
 	c.started = true
-	r := c.snapshot("in_progress")
-	dst = c.eventResponse(dst, "response.created", r)
-	return c.eventResponse(dst, "response.in_progress", r)
+	b, _ := json.Marshal(c.snapshot("in_progress"))
+	dst = c.eventRaw(dst, "response.created", b)
+	return c.eventRaw(dst, "response.in_progress", b)
 }
 
 func (c *FromHubStream) snapshot(status string) *Response {
@@ -178,6 +187,10 @@ func (c *FromHubStream) snapshot(status string) *Response {
 
 func (c *FromHubStream) eventResponse(dst []byte, typ string, r *Response) []byte {
 	b, _ := json.Marshal(r)
+	return c.eventRaw(dst, typ, b)
+}
+
+func (c *FromHubStream) eventRaw(dst []byte, typ string, b []byte) []byte {
 	dst = c.head(dst, typ)
 	dst = append(dst, `,"response":`...)
 	dst = append(dst, b...)

@@ -72,7 +72,7 @@ func TestStreamGolden(t *testing.T) {
 			}
 			c := NewFromHubStream(protocol.StreamOptions{ClientModel: "gpt-x", Created: 1700000000, MessageID: "resp_test"}, streamNotes(in))
 			out, serr, _ := runStream(c, in)
-			if err := responsestest.Check(out); err != nil {
+			if err := responsestest.Check(out, responsestest.ValidArguments()); err != nil {
 				t.Fatalf("invalid Responses stream: %v\n%s", err, out)
 			}
 			failed := bytes.Contains(out, []byte("event: response.failed"))
@@ -184,7 +184,7 @@ func TestChainFromAnthropic(t *testing.T) {
 			up := convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true})
 			down := NewFromHubStream(protocol.StreamOptions{ClientModel: "claude-x"}, Notes{})
 			out, serr, _ := runStream(protocol.Chain(up, down), in)
-			if err := responsestest.Check(out); err != nil {
+			if err := responsestest.Check(out, responsestest.ValidArguments()); err != nil {
 				t.Fatalf("invalid Responses stream: %v\n%s", err, out)
 			}
 			_, directErr, _ := runStream(convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true}), in)

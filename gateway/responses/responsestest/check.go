@@ -38,6 +38,14 @@ type state struct {
 	args        []byte
 }
 
+// Option tunes Check.
+type Option func(*config)
+
+type config struct{ validArgs bool }
+
+// ValidArguments makes Check require valid JSON arguments at done.
+func ValidArguments() Option { return func(c *config) { c.validArgs = true } }
+
 // Check verifies one Responses stream: every event's `event:` name equals
 // its data's type; sequence_number runs 0, 1, 2, …; the stream starts with
 // response.created; items are added with dense output_index in order,
@@ -47,7 +55,15 @@ type state struct {
 // exactly one terminal event (response.completed, response.incomplete or
 // response.failed) ends the stream, and nothing follows it. A completed
 // stream has every item done.
-func Check(wire []byte) error {
+//
+// With ValidArguments, function call arguments at done must also be valid
+// JSON (true of every well-behaved upstream; an upstream that sends broken
+// arguments gets them passed on as they are).
+func Check(wire []byte, opts ...Option) error {
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
 	r := sse.NewReader(bytes.NewReader(wire))
 	items := map[string]*state{}
 	next, nextIndex := 0, 0
@@ -77,7 +93,7 @@ func Check(wire []byte) error {
 			return fmt.Errorf("first event is %s, not response.created", e.Type)
 		}
 		next++
-		if err := checkEvent(&e, items, &nextIndex, &terminal); err != nil {
+		if err := checkEvent(&e, items, &nextIndex, &terminal, cfg); err != nil {
 			return fmt.Errorf("event %d (%s): %w", next-1, e.Type, err)
 		}
 	}
@@ -94,7 +110,7 @@ func Check(wire []byte) error {
 	return nil
 }
 
-func checkEvent(e *event, items map[string]*state, nextIndex *int, terminal *string) error {
+func checkEvent(e *event, items map[string]*state, nextIndex *int, terminal *string, cfg config) error {
 	switch e.Type {
 	case "response.created", "response.in_progress":
 		return nil
@@ -139,10 +155,10 @@ func checkEvent(e *event, items map[string]*state, nextIndex *int, terminal *str
 		s.done = true
 		return nil
 	}
-	return checkItemEvent(e, items)
+	return checkItemEvent(e, items, cfg)
 }
 
-func checkItemEvent(e *event, items map[string]*state) error {
+func checkItemEvent(e *event, items map[string]*state, cfg config) error {
 	s := items[e.ItemID]
 	if s == nil || s.done {
 		return fmt.Errorf("event for item %q that is not open", e.ItemID)
@@ -173,8 +189,11 @@ func checkItemEvent(e *event, items map[string]*state) error {
 		}
 		s.args = append(s.args, *e.Delta...)
 	case "response.function_call_arguments.done":
-		if e.Arguments == nil || !json.Valid([]byte(*e.Arguments)) {
-			return fmt.Errorf("arguments at done are not valid JSON: %v", e.Arguments)
+		if e.Arguments == nil {
+			return fmt.Errorf("no arguments at done")
+		}
+		if cfg.validArgs && !json.Valid([]byte(*e.Arguments)) {
+			return fmt.Errorf("arguments at done are not valid JSON: %q", *e.Arguments)
 		}
 		if len(s.args) > 0 && *e.Arguments != string(s.args) {
 			return fmt.Errorf("arguments %q differ from deltas %q", *e.Arguments, s.args)

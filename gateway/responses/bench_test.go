@@ -1,0 +1,90 @@
+package responses
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"testing"
+
+	"switchyard/gateway/convert"
+	"switchyard/gateway/protocol"
+	"switchyard/gateway/sse"
+)
+
+func loadEvents(b *testing.B, path string) []sse.Event {
+	in, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := sse.NewReader(bytes.NewReader(in))
+	var evs []sse.Event
+	for {
+		ev, err := r.Next()
+		if err == io.EOF {
+			return evs
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		evs = append(evs, sse.Event{Name: ev.Name, Data: append([]byte(nil), ev.Data...)})
+	}
+}
+
+func benchStream(b *testing.B, evs []sse.Event, mk func() protocol.StreamConverter) {
+	var out []byte
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		c := mk()
+		for _, ev := range evs {
+			out = c.Event(out[:0], ev).Out
+		}
+		out = c.End(out[:0], nil).Out
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(evs)), "ns/event")
+}
+
+// BenchmarkFromHubStream: a hub stream (text, reasoning, a tool call)
+// into Responses events.
+func BenchmarkFromHubStream(b *testing.B) {
+	evs := loadEvents(b, "testdata/stream/03-reasoning-text-tool.in.sse")
+	benchStream(b, evs, func() protocol.StreamConverter {
+		return NewFromHubStream(protocol.StreamOptions{ClientModel: "m"}, Notes{})
+	})
+}
+
+// BenchmarkChainAnthropicToResponses: an Anthropic upstream stream
+// (thinking, text, a tool call, usage) through the hub into Responses
+// events: the path a Codex request to AnyRouter takes.
+func BenchmarkChainAnthropicToResponses(b *testing.B) {
+	evs := loadEvents(b, "../convert/testdata/stream/50-a2o-claude-thinking-tool-use.in.sse")
+	benchStream(b, evs, func() protocol.StreamConverter {
+		return protocol.Chain(convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true}),
+			NewFromHubStream(protocol.StreamOptions{ClientModel: "m"}, Notes{}))
+	})
+}
+
+// BenchmarkChainAnthropicToResponsesLong: a long Anthropic text stream
+// (200 deltas), where the per-stream costs are spread thin.
+func BenchmarkChainAnthropicToResponsesLong(b *testing.B) {
+	var in bytes.Buffer
+	in.WriteString("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\",\"content\":[],\"stop_reason\":null,\"usage\":{\"input_tokens\":10,\"output_tokens\":1}}}\n\n")
+	in.WriteString("event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n")
+	for range 200 {
+		in.WriteString("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"some words of text \"}}\n\n")
+	}
+	in.WriteString("event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n")
+	in.WriteString("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":400}}\n\n")
+	in.WriteString("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n")
+	f, err := os.CreateTemp(b.TempDir(), "*.sse")
+	if err != nil {
+		b.Fatal(err)
+	}
+	f.Write(in.Bytes())
+	f.Close()
+	evs := loadEvents(b, f.Name())
+	benchStream(b, evs, func() protocol.StreamConverter {
+		return protocol.Chain(convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true}),
+			NewFromHubStream(protocol.StreamOptions{ClientModel: "m"}, Notes{}))
+	})
+}
