@@ -25,6 +25,10 @@ type Status struct {
 	ActiveBackend string           `json:"active_backend"`
 	Backends      []BackendStatus  `json:"backends"`
 	Failovers     []route.Failover `json:"failovers"`
+	// Refusals counts requests turned away before routing, by kind (host,
+	// cross_origin, preflight, content_type, body_too_large, api_write,
+	// token, not_found, method, shed); absent when there were none.
+	Refusals map[string]int64 `json:"refusals,omitempty"`
 }
 
 // BackendStatus is route's backend status plus where its keys come from.
@@ -40,7 +44,7 @@ func (s *Server) Status() Status {
 	for i, b := range rs {
 		bs[i] = BackendStatus{BackendStatus: b, KeySource: s.keys.sourceOf(b.ID)}
 	}
-	return Status{Addr: s.addr, Version: s.opts.Version, ActiveBackend: s.table.LastAnswered(), Backends: bs, Failovers: s.table.Events().Recent()}
+	return Status{Addr: s.addr, Version: s.opts.Version, ActiveBackend: s.table.LastAnswered(), Backends: bs, Failovers: s.table.Events().Recent(), Refusals: s.refused.snapshot()}
 }
 
 // Subscribe returns a coalesced change signal for status consumers.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"switchyard/gateway/anthropic"
 	"switchyard/gateway/convert"
@@ -16,7 +17,23 @@ type proto int
 const (
 	protoOpenAI proto = iota
 	protoAnthropic
+	protoGemini // Gemini API paths (/v1beta/…): Google's error shape
 )
+
+// protoFor tells a request's protocol from its path, for the shape of
+// errors that come before a handler knows more (guard refusals, unknown
+// routes, method errors, panics). Anthropic clients whose base URL wrongly
+// ends in /v1 call /v1/v1/messages: that is Anthropic too.
+func protoFor(r *http.Request) proto {
+	p := r.URL.Path
+	switch {
+	case strings.HasPrefix(p, "/v1/messages"), strings.HasPrefix(p, "/v1/v1/messages"):
+		return protoAnthropic
+	case strings.HasPrefix(p, "/v1beta/"), strings.HasPrefix(p, "/v1/models/") && strings.Contains(p, ":"):
+		return protoGemini
+	}
+	return protoOpenAI
+}
 
 // apiError is an error on its way to a client: the one type every handler
 // returns and the one function below renders, in the caller's protocol.
@@ -25,6 +42,7 @@ type apiError struct {
 	Type    string // protocol-neutral hint; "" = derived from Status
 	Message string // safe for the client: never a key
 	Param   string // OpenAI `param`, "" = null
+	Code    string // OpenAI `code`; "" = derived from Status
 	// RetryAfter is passed through from an upstream 429/503.
 	RetryAfter string
 }
@@ -43,6 +61,8 @@ func writeError(w http.ResponseWriter, p proto, e *apiError) {
 	var body []byte
 	status := e.Status
 	switch p {
+	case protoGemini:
+		body = geminiError(status, e.Message)
 	case protoAnthropic:
 		typ := e.Type
 		if typ == "" || !isAnthropicType(typ) {
@@ -58,6 +78,9 @@ func writeError(w http.ResponseWriter, p proto, e *apiError) {
 		if e.Type != "" && !isAnthropicType(e.Type) {
 			typ = e.Type
 		}
+		if e.Code != "" {
+			code = e.Code
+		}
 		d := openai.ErrorDetail{Message: e.Message, Type: typ}
 		if code != "" {
 			d.Code = &code
@@ -71,6 +94,32 @@ func writeError(w http.ResponseWriter, p proto, e *apiError) {
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	w.Write(body)
+}
+
+// geminiError is Google's error shape:
+// {"error":{"code":404,"message":"…","status":"NOT_FOUND"}}.
+func geminiError(status int, msg string) []byte {
+	st := "INTERNAL"
+	switch status {
+	case 400, 413, 415, 422:
+		st = "INVALID_ARGUMENT"
+	case 401:
+		st = "UNAUTHENTICATED"
+	case 403:
+		st = "PERMISSION_DENIED"
+	case 404:
+		st = "NOT_FOUND"
+	case 405:
+		st = "UNIMPLEMENTED"
+	case 429:
+		st = "RESOURCE_EXHAUSTED"
+	case 503:
+		st = "UNAVAILABLE"
+	case 504:
+		st = "DEADLINE_EXCEEDED"
+	}
+	b, _ := json.Marshal(map[string]any{"error": map[string]any{"code": status, "message": msg, "status": st}})
+	return b
 }
 
 func isAnthropicType(t string) bool {

@@ -38,6 +38,7 @@ type guard struct {
 	bodyLimit int64
 	token     string
 	sessions  *sessions // dashboard sessions (dashboard.go); nil = none
+	refused   *refusals // counts and logs every refusal; nil = none
 }
 
 // allowedHosts lists the Host values naming a listener on port.
@@ -77,38 +78,38 @@ func (g *guard) hostAllowed(host string) bool {
 
 func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !g.hostAllowed(r.Host) {
-		plainError(w, http.StatusForbidden, "forbidden: Host "+strconv.Quote(trunc(r.Host, 80))+" does not name this gateway (use 127.0.0.1 or localhost)")
+		g.refuse(w, r, http.StatusForbidden, refuseHost, "forbidden: Host "+strconv.Quote(trunc(r.Host, 80))+" does not name this gateway (use 127.0.0.1 or localhost)")
 		return
 	}
 	write := r.Method != http.MethodGet && r.Method != http.MethodHead
 	if write {
 		if sfs := r.Header.Get("Sec-Fetch-Site"); sfs == "cross-site" || sfs == "same-site" {
-			plainError(w, http.StatusForbidden, "forbidden: cross-site request")
+			g.refuse(w, r, http.StatusForbidden, refuseCrossOrigin, "forbidden: cross-site request")
 			return
 		}
 		if o, ok := r.Header["Origin"]; ok && (len(o) != 1 || !g.origins[strings.ToLower(o[0])]) {
-			plainError(w, http.StatusForbidden, "forbidden: cross-origin request")
+			g.refuse(w, r, http.StatusForbidden, refuseCrossOrigin, "forbidden: cross-origin request")
 			return
 		}
 		if r.Method == http.MethodOptions {
-			plainError(w, http.StatusForbidden, "forbidden: CORS is not offered")
+			g.refuse(w, r, http.StatusForbidden, refusePreflight, "forbidden: CORS is not offered")
 			return
 		}
 		if r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch {
 			mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 			if err != nil || mt != "application/json" {
-				plainError(w, http.StatusUnsupportedMediaType, "unsupported media type: send Content-Type: application/json")
+				g.refuse(w, r, http.StatusUnsupportedMediaType, refuseContentType, "unsupported media type: send Content-Type: application/json")
 				return
 			}
 		}
 		if r.ContentLength > g.bodyLimit {
-			plainError(w, http.StatusRequestEntityTooLarge, "request body too large: limit is "+strconv.FormatInt(g.bodyLimit>>20, 10)+" MiB (body_limit_mb)")
+			g.refuse(w, r, http.StatusRequestEntityTooLarge, refuseTooLarge, "request body too large: limit is "+strconv.FormatInt(g.bodyLimit>>20, 10)+" MiB (body_limit_mb)")
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, g.bodyLimit)
 		if strings.HasPrefix(r.URL.Path, "/api/") {
 			if msg := g.apiWriteRefusal(r); msg != "" {
-				plainError(w, http.StatusForbidden, msg)
+				g.refuse(w, r, http.StatusForbidden, refuseAPIWrite, msg)
 				return
 			}
 			g.next.ServeHTTP(w, r)
@@ -117,7 +118,7 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if g.token != "" && r.URL.Path != "/healthz" && !(r.Method == http.MethodGet && !strings.HasPrefix(r.URL.Path, "/v1/") && !strings.HasPrefix(r.URL.Path, "/gateway/")) {
 		if !g.tokenOK(r) {
-			plainError(w, http.StatusUnauthorized, "unauthorized: this gateway needs its client token (SWITCHYARD_TOKEN) as Authorization: Bearer or x-api-key")
+			g.refuse(w, r, http.StatusUnauthorized, refuseToken, "unauthorized: this gateway needs its client token (SWITCHYARD_TOKEN) as Authorization: Bearer or x-api-key")
 			return
 		}
 	}
@@ -154,13 +155,13 @@ func (g *guard) tokenOK(r *http.Request) bool {
 	return subtle.ConstantTimeCompare([]byte(got), []byte(g.token)) == 1
 }
 
-// plainError writes a small JSON error for refusals made before we know
-// the client's protocol. Both SDKs read the "error.message" field.
-func plainError(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "application/json")
+// refuse turns a request away before routing: the error in the shape of
+// the protocol whose route was called (protoFor), counted and logged by
+// kind. Messages never echo a header value beyond the truncated Host.
+func (g *guard) refuse(w http.ResponseWriter, r *http.Request, status int, kind, msg string) {
+	g.refused.add(kind, r.Method, r.URL.Path, msg)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	w.Write([]byte(`{"type":"error","error":{"type":"` + http.StatusText(status) + `","message":` + jsonString(msg) + `}}`))
+	writeError(w, protoFor(r), &apiError{Status: status, Message: msg})
 }
 
 func jsonString(s string) string {

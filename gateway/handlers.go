@@ -17,11 +17,24 @@ import (
 	"switchyard/gateway/route"
 )
 
+// inbound reads a client request; on failure it has answered (a body
+// over the limit is counted as a refusal).
+func (s *Server) inbound(c *gin.Context, p proto) (*inbound, bool) {
+	in, aerr := readInbound(c.Writer, c.Request, p)
+	if aerr != nil {
+		if aerr.Status == http.StatusRequestEntityTooLarge {
+			s.refused.add(refuseTooLarge, c.Request.Method, c.Request.URL.Path, aerr.Message)
+		}
+		writeError(c.Writer, p, aerr)
+		return nil, false
+	}
+	return in, true
+}
+
 // handleChat serves POST /v1/chat/completions (OpenAI clients).
 func (s *Server) handleChat(c *gin.Context) {
-	in, aerr := readInbound(c.Writer, c.Request, protoOpenAI)
-	if aerr != nil {
-		writeError(c.Writer, protoOpenAI, aerr)
+	in, ok := s.inbound(c, protoOpenAI)
+	if !ok {
 		return
 	}
 	s.proxy(c.Writer, c.Request, in)
@@ -31,9 +44,8 @@ func (s *Server) handleChat(c *gin.Context) {
 // is tolerated; x-api-key or Authorization: Bearer is accepted and never
 // forwarded).
 func (s *Server) handleMessages(c *gin.Context) {
-	in, aerr := readInbound(c.Writer, c.Request, protoAnthropic)
-	if aerr != nil {
-		writeError(c.Writer, protoAnthropic, aerr)
+	in, ok := s.inbound(c, protoAnthropic)
+	if !ok {
 		return
 	}
 	s.proxy(c.Writer, c.Request, in)
@@ -43,9 +55,8 @@ func (s *Server) handleMessages(c *gin.Context) {
 // first Anthropic-format candidate when that is the first candidate,
 // otherwise (or if that fails) a local estimate. It never answers 5xx.
 func (s *Server) handleCountTokens(c *gin.Context) {
-	in, aerr := readInbound(c.Writer, c.Request, protoAnthropic)
-	if aerr != nil {
-		writeError(c.Writer, protoAnthropic, aerr)
+	in, ok := s.inbound(c, protoAnthropic)
+	if !ok {
 		return
 	}
 	req, aerr := in.anthropicRequest()

@@ -393,6 +393,13 @@ func TestMaxInFlightShedsFast(t *testing.T) {
 		if resp.StatusCode != 503 && resp.StatusCode != 529 || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "limit") {
 			t.Fatalf("overflow on %s: %d Retry-After=%q %s", path, resp.StatusCode, resp.Header.Get("Retry-After"), body)
 		}
+		want := map[string]string{"/v1/chat/completions": "openai", "/v1/messages": "anthropic"}[path]
+		if got := shapeOf(body); got != want {
+			t.Fatalf("overflow on %s in %s shape: %s", path, got, body)
+		}
+	}
+	if n := g.status(t).Refusals["shed"]; n != 20 {
+		t.Fatalf("refusals[shed] = %d, want 20", n)
 	}
 	// Through the SDK: a typed 503.
 	_, err := fxChat(t, g, false)

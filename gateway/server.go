@@ -74,6 +74,8 @@ type Server struct {
 	slots chan struct{} // proxied requests in flight (R3)
 	addr  string
 	dash  *dashboard // dashboard.go
+
+	refused *refusals // refusals.go
 }
 
 // New builds a server from opts. It reads keys (bounded by a timeout) and
@@ -105,6 +107,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: opts, log: opts.Logger, fileCfg: opts.Config.Clone(), cfg: eff, slots: make(chan struct{}, opts.MaxInFlight)}
+	s.refused = newRefusals(s.log, opts.Now)
 	s.table = route.NewTable(specs(eff), opts.Now)
 	s.keys = &keyCache{store: opts.Keys, env: envKeys, table: s.table, log: s.log, timeout: 5 * time.Second}
 	s.keys.load(context.Background(), s.backendIDs())
@@ -121,6 +124,7 @@ func New(opts Options) (*Server, error) {
 	s.dash = newDashboard(s)
 	g := newGuard(s.routes(), eff.Listen, int64(eff.BodyLimitMB)<<20, opts.Token)
 	g.sessions = s.dash.sessions
+	g.refused = s.refused
 	s.handler = g
 	return s, nil
 }
@@ -198,18 +202,23 @@ func (s *Server) routes() http.Handler {
 	e := gin.New()
 	e.Use(s.recoverer)
 	e.HandleMethodNotAllowed = true
-	e.NoRoute(func(c *gin.Context) {
-		writeError(c.Writer, protoFor(c.Request), &apiError{Status: 404, Message: "no route " + c.Request.Method + " " + c.Request.URL.Path})
-	})
+	e.NoRoute(s.handleNoRoute)
 	e.NoMethod(func(c *gin.Context) {
-		writeError(c.Writer, protoFor(c.Request), &apiError{Status: 405, Type: "invalid_request_error", Message: "method " + c.Request.Method + " not allowed on " + c.Request.URL.Path})
+		r := c.Request
+		s.refused.add(refuseMethod, r.Method, r.URL.Path, "method not allowed")
+		writeError(c.Writer, protoFor(r), &apiError{Status: 405, Type: "invalid_request_error", Code: "method_not_allowed",
+			Message: "method " + r.Method + " not allowed on " + r.URL.Path + "; this gateway serves " + servedRoutes})
 	})
 	for _, p := range []string{"/v1", "/gateway/v1"} {
 		e.POST(p+"/chat/completions", s.handleChat)
 		e.GET(p+"/models", s.handleModels)
 	}
-	e.POST("/v1/messages", s.handleMessages)
-	e.POST("/v1/messages/count_tokens", s.handleCountTokens)
+	// Anthropic clients whose base URL ends in /v1 (as some docs say) call
+	// /v1/v1/messages: serve them too rather than a puzzling 404.
+	for _, p := range []string{"/v1", "/v1/v1"} {
+		e.POST(p+"/messages", s.handleMessages)
+		e.POST(p+"/messages/count_tokens", s.handleCountTokens)
+	}
 	e.GET("/healthz", s.handleHealth)
 	e.HEAD("/healthz", s.handleHealth)
 	e.GET("/api/status", s.handleStatus)
@@ -219,6 +228,19 @@ func (s *Server) routes() http.Handler {
 	e.GET("/", s.handleIndex)
 	s.dashboardRoutes(e)
 	return e
+}
+
+// servedRoutes is what an unknown route's error lists.
+const servedRoutes = "POST /v1/chat/completions, GET /v1/models (also under /gateway/v1), POST /v1/messages, POST /v1/messages/count_tokens, GET /healthz, GET /api/status and the dashboard at /"
+
+// handleNoRoute answers an unknown route: 404 with code not_found (never
+// model_not_found, which clients show as a missing model), in the caller's
+// protocol where the path tells it, listing what is served.
+func (s *Server) handleNoRoute(c *gin.Context) {
+	r := c.Request
+	s.refused.add(refuseNotFound, r.Method, r.URL.Path, "no route")
+	msg := "no route " + r.Method + " " + trunc(r.URL.Path, 120) + "; this gateway serves " + servedRoutes
+	writeError(c.Writer, protoFor(r), &apiError{Status: 404, Code: "not_found", Message: msg})
 }
 
 // recoverer turns a handler panic into a 500 without echoing the panic
@@ -238,13 +260,6 @@ func (s *Server) recoverer(c *gin.Context) {
 		}
 	}()
 	c.Next()
-}
-
-func protoFor(r *http.Request) proto {
-	if len(r.URL.Path) >= 12 && r.URL.Path[:12] == "/v1/messages" {
-		return protoAnthropic
-	}
-	return protoOpenAI
 }
 
 // Serve serves on ln until ctx is done, then drains: in-flight requests
