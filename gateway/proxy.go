@@ -294,6 +294,8 @@ func failure(ctx, actx context.Context, err error, bc *config.Backend, cfg *conf
 	switch cause := context.Cause(actx); {
 	case ctx.Err() != nil && errors.Is(context.Cause(ctx), context.Canceled):
 		return outcome{class: route.Canceled, reason: "client went away"}
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return outcome{class: route.Timeout, reason: "request deadline (" + cfg.RequestDeadline.String() + ", request_deadline) exceeded"}
 	case errors.Is(cause, errAttemptTimeout):
 		return outcome{class: route.Timeout, reason: "timeout after " + bc.Timeout.String()}
 	case errors.Is(cause, errFirstByte):
