@@ -106,9 +106,28 @@ type backend interface {
 // keyring.MockInit also applies to it.
 type goKeyring struct{}
 
-func (goKeyring) Get(service, user string) (string, error) { return keyring.Get(service, user) }
-func (goKeyring) Set(service, user, pass string) error     { return keyring.Set(service, user, pass) }
-func (goKeyring) Delete(service, user string) error        { return keyring.Delete(service, user) }
+// Each call first checks that a session bus exists (noBus): go-keyring
+// would otherwise autolaunch one that outlives the process.
+func (goKeyring) Get(service, user string) (string, error) {
+	if err := noBus(); err != nil {
+		return "", err
+	}
+	return keyring.Get(service, user)
+}
+
+func (goKeyring) Set(service, user, pass string) error {
+	if err := noBus(); err != nil {
+		return err
+	}
+	return keyring.Set(service, user, pass)
+}
+
+func (goKeyring) Delete(service, user string) error {
+	if err := noBus(); err != nil {
+		return err
+	}
+	return keyring.Delete(service, user)
+}
 
 // Store reads and writes backend keys in the OS keychain. It is safe for
 // concurrent use; its operations are serialized. The zero value is not
