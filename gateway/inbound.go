@@ -23,6 +23,7 @@ type inbound struct {
 	beta         string // anthropic-beta header (A client -> A backend)
 	version      string // anthropic-version header
 	countTokens  bool
+	approxLogged bool // the approximation log line was written
 
 	oreq *openai.ChatRequest
 	areq *anthropic.MessagesRequest

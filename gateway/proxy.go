@@ -107,6 +107,14 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *inbound) {
 	s.logRequest(in, lastAttempt, 503, plan.Attempts(), start, plan.Summary())
 }
 
+// setApproximated tells the client what its request's conversion could
+// only approximate: X-Switchyard-Approximated: response_format=json_schema->tool.
+func setApproximated(h http.Header, ex *exchange) {
+	if len(ex.notes.Approximated) > 0 {
+		h.Set("X-Switchyard-Approximated", strings.Join(ex.notes.Approximated, ", "))
+	}
+}
+
 func setRouteHeaders(w http.ResponseWriter, a route.Attempt) {
 	h := w.Header()
 	h.Set("X-Switchyard-Backend", a.Backend.ID)
@@ -139,6 +147,7 @@ type exchange struct {
 	convert   bool // protocols differ
 	toolNames convert.ToolNames
 	estimate  int
+	notes     convert.Notes // what the conversion approximated (response_format)
 }
 
 // prepare builds the upstream request body for attempt a.
@@ -165,11 +174,12 @@ func (s *Server) prepare(in *inbound, a route.Attempt, bc *config.Backend) (*exc
 		if aerr != nil {
 			return nil, aerr
 		}
-		out, err := convert.RequestOToA(req, opts)
+		out, notes, err := convert.RequestOToAWithNotes(req, opts)
 		if err != nil {
 			return nil, convErr(err)
 		}
 		ex.convert = true
+		ex.notes = notes
 		ex.estimate = convert.EstimateOpenAITokens(req)
 		ex.body, _ = json.Marshal(out)
 	default: // anthropic -> openai
@@ -246,6 +256,10 @@ func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, in *inbound
 	ex, aerr := s.prepare(in, a, bc)
 	if aerr != nil {
 		return outcome{class: route.ClientFault, reason: aerr.Message, status: aerr.Status, clientErr: aerr}
+	}
+	if len(ex.notes.Approximated) > 0 && !in.approxLogged {
+		in.approxLogged = true // once per request, not per attempt
+		s.log.Info("request approximated for the backend's protocol", "model", in.model, "backend", a.Backend.ID, "what", strings.Join(ex.notes.Approximated, ","))
 	}
 	actx, acancel := context.WithCancelCause(ctx)
 	defer acancel(nil)
@@ -383,6 +397,7 @@ func (s *Server) relayJSON(ctx, actx context.Context, w http.ResponseWriter, in 
 			if err := json.Unmarshal(body, &ar); err != nil || ar.Type == "error" || ar.Type != "message" && len(ar.Content) == 0 {
 				return outcome{class: route.Server, status: resp.StatusCode, reason: "upstream sent an invalid messages response"}
 			}
+			convert.JSONToolAsText(&ar, ex.notes.JSONTool)
 			out = convert.ResponseAToO(&ar, in.model, time.Now().Unix())
 		default:
 			var or openai.ChatResponse
@@ -412,6 +427,7 @@ func (s *Server) relayJSON(ctx, actx context.Context, w http.ResponseWriter, in 
 	body = redactBytes(body, []byte(a.Key.Reveal()))
 	h := w.Header()
 	setRouteHeaders(w, a)
+	setApproximated(h, ex)
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	copyRequestID(h, resp.Header)
@@ -571,7 +587,7 @@ func (s *Server) converterFor(in *inbound, ex *exchange) streamConverter {
 	case !ex.convert:
 		return &anthropicPass{}
 	case in.proto == protoOpenAI:
-		return convert.NewAToOStream(convert.StreamOptions{ClientModel: in.model, Created: time.Now().Unix(), IncludeUsage: in.includeUsage, InputEstimate: ex.estimate})
+		return convert.NewAToOStream(convert.StreamOptions{ClientModel: in.model, Created: time.Now().Unix(), IncludeUsage: in.includeUsage, InputEstimate: ex.estimate, JSONTool: ex.notes.JSONTool})
 	default:
 		return convert.NewOToAStream(convert.StreamOptions{ClientModel: in.model, Created: time.Now().Unix(), InputEstimate: ex.estimate, ToolNames: ex.toolNames})
 	}
@@ -610,6 +626,7 @@ func (s *Server) relayStream(ctx, actx context.Context, acancel context.CancelCa
 		idle = newQuietTimer(cfg.StreamIdleTimeout, func() { acancel(errStreamIdle) })
 		h := w.Header()
 		setRouteHeaders(w, a)
+		setApproximated(h, ex)
 		h.Set("Content-Type", "text/event-stream")
 		h.Set("Cache-Control", "no-cache")
 		h.Set("X-Accel-Buffering", "no")

@@ -52,6 +52,21 @@ const defaultMaxTokens = 8192
 // last tool, skipping blocks already marked and stopping when four blocks in
 // total (the client's included) carry cache_control.
 func RequestOToA(req *openai.ChatRequest, opt RequestOptions) (*anthropic.MessagesRequest, error) {
+	out, _, err := RequestOToAWithNotes(req, opt)
+	return out, err
+}
+
+// RequestOToAWithNotes is RequestOToA, also returning what the conversion
+// approximated (response_format, see responseFormat) and what the
+// answer's conversion needs (Notes.JSONTool: pass it to JSONToolAsText
+// and StreamOptions.JSONTool).
+func RequestOToAWithNotes(req *openai.ChatRequest, opt RequestOptions) (*anthropic.MessagesRequest, Notes, error) {
+	var notes Notes
+	out, err := requestOToA(req, opt, &notes)
+	return out, notes, err
+}
+
+func requestOToA(req *openai.ChatRequest, opt RequestOptions, notes *Notes) (*anthropic.MessagesRequest, error) {
 	if req == nil {
 		return nil, &Error{Param: "messages", Message: "request body is empty"}
 	}
@@ -126,6 +141,9 @@ func RequestOToA(req *openai.ChatRequest, opt RequestOptions) (*anthropic.Messag
 	} else if hasToolBlocks(out.Messages) {
 		out.Tools = []anthropic.Tool{placeholderTool()}
 		out.ToolChoice = &anthropic.ToolChoice{Type: "none"}
+	}
+	if err := responseFormat(req.ResponseFormat, out, budget > 0, notes); err != nil {
+		return nil, err
 	}
 
 	modelMax := claudeMaxOutput(model)

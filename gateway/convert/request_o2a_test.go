@@ -104,7 +104,7 @@ func TestRequestOToAUnknownFieldsTolerated(t *testing.T) {
 		"response_format":{"type":"json_object"},"stream_options":{"include_usage":true},"n":1,"brand_new_field":[1,2]}`
 	got := o2a(t, body, RequestOptions{})
 	assertJSON(t, "request", got, `{"model":"claude-sonnet-4-20250514","max_tokens":8192,
-		"system":[{"type":"text","text":"s"}],
+		"system":[{"type":"text","text":"s\n\n`+jsonInstruction+`"}],
 		"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}]}`)
 }
 

@@ -49,6 +49,7 @@ const (
 	aText
 	aThinking
 	aTool
+	aJSONTool // the response_format tool (StreamOptions.JSONTool): its input is text
 )
 
 // NewAToOStream returns a converter for one Anthropic upstream stream.
@@ -214,6 +215,13 @@ func (c *AToOStream) blockStart(dst []byte) Step {
 			content = true
 		}
 	case "tool_use":
+		if c.opt.JSONTool != "" && unquoteRaw(e.cbName) == c.opt.JSONTool {
+			b.kind = aJSONTool
+			if len(e.cbInput) > 2 && e.cbInput[0] == '{' && !emptyObject(e.cbInput) {
+				b.input = append([]byte(nil), e.cbInput...)
+			}
+			break
+		}
 		b.kind = aTool
 		b.tool = c.nextTool
 		c.nextTool++
@@ -268,8 +276,12 @@ func (c *AToOStream) blockDelta(dst []byte) Step {
 		}
 	case "input_json_delta":
 		b := c.block(e.index)
-		if b == nil || b.kind != aTool || b.stopped || !rawNonEmpty(e.dPartial) {
+		if b == nil || (b.kind != aTool && b.kind != aJSONTool) || b.stopped || !rawNonEmpty(e.dPartial) {
 			return Step{Out: dst}
+		}
+		if b.kind == aJSONTool {
+			b.argsSeen = true
+			return Step{Out: c.chunk(dst, `"content":`, e.dPartial, ""), Content: true}
 		}
 		b.argsSeen = true
 		return Step{Out: c.args(dst, b.tool, e.dPartial), Content: true}
@@ -287,7 +299,20 @@ func (c *AToOStream) blockStop(dst []byte) Step {
 	if b.kind == aTool && !b.argsSeen {
 		return Step{Out: c.noArgs(dst, b), Content: true}
 	}
+	if b.kind == aJSONTool && !b.argsSeen {
+		return Step{Out: c.jsonText(dst, b), Content: true}
+	}
 	return Step{Out: dst}
+}
+
+// jsonText gives a response_format tool that received no input deltas its
+// start-time input (else "{}") as the message text.
+func (c *AToOStream) jsonText(dst []byte, b *aBlock) []byte {
+	in := b.input
+	if in == nil {
+		in = []byte("{}")
+	}
+	return c.chunk(dst, `"content":`, appendJSONQuoted(nil, string(in)), "")
 }
 
 // noArgs gives a tool call that received no input deltas valid JSON
@@ -318,10 +343,15 @@ func (c *AToOStream) args(dst []byte, k int, raw []byte) []byte {
 func (c *AToOStream) finish(dst []byte, reason string) Step {
 	content := false
 	for i := range c.blocks {
-		if b := &c.blocks[i]; b.kind == aTool && !b.stopped {
+		if b := &c.blocks[i]; (b.kind == aTool || b.kind == aJSONTool) && !b.stopped {
 			b.stopped = true
-			if !b.argsSeen {
+			switch {
+			case b.argsSeen:
+			case b.kind == aTool:
 				dst = c.noArgs(dst, b)
+				content = true
+			default:
+				dst = c.jsonText(dst, b)
 				content = true
 			}
 		}

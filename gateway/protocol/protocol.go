@@ -71,6 +71,10 @@ type StreamOptions struct {
 	// as start + one input_json_delta with the whole arguments + stop. For
 	// upstreams that interleave the fragments of parallel calls.
 	BufferToolArgs bool
+	// JSONTool (Anthropic upstream -> hub) names the tool that carries a
+	// json_schema response_format: its input streams as the message's
+	// text, and its call is no tool call (convert.Notes.JSONTool).
+	JSONTool string
 }
 
 // Step is what one upstream event produced.
