@@ -17,8 +17,21 @@ type proto int
 const (
 	protoOpenAI proto = iota
 	protoAnthropic
-	protoGemini // Gemini API paths (/v1beta/…): Google's error shape
+	protoGemini    // Gemini API paths (/v1beta/…): Google's error shape
+	protoResponses // OpenAI Responses API: OpenAI's error shape
 )
+
+func (p proto) String() string {
+	switch p {
+	case protoAnthropic:
+		return "Anthropic Messages"
+	case protoGemini:
+		return "Gemini"
+	case protoResponses:
+		return "Responses API"
+	}
+	return "Chat Completions"
+}
 
 // protoFor tells a request's protocol from its path, for the shape of
 // errors that come before a handler knows more (guard refusals, unknown

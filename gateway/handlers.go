@@ -40,6 +40,25 @@ func (s *Server) handleChat(c *gin.Context) {
 	s.proxy(c.Writer, c.Request, in)
 }
 
+// handleResponses serves POST /v1/responses (OpenAI Responses API
+// clients: Codex CLI). It goes through the same plan, failover and
+// first-byte rule as the other protocols, converted through the hub for
+// Chat and Anthropic backends and untouched for format: responses ones.
+func (s *Server) handleResponses(c *gin.Context) {
+	in, ok := s.inbound(c, protoResponses)
+	if !ok {
+		return
+	}
+	// Refuse what cannot be converted before any upstream is tried (a
+	// format: responses backend would take it as it is, but the answer
+	// must not depend on which backend happens to be up).
+	if _, aerr := in.hubRequest(); aerr != nil {
+		writeError(c.Writer, protoResponses, aerr)
+		return
+	}
+	s.proxy(c.Writer, c.Request, in)
+}
+
 // handleMessages serves POST /v1/messages (Anthropic clients; ?beta=true
 // is tolerated; x-api-key or Authorization: Bearer is accepted and never
 // forwarded).

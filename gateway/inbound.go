@@ -27,6 +27,19 @@ type inbound struct {
 
 	oreq *openai.ChatRequest
 	areq *anthropic.MessagesRequest
+	hub  *hubRequest // the request in the hub's form, made once (protocols.go)
+}
+
+// hubRequest converts the request to the hub's form once per request.
+func (in *inbound) hubRequest() (*hubRequest, *apiError) {
+	if in.hub == nil {
+		h, aerr := clientProtocols[in.proto].toHub(in)
+		if aerr != nil {
+			return nil, aerr
+		}
+		in.hub = h
+	}
+	return in.hub, nil
 }
 
 // routingFields is the part of either protocol's body that routing needs.

@@ -17,7 +17,7 @@ import (
 	"switchyard/gateway/anthropic"
 	"switchyard/gateway/config"
 	"switchyard/gateway/convert"
-	"switchyard/gateway/openai"
+	"switchyard/gateway/protocol"
 	"switchyard/gateway/route"
 	"switchyard/gateway/sse"
 )
@@ -148,19 +148,22 @@ type exchange struct {
 	toolNames convert.ToolNames
 	estimate  int
 	notes     convert.Notes // what the conversion approximated (response_format)
+	hub       *hubRequest   // the request in the hub's form (converted paths)
 }
 
-// prepare builds the upstream request body for attempt a.
+// prepare builds the upstream request body for attempt a: untouched
+// (but for the model alias) when the backend speaks the client's protocol,
+// else through the hub (protocols.go).
 func (s *Server) prepare(in *inbound, a route.Attempt, bc *config.Backend) (*exchange, *apiError) {
 	upModel := in.model
 	if m, ok := a.Backend.Aliases[in.model]; ok && m != "" {
 		upModel = m
 	}
 	ex := &exchange{format: config.Format(a.Backend.Format)}
-	opts := convert.RequestOptions{UpstreamModel: upModel, MaxTokensDefault: bc.MaxTokensDefault, CacheBreakpoints: bc.CacheBreakpoints}
+	cp := clientProtocols[in.proto]
+	bf := backendFormats[ex.format]
 	switch {
-	case in.proto == protoOpenAI && ex.format == config.FormatOpenAI,
-		in.proto == protoAnthropic && ex.format == config.FormatAnthropic:
+	case cp.native == ex.format:
 		ex.body = in.body
 		if upModel != in.model {
 			b, err := withModel(in.body, upModel)
@@ -169,38 +172,23 @@ func (s *Server) prepare(in *inbound, a route.Attempt, bc *config.Backend) (*exc
 			}
 			ex.body = b
 		}
-	case in.proto == protoOpenAI: // -> anthropic
-		req, aerr := in.openAIRequest()
-		if aerr != nil {
-			return nil, aerr
-		}
-		out, notes, err := convert.RequestOToAWithNotes(req, opts)
-		if err != nil {
-			return nil, convErr(err)
-		}
-		ex.convert = true
-		ex.notes = notes
-		ex.estimate = convert.EstimateOpenAITokens(req)
-		ex.body, _ = json.Marshal(out)
-	default: // anthropic -> openai
-		req, aerr := in.anthropicRequest()
-		if aerr != nil {
-			return nil, aerr
-		}
-		out, names, err := convert.RequestAToO(req, opts)
-		if err != nil {
-			return nil, convErr(err)
-		}
-		ex.convert = true
-		ex.toolNames = names
-		ex.estimate = convert.EstimateAnthropicTokens(req)
-		ex.body, _ = json.Marshal(out)
+		ex.path = nativePath(ex.format, in.stream)
+		return ex, nil
+	case bf == nil:
+		return nil, nil // this backend cannot serve this protocol: skipped
 	}
-	if ex.format == config.FormatAnthropic {
-		ex.path = "/v1/messages"
-	} else {
-		ex.path = "/chat/completions"
+	h, aerr := in.hubRequest()
+	if aerr != nil {
+		return nil, aerr
 	}
+	opts := convert.RequestOptions{UpstreamModel: upModel, MaxTokensDefault: bc.MaxTokensDefault, CacheBreakpoints: bc.CacheBreakpoints}
+	body, aerr := bf.fromHub(h, opts, ex)
+	if aerr != nil {
+		return nil, aerr
+	}
+	ex.body, ex.hub, ex.convert = body, h, true
+	ex.toolNames, ex.estimate = h.names, h.estimate
+	ex.path = bf.path(in.stream)
 	return ex, nil
 }
 
@@ -256,6 +244,9 @@ func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, in *inbound
 	ex, aerr := s.prepare(in, a, bc)
 	if aerr != nil {
 		return outcome{class: route.ClientFault, reason: aerr.Message, status: aerr.Status, clientErr: aerr}
+	}
+	if ex == nil {
+		return outcome{class: route.NoModel, reason: "speaks " + a.Backend.Format + ", which " + in.proto.String() + " clients cannot use"}
 	}
 	if len(ex.notes.Approximated) > 0 && !in.approxLogged {
 		in.approxLogged = true // once per request, not per attempt
@@ -388,24 +379,11 @@ func (s *Server) relayJSON(ctx, actx context.Context, w http.ResponseWriter, in 
 		return outcome{class: route.Server, reason: "upstream response too large"}
 	}
 	if ex.convert {
-		var out any
-		switch in.proto {
-		case protoOpenAI:
-			var ar anthropic.Response
-			// Not a message (an error object of either shape, or anything
-			// else with no content): a failed attempt, not an empty answer.
-			if err := json.Unmarshal(body, &ar); err != nil || ar.Type == "error" || ar.Type != "message" && len(ar.Content) == 0 {
-				return outcome{class: route.Server, status: resp.StatusCode, reason: "upstream sent an invalid messages response"}
-			}
-			convert.JSONToolAsText(&ar, ex.notes.JSONTool)
-			out = convert.ResponseAToO(&ar, in.model, time.Now().Unix())
-		default:
-			var or openai.ChatResponse
-			if err := json.Unmarshal(body, &or); err != nil || len(or.Choices) == 0 {
-				return outcome{class: route.Server, status: resp.StatusCode, reason: "upstream sent an invalid chat completion"}
-			}
-			out = convert.ResponseOToA(&or, in.model, ex.toolNames)
+		hub, ok := backendFormats[ex.format].toHub(body, ex, in.model)
+		if !ok {
+			return outcome{class: route.Server, status: resp.StatusCode, reason: "upstream sent an invalid " + string(ex.format) + " response"}
 		}
+		out := clientProtocols[in.proto].fromHub(in, ex.hub, hub)
 		body, _ = json.Marshal(out)
 	} else {
 		// Passthrough: the body goes out as it is, but an error object
@@ -575,22 +553,32 @@ func (c *clientStream) close() {
 }
 
 // streamConverter turns upstream SSE events into client SSE bytes.
-type streamConverter interface {
-	Event(dst []byte, ev sse.Event) convert.Step
-	End(dst []byte, readErr error) convert.Step
-}
+type streamConverter = protocol.StreamConverter
 
 func (s *Server) converterFor(in *inbound, ex *exchange) streamConverter {
-	switch {
-	case !ex.convert && in.proto == protoOpenAI:
-		return &openAIPass{}
-	case !ex.convert:
-		return &anthropicPass{}
-	case in.proto == protoOpenAI:
-		return convert.NewAToOStream(convert.StreamOptions{ClientModel: in.model, Created: time.Now().Unix(), IncludeUsage: in.includeUsage, InputEstimate: ex.estimate, JSONTool: ex.notes.JSONTool})
-	default:
-		return convert.NewOToAStream(convert.StreamOptions{ClientModel: in.model, Created: time.Now().Unix(), InputEstimate: ex.estimate, ToolNames: ex.toolNames})
+	cp := clientProtocols[in.proto]
+	if !ex.convert {
+		return cp.pass()
 	}
+	opt := convert.StreamOptions{ClientModel: in.model, Created: time.Now().Unix(), IncludeUsage: in.includeUsage, InputEstimate: ex.estimate}
+	var up, down streamConverter
+	if cp.streamFromHub != nil {
+		down = cp.streamFromHub(in, ex.hub, opt)
+	}
+	if f := backendFormats[ex.format].streamToHub; f != nil {
+		upOpt := opt
+		if down != nil {
+			upOpt.IncludeUsage = true // the client's converter reports usage from the hub
+		}
+		up = f(ex, upOpt)
+	}
+	switch {
+	case up == nil:
+		return down
+	case down == nil:
+		return up
+	}
+	return protocol.Chain(up, down)
 }
 
 // relayStream answers a streaming request under the first-byte rule:

@@ -211,6 +211,7 @@ func (s *Server) routes() http.Handler {
 	})
 	for _, p := range []string{"/v1", "/gateway/v1"} {
 		e.POST(p+"/chat/completions", s.handleChat)
+		e.POST(p+"/responses", s.handleResponses)
 		e.GET(p+"/models", s.handleModels)
 	}
 	// Anthropic clients whose base URL ends in /v1 (as some docs say) call
@@ -231,7 +232,7 @@ func (s *Server) routes() http.Handler {
 }
 
 // servedRoutes is what an unknown route's error lists.
-const servedRoutes = "POST /v1/chat/completions, GET /v1/models (also under /gateway/v1), POST /v1/messages, POST /v1/messages/count_tokens, GET /healthz, GET /api/status and the dashboard at /"
+const servedRoutes = "POST /v1/chat/completions, POST /v1/responses, GET /v1/models (also under /gateway/v1), POST /v1/messages, POST /v1/messages/count_tokens, GET /healthz, GET /api/status and the dashboard at /"
 
 // handleNoRoute answers an unknown route: 404 with code not_found (never
 // model_not_found, which clients show as a missing model), in the caller's

@@ -40,6 +40,10 @@ const (
 	// FormatAnthropic is Anthropic Messages. The base URL is the root; the
 	// gateway appends /v1/messages.
 	FormatAnthropic Format = "anthropic"
+	// FormatResponses is the OpenAI Responses API (POST {base}/responses).
+	// The base URL includes the version prefix, like openai. Only
+	// Responses clients (Codex CLI) are sent to it, untouched.
+	FormatResponses Format = "responses"
 )
 
 // Documented defaults. A field left out of config.yaml takes these values.

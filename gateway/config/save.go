@@ -20,7 +20,7 @@ never written here. Switchyard rewrites this file when you change settings
 in the app, so comments you add are not kept.`
 
 const backendsComment = `Tried in priority order (lower first); equal priorities go by id. Fields:
-  format: openai (base URL includes /v1) or anthropic (base URL is the root)
+  format: openai or responses (base URL includes /v1) or anthropic (base URL is the root)
   base_urls: tried in order on failover
   timeout / stream_timeout: a whole non-stream call / a whole stream
   max_retries: extra tries of one URL+key on a transient error (0-5)

@@ -124,11 +124,11 @@ func (c *Config) backendProblems(i int, seenID, seenPrefix map[string]int) []pro
 		add("priority", fmt.Sprintf("%d is out of range; use 1 or more (lower is tried first)", b.Priority))
 	}
 	switch b.Format {
-	case FormatOpenAI, FormatAnthropic:
+	case FormatOpenAI, FormatAnthropic, FormatResponses:
 	case "":
-		add("format", `missing; use "openai" or "anthropic"`)
+		add("format", `missing; use "openai", "anthropic" or "responses"`)
 	default:
-		add("format", fmt.Sprintf(`%q is not a format; use "openai" or "anthropic"`, string(b.Format)))
+		add("format", fmt.Sprintf(`%q is not a format; use "openai", "anthropic" or "responses"`, string(b.Format)))
 	}
 
 	if len(b.BaseURLs) == 0 {

@@ -1,0 +1,81 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+
+	"switchyard/gateway/protocol"
+	"switchyard/gateway/sse"
+)
+
+// responsesPass relays a Responses API stream to a Responses client
+// unchanged. It reads each event's type (the `event:` name, else the
+// data's "type") for the first-byte rule and the stream's end: content is
+// the first output delta or output item; response.completed and
+// response.incomplete finish it; response.failed and error fail it. A
+// stream that ends before any of those gets one `error` event.
+type responsesPass struct {
+	content bool
+	done    bool
+	seq     int64 // the last sequence_number seen
+}
+
+var responsesContent = map[string]bool{
+	"response.output_item.added": true, "response.output_text.delta": true, "response.refusal.delta": true,
+	"response.function_call_arguments.delta": true, "response.reasoning_summary_text.delta": true,
+	"response.reasoning_text.delta": true, "response.custom_tool_call_input.delta": true,
+}
+
+func (p *responsesPass) Event(dst []byte, ev sse.Event) protocol.Step {
+	if p.done {
+		return protocol.Step{Out: dst, Done: true}
+	}
+	var pk struct {
+		Type string `json:"type"`
+		Seq  *int64 `json:"sequence_number"`
+	}
+	if err := json.Unmarshal(ev.Data, &pk); err != nil {
+		return p.fail(dst, "upstream sent a malformed event")
+	}
+	if pk.Seq != nil {
+		p.seq = *pk.Seq
+	}
+	typ := ev.Name
+	if typ == "" {
+		typ = pk.Type
+	}
+	st := protocol.Step{Out: sse.AppendEvent(dst, ev.Name, ev.Data)}
+	switch {
+	case responsesContent[typ]:
+		st.Content, p.content = true, true
+	case typ == "response.completed" || typ == "response.incomplete":
+		st.Done, p.done = true, true
+		st.Content = true // a finished answer commits even when it had no delta
+	case typ == "response.failed" || typ == "error":
+		st.Done, p.done = true, true
+		st.Err = &protocol.StreamError{Type: "server_error", Message: "upstream reported " + typ + ": " + trunc(string(bytes.TrimSpace(ev.Data)), 200)}
+	}
+	return st
+}
+
+func (p *responsesPass) End(dst []byte, readErr error) protocol.Step {
+	if p.done {
+		return protocol.Step{Out: dst, Done: true}
+	}
+	return p.fail(dst, "upstream stream ended prematurely")
+}
+
+// KeepAlive is an SSE comment.
+func (p *responsesPass) KeepAlive(dst []byte) []byte {
+	if p.done {
+		return dst
+	}
+	return append(dst, ": keepalive\n\n"...)
+}
+
+func (p *responsesPass) fail(dst []byte, msg string) protocol.Step {
+	p.done = true
+	b := []byte(`{"type":"error","code":"server_error","message":` + jsonString(msg) + `,"param":null,"sequence_number":` + strconv.FormatInt(p.seq+1, 10) + `}`)
+	return protocol.Step{Out: sse.AppendEvent(dst, "error", b), Done: true, Err: &protocol.StreamError{Type: "server_error", Message: msg}}
+}

@@ -1,0 +1,195 @@
+package gateway_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/packages/param"
+	oresponses "github.com/openai/openai-go/v3/responses"
+
+	"switchyard/gateway/config"
+	"switchyard/gateway/responses/responsestest"
+)
+
+// respParams is a Responses request with one function tool.
+func respParams(model string, input oresponses.ResponseInputParam) oresponses.ResponseNewParams {
+	return oresponses.ResponseNewParams{
+		Model:        model,
+		Instructions: param.NewOpt("Be brief."),
+		Input:        oresponses.ResponseNewParamsInputUnion{OfInputItemList: input},
+		Tools: []oresponses.ToolUnionParam{{OfFunction: &oresponses.FunctionToolParam{Name: "get_weather",
+			Parameters: map[string]any{"type": "object", "properties": map[string]any{"city": map[string]any{"type": "string"}}}}}},
+	}
+}
+
+func userTurn(text string) oresponses.ResponseInputItemUnionParam {
+	return oresponses.ResponseInputItemParamOfMessage(text, oresponses.EasyInputMessageRoleUser)
+}
+
+// The official openai-go Responses client, streaming and not, reaches an
+// Anthropic backend and an OpenAI backend through /v1/responses, with a
+// tool call round trip: the call comes back as a function_call item, its
+// output goes up as a tool result (issue 13).
+func TestResponsesClientThroughBothFormats(t *testing.T) {
+	for _, format := range []config.Format{config.FormatAnthropic, config.FormatOpenAI} {
+		t.Run(string(format), func(t *testing.T) {
+			var up *upstream
+			if format == config.FormatAnthropic {
+				up = anthropicFake(t, nil, turns(
+					aReply{ID: "msg_1", Model: "claude-x", Stop: "tool_use", Blocks: []aBlk{aText("Checking."), aTool("toolu_w1", "get_weather", `{"city":`, `"Paris"}`)}, Usage: aUsage{In: 30, Out: 9, CacheRead: 20}}.answer(),
+					aReply{ID: "msg_2", Model: "claude-x", Stop: "end_turn", Blocks: []aBlk{aText("Sunny, ", "21 C.")}, Usage: aUsage{In: 40, Out: 5}}.answer(),
+					aReply{ID: "msg_3", Model: "claude-x", Stop: "tool_use", Blocks: []aBlk{aTool("toolu_w2", "get_weather", `{"city":"Rome"}`)}, Usage: aUsage{In: 30, Out: 9}}.answer(),
+					aReply{ID: "msg_4", Model: "claude-x", Stop: "end_turn", Blocks: []aBlk{aText("Rainy.")}, Usage: aUsage{In: 40, Out: 5}}.answer(),
+				))
+			} else {
+				up = openAIFake(t, turns(
+					oReply{Content: []string{"Checking."}, Prompt: 30, Completion: 9, Cached: 20, Calls: []oCall{{ID: "call_w1", Name: "get_weather", Frags: []string{`{"city":`, `"Paris"}`}}}, Finish: "tool_calls"}.answer(),
+					oReply{Content: []string{"Sunny, ", "21 C."}, Prompt: 40, Completion: 5, Finish: "stop"}.answer(),
+					oReply{Calls: []oCall{{ID: "call_w2", Name: "get_weather", Frags: []string{`{"city":"Rome"}`}}}, Finish: "tool_calls"}.answer(),
+					oReply{Content: []string{"Rainy."}, Prompt: 40, Completion: 5, Finish: "stop"}.answer(),
+				))
+			}
+			base := up.URL
+			if format == config.FormatOpenAI {
+				base += "/v1"
+			}
+			g := startGateway(t, []config.Backend{backend("b", 1, format, base)})
+			client := g.openai()
+			ctx := context.Background()
+
+			// Non-streaming: the call, then the answer to its output.
+			r1, err := client.Responses.New(ctx, respParams("claude-sonnet-4-5", oresponses.ResponseInputParam{userTurn("Weather in Paris?")}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var call *oresponses.ResponseOutputItemUnion
+			for i := range r1.Output {
+				if r1.Output[i].Type == "function_call" {
+					call = &r1.Output[i]
+				}
+			}
+			if call == nil || call.Name != "get_weather" || call.Arguments.OfString != `{"city":"Paris"}` || call.CallID == "" {
+				t.Fatalf("no function_call item: %+v", r1.Output)
+			}
+			if r1.OutputText() != "Checking." || r1.Status != "completed" || r1.Usage.InputTokens == 0 {
+				t.Fatalf("text %q status %q usage %+v", r1.OutputText(), r1.Status, r1.Usage)
+			}
+			input := oresponses.ResponseInputParam{userTurn("Weather in Paris?"),
+				oresponses.ResponseInputItemParamOfFunctionCall(call.Arguments.OfString, call.CallID, call.Name),
+				{OfFunctionCallOutput: &oresponses.ResponseInputItemFunctionCallOutputParam{CallID: param.NewOpt(call.CallID),
+					Output: oresponses.ResponseInputItemFunctionCallOutputOutputUnionParam{OfString: param.NewOpt("sunny-21")}}}}
+			r2, err := client.Responses.New(ctx, respParams("claude-sonnet-4-5", input))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r2.OutputText() != "Sunny, 21 C." {
+				t.Fatalf("second turn text %q", r2.OutputText())
+			}
+			if second := string(up.requests()[1].Body); !strings.Contains(second, "sunny-21") || !strings.Contains(second, call.CallID) {
+				t.Fatalf("the tool output did not reach the upstream: %s", second)
+			}
+
+			// Streaming, through the SDK's own event decoding.
+			stream := client.Responses.NewStreaming(ctx, respParams("claude-sonnet-4-5", oresponses.ResponseInputParam{userTurn("And Rome?")}))
+			var args, name string
+			completed := false
+			for stream.Next() {
+				ev := stream.Current()
+				switch ev.Type {
+				case "response.output_item.done":
+					if ev.Item.Type == "function_call" {
+						args, name = ev.Item.Arguments.OfString, ev.Item.Name
+					}
+				case "response.completed":
+					completed = true
+				}
+			}
+			if err := stream.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if !completed || name != "get_weather" || args != `{"city":"Rome"}` {
+				t.Fatalf("stream: completed %v call %s(%s)", completed, name, args)
+			}
+			// And on the wire, the raw stream passes the Responses checker.
+			resp, body := g.post(t, "/v1/responses", `{"model":"claude-sonnet-4-5","stream":true,"input":"Rome again?"}`)
+			if resp.StatusCode != 200 || resp.Header.Get("X-Switchyard-Backend") != "b" {
+				t.Fatalf("status %d: %s", resp.StatusCode, body)
+			}
+			if err := responsestest.Check(body, responsestest.ValidArguments()); err != nil {
+				t.Fatalf("%v\n%s", err, body)
+			}
+			if !strings.Contains(string(body), "Rainy.") {
+				t.Fatalf("stream lacks the answer: %s", body)
+			}
+		})
+	}
+}
+
+// Bad input is refused with 400 in the Responses error shape naming the
+// field, and nothing reaches an upstream.
+func TestResponsesBadInput(t *testing.T) {
+	up := newUpstream(t, chatOK("a"))
+	g := startGateway(t, []config.Backend{backend("a", 1, config.FormatOpenAI, up.URL+"/v1")})
+	for _, c := range []struct{ body, param string }{
+		{`{"model":"m","input":[{"type":"mystery"}]}`, "input[0].type"},
+		{`{"model":"m","input":[{"role":"user","content":[{"type":"input_audio"}]}]}`, "input[0].content[0].type"},
+		{`{"model":"m","input":"hi","previous_response_id":"resp_1"}`, "previous_response_id"},
+		{`{"model":"m","input":[{"role":"robot","content":"x"}]}`, "input[0].role"},
+	} {
+		resp, body := g.post(t, "/v1/responses", c.body)
+		var e struct {
+			Error struct{ Type, Message, Param string }
+		}
+		if resp.StatusCode != 400 || json.Unmarshal(body, &e) != nil || e.Error.Param != c.param || e.Error.Type != "invalid_request_error" {
+			t.Fatalf("%s: %d %s", c.body, resp.StatusCode, body)
+		}
+	}
+	// Through the SDK: a typed 400.
+	_, err := g.openai().Responses.New(context.Background(), oresponses.ResponseNewParams{Model: "m",
+		Input: oresponses.ResponseNewParamsInputUnion{OfString: param.NewOpt("hi")}, PreviousResponseID: param.NewOpt("resp_x")})
+	var oe *openai.Error
+	if !errors.As(err, &oe) || oe.StatusCode != 400 {
+		t.Fatalf("SDK: %v", err)
+	}
+	if n := up.count.Load(); n != 0 {
+		t.Fatalf("upstream saw %d requests", n)
+	}
+}
+
+// A format: responses backend gets Responses requests untouched (but for
+// the model alias and the key), and is skipped for Chat clients.
+func TestResponsesPassthrough(t *testing.T) {
+	var got []byte
+	rup := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		got, _ = json.Marshal(r.URL.Path)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"id":"resp_up","object":"response","created_at":1,"status":"completed","model":"gpt-5-codex","output":[{"id":"msg_1","type":"message","status":"completed","role":"assistant","content":[{"type":"output_text","text":"from responses upstream","annotations":[]}]}],"usage":{"input_tokens":3,"output_tokens":4,"total_tokens":7,"input_tokens_details":{"cached_tokens":0},"output_tokens_details":{"reasoning_tokens":0}},"error":null,"incomplete_details":null,"parallel_tool_calls":true,"tools":[]}`))
+	})
+	cup := newUpstream(t, chatOK("chat"))
+	rb := backend("r", 1, config.FormatResponses, rup.URL+"/v1")
+	g := startGateway(t, []config.Backend{rb, backend("c", 2, config.FormatOpenAI, cup.URL+"/v1")},
+		withEnv("R_API_KEYS", "sk-resp-upstream-key"))
+	body := `{"model":"gpt-5-codex","input":"hi","store":false,"include":["reasoning.encrypted_content"]}`
+	resp, out := g.post(t, "/v1/responses", body, "Authorization", "Bearer client-key")
+	if resp.StatusCode != 200 || !strings.Contains(string(out), "from responses upstream") || resp.Header.Get("X-Switchyard-Backend") != "r" {
+		t.Fatalf("%d %s", resp.StatusCode, out)
+	}
+	req := rup.requests()[0]
+	if string(got) != `"/v1/responses"` || string(req.Body) != body || req.Auth != "Bearer sk-resp-upstream-key" {
+		t.Fatalf("upstream got path %s auth %q body %s", got, req.Auth, req.Body)
+	}
+	// A Chat client skips the responses backend without a request.
+	text, err := g.openai().Chat.Completions.New(context.Background(), chatParams("gpt-5-codex"), option.WithMaxRetries(0))
+	if err != nil || !strings.Contains(text.Choices[0].Message.Content, "chat") {
+		t.Fatalf("chat client: %v", err)
+	}
+	if n := rup.count.Load(); n != 1 {
+		t.Fatalf("responses backend saw %d requests, want 1", n)
+	}
+}
