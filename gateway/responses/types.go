@@ -140,12 +140,12 @@ type OutputItem struct {
 	Type      string          `json:"type"`
 	Status    string          `json:"status,omitempty"`
 	Role      string          `json:"role,omitempty"`
-	Content   []OutputContent `json:"content,omitempty"`
+	Content   []OutputContent `json:"content,omitzero"`
 	CallID    string          `json:"call_id,omitempty"`
 	Name      string          `json:"name,omitempty"`
 	Arguments *string         `json:"arguments,omitempty"`
 	Input     *string         `json:"input,omitempty"`
-	Summary   []SummaryPart   `json:"summary,omitempty"`
+	Summary   []SummaryPart   `json:"summary,omitzero"`
 }
 
 // OutputContent is a part of an output message.
