@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -52,9 +53,15 @@ func (s *Server) handleResponses(c *gin.Context) {
 	// Refuse what cannot be converted before any upstream is tried (a
 	// format: responses backend would take it as it is, but the answer
 	// must not depend on which backend happens to be up).
-	if _, aerr := in.hubRequest(); aerr != nil {
+	h, aerr := in.hubRequest()
+	if aerr != nil {
 		writeError(c.Writer, protoResponses, aerr)
 		return
+	}
+	if len(h.rnotes.Dropped) > 0 {
+		// Once per request: hosted tools and replayed reasoning cannot run
+		// behind a Chat or Anthropic backend.
+		s.log.Info("responses request: left out what a converted backend cannot run", "model", in.model, "dropped", strings.Join(h.rnotes.Dropped, ", "))
 	}
 	s.proxy(c.Writer, c.Request, in)
 }

@@ -193,3 +193,26 @@ func TestResponsesPassthrough(t *testing.T) {
 		t.Fatalf("responses backend saw %d requests, want 1", n)
 	}
 }
+
+// What a converted backend cannot run is left out and said once in the
+// log; when every backend fails the client gets a 503 in the Responses
+// error shape naming each backend and why.
+func TestResponsesDroppedAndAllDown(t *testing.T) {
+	up := newUpstream(t, chatOK("a"))
+	g := startGateway(t, []config.Backend{backend("a", 1, config.FormatOpenAI, up.URL+"/v1")})
+	resp, body := g.post(t, "/v1/responses", `{"model":"m","input":[{"role":"user","content":"hi"},{"type":"reasoning","summary":[],"encrypted_content":"x"}],"tools":[{"type":"web_search"}]}`)
+	if resp.StatusCode != 200 {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	logs := g.logs.String()
+	if strings.Count(logs, "left out what a converted backend cannot run") != 1 || !strings.Contains(logs, "tool web_search") || !strings.Contains(logs, "input[1] reasoning item") {
+		t.Fatalf("log:\n%s", logs)
+	}
+
+	down := startGateway(t, []config.Backend{backend("x", 1, config.FormatOpenAI, deadURL(t)), backend("y", 2, config.FormatAnthropic, deadURL(t))})
+	resp, body = down.post(t, "/v1/responses", `{"model":"m","input":"hi"}`)
+	var e struct{ Error struct{ Type, Message string } }
+	if resp.StatusCode != 503 || json.Unmarshal(body, &e) != nil || !strings.Contains(e.Error.Message, "x: connection refused") || !strings.Contains(e.Error.Message, "y: connection refused") {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+}
