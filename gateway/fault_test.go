@@ -26,6 +26,8 @@ import (
 	aoption "github.com/anthropics/anthropic-sdk-go/v2/option"
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/packages/param"
+	oresponses "github.com/openai/openai-go/v3/responses"
 
 	"switchyard/gateway"
 	"switchyard/gateway/config"
@@ -230,11 +232,15 @@ type fxProto int
 const (
 	fxOpenAI fxProto = iota
 	fxAnthropic
+	fxResponses // openai-go's Responses client (POST /v1/responses)
 )
 
 func (p fxProto) String() string {
-	if p == fxAnthropic {
+	switch p {
+	case fxAnthropic:
 		return "anthropic-sdk"
+	case fxResponses:
+		return "openai-responses-sdk"
 	}
 	return "openai-sdk"
 }
@@ -379,10 +385,44 @@ func fxAsk(ctx context.Context, g *gw, hc *http.Client, p fxProto, stream bool, 
 		}
 		res.Err = s.Err()
 		s.Close()
+	case fxResponses:
+		fxAskResponses(ctx, g, hc, stream, model, apiKey, add, &res)
 	}
 	res.Text = text.String()
 	res.Elapsed = time.Since(start)
 	return res
+}
+
+// fxAskResponses asks through openai-go's Responses client. A
+// response.failed (or error) event is what a Responses client such as
+// Codex treats as the failure of a stream: it becomes res.Err.
+func fxAskResponses(ctx context.Context, g *gw, hc *http.Client, stream bool, model, apiKey string, add func(string), res *fxResult) {
+	c := openai.NewClient(option.WithBaseURL(g.URL+"/v1/"), option.WithAPIKey(apiKey), option.WithMaxRetries(0), option.WithHTTPClient(hc))
+	params := oresponses.ResponseNewParams{Model: model, Input: oresponses.ResponseNewParamsInputUnion{OfString: param.NewOpt("hi")}}
+	if !stream {
+		resp, err := c.Responses.New(ctx, params)
+		res.Err = err
+		if err == nil {
+			add(resp.OutputText())
+		}
+		return
+	}
+	s := c.Responses.NewStreaming(ctx, params)
+	for s.Next() {
+		ev := s.Current()
+		switch ev.Type {
+		case "response.created":
+			res.MessageStarts++
+		case "response.output_text.delta":
+			add(ev.Delta)
+		case "response.failed", "error":
+			res.Err = fmt.Errorf("stream failed: %s", ev.RawJSON())
+		}
+	}
+	if err := s.Err(); err != nil {
+		res.Err = err
+	}
+	s.Close()
 }
 
 // ---- SSE wire inspection ----
@@ -416,7 +456,8 @@ func fxEvents(raw string) []fxEvent {
 func fxErrorEvents(p fxProto, evs []fxEvent) int {
 	n := 0
 	for _, e := range evs {
-		if p == fxAnthropic && e.Name == "error" || p == fxOpenAI && e.Name == "" && strings.HasPrefix(e.Data, `{"error"`) {
+		if p == fxAnthropic && e.Name == "error" || p == fxOpenAI && e.Name == "" && strings.HasPrefix(e.Data, `{"error"`) ||
+			p == fxResponses && (e.Name == "response.failed" || e.Name == "error") {
 			n++
 		}
 	}
@@ -627,6 +668,13 @@ var fxCombos = []fxCombo{
 	{fxAnthropic, config.FormatOpenAI},    // converted O -> A
 	{fxAnthropic, config.FormatAnthropic}, // passthrough
 	{fxOpenAI, config.FormatAnthropic},    // converted A -> O
+	{fxResponses, config.FormatOpenAI},    // converted through the hub
+	{fxResponses, config.FormatAnthropic}, // converted A -> hub -> Responses
+}
+
+// passthrough reports a client whose backend speaks its own protocol.
+func (c fxCombo) passthrough() bool {
+	return c.client == fxOpenAI && c.format == config.FormatOpenAI || c.client == fxAnthropic && c.format == config.FormatAnthropic
 }
 
 // Timeouts of the fault matrix: small on the faulty backend, so hangs
@@ -740,6 +788,9 @@ func fxRunFault(t *testing.T, combo fxCombo, f fxFault, stream bool, preFB, mid 
 		if combo.client == fxOpenAI && strings.Contains(w.Body(), "[DONE]") {
 			t.Fatalf("a failed OpenAI stream must not end in [DONE]:\n%s", w.Body())
 		}
+		if combo.client == fxResponses && strings.Contains(w.Body(), "response.completed") {
+			t.Fatalf("a failed Responses stream must not complete:\n%s", w.Body())
+		}
 		if combo.client == fxAnthropic {
 			if res.MessageStarts != 1 || fxCount(evs, func(e fxEvent) bool { return e.Name == "message_stop" }) != 0 {
 				t.Fatalf("message_start seen %d times (want 1), or message_stop present:\n%s", res.MessageStarts, w.Body())
@@ -780,6 +831,10 @@ func fxRunFault(t *testing.T, combo fxCombo, f fxFault, stream bool, preFB, mid 
 			if combo.client == fxOpenAI && fxCount(evs, func(e fxEvent) bool { return e.Data == "[DONE]" }) != 1 {
 				t.Fatalf("want exactly one [DONE]:\n%s", w.Body())
 			}
+			if combo.client == fxResponses && (fxCount(evs, func(e fxEvent) bool { return e.Name == "response.created" }) != 1 ||
+				fxCount(evs, func(e fxEvent) bool { return e.Name == "response.completed" }) != 1) {
+				t.Fatalf("want one response.created and one response.completed:\n%s", w.Body())
+			}
 		}
 		wantBad := int64(1)
 		if f.refused {
@@ -788,7 +843,7 @@ func fxRunFault(t *testing.T, combo fxCombo, f fxFault, stream bool, preFB, mid 
 		if badCount != wantBad || good.count.Load() != 1 {
 			t.Fatalf("counts: flaky %d (want %d), spare %d (want 1)", badCount, wantBad, good.count.Load())
 		}
-		if (combo.client == fxAnthropic) == (combo.format == config.FormatAnthropic) {
+		if combo.passthrough() {
 			// Passthrough: the client gets exactly the bytes the second
 			// backend sends to a direct caller.
 			if direct := fxDirect(t, good, combo.format, stream); w.Body() != direct {
