@@ -211,7 +211,9 @@ func TestResponsesDroppedAndAllDown(t *testing.T) {
 
 	down := startGateway(t, []config.Backend{backend("x", 1, config.FormatOpenAI, deadURL(t)), backend("y", 2, config.FormatAnthropic, deadURL(t))})
 	resp, body = down.post(t, "/v1/responses", `{"model":"m","input":"hi"}`)
-	var e struct{ Error struct{ Type, Message string } }
+	var e struct {
+		Error struct{ Type, Message string }
+	}
 	if resp.StatusCode != 503 || json.Unmarshal(body, &e) != nil || !strings.Contains(e.Error.Message, "x: connection refused") || !strings.Contains(e.Error.Message, "y: connection refused") {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
