@@ -296,6 +296,9 @@ func TestDashboardInBrowser(t *testing.T) {
 	if !strings.Contains(html(), "ANTHROPIC_BASE_URL=http://"+g.Addr) {
 		t.Fatal("the Claude Code snippet does not name this gateway")
 	}
+	if page := html(); !strings.Contains(page, `base_url = "http://`+g.Addr+`/v1"`) || !strings.Contains(page, `wire_api = "responses"`) {
+		t.Fatal("the Codex CLI snippet does not point Codex at this gateway's Responses API")
+	}
 
 	consoleMu.Lock()
 	defer consoleMu.Unlock()

@@ -1,5 +1,5 @@
 // "Connect your tools": copy-ready settings for OpenAI-compatible tools,
-// Claude Code, Cline, Continue, aider and curl, each with a Copy button.
+// Claude Code, Codex CLI, Cline, Continue, aider and curl, each with a Copy button.
 import {h, icon, toast} from './ui.js';
 
 // renderSnippets fills container for a gateway at addr (host:port). token
@@ -17,6 +17,10 @@ export function renderSnippets(container, {addr, token, model}) {
       ? 'Set these before starting claude. Claude Code sends the token; Switchyard checks it and uses the backend\'s own key upstream.'
       : 'Set this before starting claude. Switchyard uses the backend\'s own key upstream.',
     `export ANTHROPIC_BASE_URL=${base}` + (token ? '\nexport ANTHROPIC_AUTH_TOKEN="$SWITCHYARD_TOKEN"' : '')],
+    ['Codex CLI', 'Add to ~/.codex/config.toml (Codex speaks the Responses API: wire_api = "responses"), then run codex as usual.',
+      `model = "${model}"\nmodel_provider = "switchyard"\n\n[model_providers.switchyard]\nname = "Switchyard"\n` +
+      `base_url = "${base}/v1"\nwire_api = "responses"\nenv_key = "${token ? 'SWITCHYARD_TOKEN' : 'SWITCHYARD_API_KEY'}"` +
+      (token ? '' : '\n\n# and in your shell:\n# export SWITCHYARD_API_KEY=switchyard')],
     ['Cline', 'Settings → API Provider. Any model name a backend\'s rule accepts will do.',
       `API Provider: OpenAI Compatible\nBase URL:     ${base}/v1\nAPI Key:      ${uiKey}\nModel ID:     ${model}`],
     ['Continue', 'Add to ~/.continue/config.yaml.',

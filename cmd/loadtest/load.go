@@ -31,6 +31,11 @@ const (
 	chatStreamClaude = `{"model":"claude-sonnet-4-5-20250929","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello in one short sentence."}],"max_tokens":256,"temperature":0.7,"stream":true}`
 	msgJSONGPT       = `{"model":"gpt-4.1","max_tokens":256,"system":"You are a helpful assistant.","messages":[{"role":"user","content":"Say hello in one short sentence."}],"temperature":0.7}`
 	msgStreamGPT     = `{"model":"gpt-4.1","max_tokens":256,"system":"You are a helpful assistant.","messages":[{"role":"user","content":"Say hello in one short sentence."}],"temperature":0.7,"stream":true}`
+	// The same requests as a Responses API client (Codex CLI) sends them.
+	respJSONClaude   = `{"model":"claude-sonnet-4-5-20250929","instructions":"You are a helpful assistant.","input":[{"role":"user","content":[{"type":"input_text","text":"Say hello in one short sentence."}]}],"max_output_tokens":256,"temperature":0.7,"store":false}`
+	respStreamClaude = `{"model":"claude-sonnet-4-5-20250929","instructions":"You are a helpful assistant.","input":[{"role":"user","content":[{"type":"input_text","text":"Say hello in one short sentence."}]}],"max_output_tokens":256,"temperature":0.7,"store":false,"stream":true}`
+	respJSONGPT      = `{"model":"gpt-4.1","instructions":"You are a helpful assistant.","input":[{"role":"user","content":[{"type":"input_text","text":"Say hello in one short sentence."}]}],"max_output_tokens":256,"temperature":0.7,"store":false}`
+	respStreamGPT    = `{"model":"gpt-4.1","instructions":"You are a helpful assistant.","input":[{"role":"user","content":[{"type":"input_text","text":"Say hello in one short sentence."}]}],"max_output_tokens":256,"temperature":0.7,"store":false,"stream":true}`
 	chatLong         = `{"model":"gpt-4.1-long","messages":[{"role":"user","content":"Write a long answer."}],"max_tokens":4096,"stream":true}`
 )
 

@@ -89,7 +89,7 @@ func parseFlags() (*options, error) {
 	flag.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "unmeasured warm-up before each round")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds per target (targets alternate: A,B,C,A,B,C…)")
 	flag.StringVar(&clients, "clients", "1,32", "closed-loop client counts")
-	flag.StringVar(&scen, "scenarios", "json,stream", "json (~280 B answer), stream (7 SSE events, ~1.1 kB): OpenAI passthrough; a-json, a-stream: Anthropic passthrough; o2a-json, o2a-stream, a2o-json, a2o-stream: conversion (OpenAI client to Anthropic backend, and back)")
+	flag.StringVar(&scen, "scenarios", "json,stream", "json (~280 B answer), stream (7 SSE events, ~1.1 kB): OpenAI passthrough; a-json, a-stream: Anthropic passthrough; o2a-json, o2a-stream, a2o-json, a2o-stream: conversion (OpenAI client to Anthropic backend, and back); r2a-json, r2a-stream, r2o-json, r2o-stream: a Responses client to an Anthropic / OpenAI backend")
 	flag.StringVar(&targets, "targets", "direct,floor,switchyard", "what to measure; direct is the baseline")
 	flag.StringVar(&mode, "mode", "closed", "closed, open, closed,open or none")
 	flag.Float64Var(&o.rate, "rate", 1000, "open model: requests per second")
@@ -434,7 +434,8 @@ func (r *report) header() {
 // that gets the same upstream answer: Switchyard's throughput with
 // conversion should be at least 85% of it (conversion costs ≤ 15%).
 func (r *report) conversionChecks() {
-	pairs := [][2]string{{"o2a-json", "a-json"}, {"o2a-stream", "a-stream"}, {"a2o-json", "json"}, {"a2o-stream", "stream"}}
+	pairs := [][2]string{{"o2a-json", "a-json"}, {"o2a-stream", "a-stream"}, {"a2o-json", "json"}, {"a2o-stream", "stream"},
+		{"r2a-json", "a-json"}, {"r2a-stream", "a-stream"}, {"r2o-json", "json"}, {"r2o-stream", "stream"}}
 	for _, n := range r.o.clients {
 		for _, p := range pairs {
 			c, okc := r.med[fmt.Sprintf("%s/%d/switchyard", p[0], n)]
@@ -555,6 +556,12 @@ var scenarios = map[string]scenario{
 	"o2a-stream": {"/v1/chat/completions", chatStreamClaude, "/v1/messages", msgStream},
 	"a2o-json":   {"/v1/messages", msgJSONGPT, "/v1/chat/completions", chatJSON},
 	"a2o-stream": {"/v1/messages", msgStreamGPT, "/v1/chat/completions", chatStream},
+	// A Responses client (Codex CLI) in front of an Anthropic backend
+	// (r2a-*) and an OpenAI one (r2o-*).
+	"r2a-json":   {"/v1/responses", respJSONClaude, "/v1/messages", msgJSON},
+	"r2a-stream": {"/v1/responses", respStreamClaude, "/v1/messages", msgStream},
+	"r2o-json":   {"/v1/responses", respJSONGPT, "/v1/chat/completions", chatJSON},
+	"r2o-stream": {"/v1/responses", respStreamGPT, "/v1/chat/completions", chatStream},
 }
 
 // request returns the path and body scenario sc sends to t.
