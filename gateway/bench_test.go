@@ -635,3 +635,25 @@ func mustMarshal(v any) []byte {
 	}
 	return b
 }
+
+// BenchmarkConvertResponses is a Responses API client (Codex CLI) in front
+// of an Anthropic-format backend, beside an Anthropic client getting the
+// same upstream answer untouched ("passthrough"): the difference is what
+// the Responses conversion adds, request and answer.
+func BenchmarkConvertResponses(b *testing.B) {
+	stream := benchAnthropicStream()
+	e := newBenchEnv(b, benchAnswers{}, benchAnswers{json: benchAnthropicJSON, stream: stream})
+	const respReq = `{"model":"claude-sonnet-4-5","instructions":"You are a helpful assistant.","input":[{"role":"user","content":[{"type":"input_text","text":"Say hello in one short sentence."}]}],"max_output_tokens":256,"temperature":0.7%s}`
+	for _, st := range []bool{false, true} {
+		name, events := "json", 0
+		if st {
+			name, events = "stream", len(stream)
+		}
+		b.Run(name, func(b *testing.B) {
+			runTargets(b, events, []benchTarget{
+				{"passthrough", e.gw + "/v1/messages", benchReq(benchAnthropicReq, "", st)},
+				{"switchyard", e.gw + "/v1/responses", benchReq(respReq, "", st)},
+			})
+		})
+	}
+}
