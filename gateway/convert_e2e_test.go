@@ -8,7 +8,7 @@ package gateway_test
 //   Matrix B: anthropic-sdk-go    -> gateway -> OpenAI-format backend
 //
 // Every SDK call goes through a wire tap; every event stream the gateway
-// sends is run through convert.CheckOpenAIStream / CheckAnthropicStream when
+// sends is run through converttest.CheckOpenAIStream / CheckAnthropicStream when
 // the test ends. Some tests also read the raw bytes with a plain http client.
 
 import (
@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"switchyard/gateway/convert/converttest"
 	"testing"
 	"time"
 
@@ -30,7 +31,6 @@ import (
 	"github.com/openai/openai-go/v3/shared"
 
 	"switchyard/gateway/config"
-	"switchyard/gateway/convert"
 	"switchyard/gateway/sse"
 )
 
@@ -354,11 +354,11 @@ func TestConvE2E_OToA_StreamText(t *testing.T) {
 				resp.Header.Get("Cache-Control") != "no-cache" || resp.Header.Get("X-Accel-Buffering") != "no" {
 				t.Fatalf("status %d headers %v", resp.StatusCode, resp.Header)
 			}
-			var opts []convert.CheckOption
+			var opts []converttest.CheckOption
 			if usage {
-				opts = append(opts, convert.WithUpstreamUsage())
+				opts = append(opts, converttest.WithUpstreamUsage())
 			}
-			if err := convert.CheckOpenAIStream(wire, opts...); err != nil {
+			if err := converttest.CheckOpenAIStream(wire, opts...); err != nil {
 				t.Fatalf("%v\n%s", err, wire)
 			}
 			evs := parseEvents(t, wire)
@@ -477,7 +477,7 @@ func TestConvE2E_OToA_ParallelToolsStream(t *testing.T) {
 		if resp.StatusCode != 200 {
 			t.Fatalf("status %d: %s", resp.StatusCode, wire)
 		}
-		if err := convert.CheckOpenAIStream(wire, convert.WithCompleteToolArgs()); err != nil {
+		if err := converttest.CheckOpenAIStream(wire, converttest.WithCompleteToolArgs()); err != nil {
 			t.Fatalf("%v\n%s", err, wire)
 		}
 		for _, c := range oaiChunks(t, parseEvents(t, wire)) {
@@ -626,7 +626,7 @@ func TestConvE2E_OToA_ErrorBeforeFirstContent(t *testing.T) {
 					if resp.StatusCode != 200 || resp.Header.Get("X-Switchyard-Backend") != "good" {
 						t.Fatalf("status %d backend %q", resp.StatusCode, resp.Header.Get("X-Switchyard-Backend"))
 					}
-					if err := convert.CheckOpenAIStream(wire); err != nil {
+					if err := converttest.CheckOpenAIStream(wire); err != nil {
 						t.Fatalf("%v\n%s", err, wire)
 					}
 					if bytes.Contains(wire, []byte("Overloaded")) || bytes.Contains(wire, []byte("Internal server error")) {
@@ -700,7 +700,7 @@ func TestConvE2E_OToA_ErrorMidStream(t *testing.T) {
 					if resp.StatusCode != 200 {
 						t.Fatalf("status %d", resp.StatusCode)
 					}
-					if err := convert.CheckOpenAIStream(wire); err != nil {
+					if err := converttest.CheckOpenAIStream(wire); err != nil {
 						t.Fatalf("%v\n%s", err, wire)
 					}
 					evs := parseEvents(t, wire)
@@ -890,7 +890,7 @@ func TestConvE2E_AToO_StreamText(t *testing.T) {
 		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
 			t.Fatalf("status %d headers %v", resp.StatusCode, resp.Header)
 		}
-		if err := convert.CheckAnthropicStream(wire, convert.WithUpstreamUsage()); err != nil {
+		if err := converttest.CheckAnthropicStream(wire, converttest.WithUpstreamUsage()); err != nil {
 			t.Fatalf("%v\n%s", err, wire)
 		}
 		var names []string
@@ -975,7 +975,7 @@ func TestConvE2E_AToO_ParallelToolsStream(t *testing.T) {
 		if resp.StatusCode != 200 {
 			t.Fatalf("status %d: %s", resp.StatusCode, wire)
 		}
-		if err := convert.CheckAnthropicStream(wire, convert.WithCompleteToolArgs(), convert.WithUpstreamUsage()); err != nil {
+		if err := converttest.CheckAnthropicStream(wire, converttest.WithCompleteToolArgs(), converttest.WithUpstreamUsage()); err != nil {
 			t.Fatalf("%v\n%s", err, wire)
 		}
 	})
@@ -1085,7 +1085,7 @@ func TestConvE2E_AToO_ErrorBeforeFirstContent(t *testing.T) {
 					if resp.StatusCode != 200 || resp.Header.Get("X-Switchyard-Backend") != "good" {
 						t.Fatalf("status %d backend %q", resp.StatusCode, resp.Header.Get("X-Switchyard-Backend"))
 					}
-					if err := convert.CheckAnthropicStream(wire, convert.WithUpstreamUsage()); err != nil {
+					if err := converttest.CheckAnthropicStream(wire, converttest.WithUpstreamUsage()); err != nil {
 						t.Fatalf("%v\n%s", err, wire)
 					}
 					if bytes.Contains(wire, []byte("overloaded")) || bytes.Count(wire, []byte("event: message_start")) != 1 {
@@ -1152,7 +1152,7 @@ func TestConvE2E_AToO_ErrorMidStream(t *testing.T) {
 					if resp.StatusCode != 200 {
 						t.Fatalf("status %d", resp.StatusCode)
 					}
-					if err := convert.CheckAnthropicStream(wire); err != nil {
+					if err := converttest.CheckAnthropicStream(wire); err != nil {
 						t.Fatalf("%v\n%s", err, wire)
 					}
 					evs := parseEvents(t, wire)

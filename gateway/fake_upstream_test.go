@@ -15,12 +15,11 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"switchyard/gateway/convert/converttest"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"switchyard/gateway/convert"
 )
 
 // sseEv is one SSE event a fake sends. Name "" means a data-only event
@@ -459,12 +458,12 @@ func newWireTap(t *testing.T) *wireTap {
 func (tp *wireTap) client() *http.Client { return &http.Client{Transport: tp} }
 
 // checkWire runs the invariant checker matching the route's protocol.
-func checkWire(path string, wire []byte, opts ...convert.CheckOption) error {
+func checkWire(path string, wire []byte, opts ...converttest.CheckOption) error {
 	switch {
 	case strings.HasSuffix(path, "/chat/completions"):
-		return convert.CheckOpenAIStream(wire, opts...)
+		return converttest.CheckOpenAIStream(wire, opts...)
 	case strings.HasSuffix(path, "/v1/messages"):
-		return convert.CheckAnthropicStream(wire, opts...)
+		return converttest.CheckAnthropicStream(wire, opts...)
 	}
 	return fmt.Errorf("no checker for %s", path)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"switchyard/gateway/convert/converttest"
 	"testing"
 
 	"switchyard/gateway/anthropic"
@@ -141,7 +142,7 @@ func TestJSONToolStreamIsText(t *testing.T) {
 		}
 		out = c.Event(out, ev).Out
 	}
-	if err := CheckOpenAIStream(out); err != nil {
+	if err := converttest.CheckOpenAIStream(out); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	var text strings.Builder

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"switchyard/gateway/convert/converttest"
 	"testing"
 
 	"switchyard/gateway/sse"
@@ -32,7 +33,7 @@ func FuzzAToOStream(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte, includeUsage bool) {
 		conv := NewAToOStream(StreamOptions{IncludeUsage: includeUsage, Created: 1, MessageID: "chatcmpl-fuzz"})
 		out, steps := runStream(conv, bytes.NewReader(in))
-		if err := CheckOpenAIStream(out); err != nil {
+		if err := converttest.CheckOpenAIStream(out); err != nil {
 			t.Fatalf("invariants: %v\ninput: %q\noutput:\n%s", err, in, out)
 		}
 		checkSteps(t, "a2o", steps)
@@ -45,7 +46,7 @@ func FuzzOToAStream(f *testing.F) {
 		conv := NewOToAStream(StreamOptions{BufferToolArgs: buffer, MessageID: "msg_fuzz", InputEstimate: 3,
 			ToolNames: ToolNames{"f": "restored.name"}})
 		out, steps := runStream(conv, bytes.NewReader(in))
-		if err := CheckAnthropicStream(out); err != nil {
+		if err := converttest.CheckAnthropicStream(out); err != nil {
 			t.Fatalf("invariants: %v\ninput: %q\noutput:\n%s", err, in, out)
 		}
 		checkSteps(t, "o2a", steps)
@@ -155,7 +156,7 @@ func loadBenchEvents(b *testing.B, name string) []sse.Event {
 	return evs
 }
 
-func benchStream(b *testing.B, name string, newConv func() StreamConverter, check func([]byte, ...CheckOption) error) {
+func benchStream(b *testing.B, name string, newConv func() StreamConverter, check func([]byte, ...converttest.CheckOption) error) {
 	evs := loadBenchEvents(b, name)
 	dst := make([]byte, 0, 256<<10)
 	conv := newConv()
@@ -189,13 +190,13 @@ func benchStream(b *testing.B, name string, newConv func() StreamConverter, chec
 func BenchmarkStreamAToO(b *testing.B) {
 	benchStream(b, "a2o-200.sse", func() StreamConverter {
 		return NewAToOStream(StreamOptions{IncludeUsage: true, Created: 1747900000, ClientModel: "claude-sonnet-4-5"})
-	}, CheckOpenAIStream)
+	}, converttest.CheckOpenAIStream)
 }
 
 func BenchmarkStreamOToA(b *testing.B) {
 	benchStream(b, "o2a-200.sse", func() StreamConverter {
 		return NewOToAStream(StreamOptions{InputEstimate: 18000, ClientModel: "gpt-4.1"})
-	}, CheckAnthropicStream)
+	}, converttest.CheckAnthropicStream)
 }
 
 // The Ops fuzzers interpret their input as a sequence of (op, arg) byte
@@ -327,7 +328,7 @@ func FuzzAToOStreamOps(f *testing.F) {
 	f.Fuzz(func(t *testing.T, ops []byte, includeUsage bool) {
 		in := aOpsStream(ops)
 		out, steps := runStream(NewAToOStream(StreamOptions{IncludeUsage: includeUsage, MessageID: "chatcmpl-fuzz"}), bytes.NewReader(in))
-		if err := CheckOpenAIStream(out); err != nil {
+		if err := converttest.CheckOpenAIStream(out); err != nil {
 			t.Fatalf("invariants: %v\ninput:\n%s\noutput:\n%s", err, in, out)
 		}
 		checkSteps(t, "a2o", steps)
@@ -340,7 +341,7 @@ func FuzzOToAStreamOps(f *testing.F) {
 	f.Fuzz(func(t *testing.T, ops []byte, buffer bool) {
 		in := oOpsStream(ops)
 		out, steps := runStream(NewOToAStream(StreamOptions{BufferToolArgs: buffer, MessageID: "msg_fuzz"}), bytes.NewReader(in))
-		if err := CheckAnthropicStream(out); err != nil {
+		if err := converttest.CheckAnthropicStream(out); err != nil {
 			t.Fatalf("invariants: %v\ninput:\n%s\noutput:\n%s", err, in, out)
 		}
 		checkSteps(t, "o2a", steps)

@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"switchyard/gateway/convert/converttest"
 	"testing"
 	"testing/iotest"
 
@@ -42,7 +43,7 @@ type streamCase struct {
 	name   string
 	dir    string // a2o: Anthropic upstream -> OpenAI client; o2a: the reverse
 	opt    StreamOptions
-	checks []CheckOption
+	checks []converttest.CheckOption
 	in     []byte
 }
 
@@ -88,9 +89,9 @@ func loadStreamCases(t testing.TB) []streamCase {
 					for _, ck := range strings.Split(v, ",") {
 						switch ck {
 						case "usage":
-							c.checks = append(c.checks, WithUpstreamUsage())
+							c.checks = append(c.checks, converttest.WithUpstreamUsage())
 						case "toolargs":
-							c.checks = append(c.checks, WithCompleteToolArgs())
+							c.checks = append(c.checks, converttest.WithCompleteToolArgs())
 						default:
 							err = fmt.Errorf("unknown check %q", ck)
 						}
@@ -123,9 +124,9 @@ func (c *streamCase) converter() StreamConverter {
 
 func (c *streamCase) check(wire []byte) error {
 	if c.dir == "a2o" {
-		return CheckOpenAIStream(wire, c.checks...)
+		return converttest.CheckOpenAIStream(wire, c.checks...)
 	}
-	return CheckAnthropicStream(wire, c.checks...)
+	return converttest.CheckAnthropicStream(wire, c.checks...)
 }
 
 // runStream feeds everything r yields through conv, then End, and returns
@@ -211,9 +212,9 @@ func checkSteps(t *testing.T, dir string, steps []Step) {
 			t.Errorf("step %d after done at %d: %+v", i, doneAt, st)
 		case doneAt < 0 && st.Done:
 			doneAt = i
-			evs, _ := parseWire(st.Out)
+			evs, _ := converttest.ParseWire(st.Out)
 			last := evs[len(evs)-1]
-			isErr := last.name == "error" || bytes.HasPrefix(last.data, []byte(`{"error"`))
+			isErr := last.Name == "error" || bytes.HasPrefix(last.Data, []byte(`{"error"`))
 			if isErr != (st.Err != nil) {
 				t.Errorf("step %d: Err = %v but the stream ends in an error event = %v", i, st.Err, isErr)
 			}
@@ -227,7 +228,7 @@ func checkSteps(t *testing.T, dir string, steps []Step) {
 // hasContent reports whether wire holds text, reasoning or tool-call
 // content.
 func hasContent(t *testing.T, dir string, wire []byte) bool {
-	evs, err := parseWire(wire)
+	evs, err := converttest.ParseWire(wire)
 	if err != nil {
 		t.Fatalf("step output: %v", err)
 	}
@@ -236,8 +237,8 @@ func hasContent(t *testing.T, dir string, wire []byte) bool {
 			var e struct {
 				ContentBlock struct{ Type string } `json:"content_block"`
 			}
-			_ = json.Unmarshal(ev.data, &e)
-			if ev.name == "content_block_delta" || ev.name == "content_block_start" && e.ContentBlock.Type == "tool_use" {
+			_ = json.Unmarshal(ev.Data, &e)
+			if ev.Name == "content_block_delta" || ev.Name == "content_block_start" && e.ContentBlock.Type == "tool_use" {
 				return true
 			}
 			continue
@@ -251,7 +252,7 @@ func hasContent(t *testing.T, dir string, wire []byte) bool {
 				}
 			}
 		}
-		_ = json.Unmarshal(ev.data, &ch)
+		_ = json.Unmarshal(ev.Data, &ch)
 		for _, c := range ch.Choices {
 			if c.Delta.Content != "" || c.Delta.Reasoning != "" || len(c.Delta.ToolCalls) > 0 {
 				return true
@@ -264,34 +265,34 @@ func hasContent(t *testing.T, dir string, wire []byte) bool {
 // sameEvents compares two client streams event by event: names equal,
 // data equal as parsed JSON (or as text for [DONE]).
 func sameEvents(got, want []byte) error {
-	g, err := parseWire(got)
+	g, err := converttest.ParseWire(got)
 	if err != nil {
 		return fmt.Errorf("got: %w", err)
 	}
-	w, err := parseWire(want)
+	w, err := converttest.ParseWire(want)
 	if err != nil {
 		return fmt.Errorf("want: %w", err)
 	}
 	for i := 0; i < len(g) || i < len(w); i++ {
 		if i >= len(g) {
-			return fmt.Errorf("event %d missing: want %s %s", i, w[i].name, w[i].data)
+			return fmt.Errorf("event %d missing: want %s %s", i, w[i].Name, w[i].Data)
 		}
 		if i >= len(w) {
-			return fmt.Errorf("extra event %d: %s %s", i, g[i].name, g[i].data)
+			return fmt.Errorf("extra event %d: %s %s", i, g[i].Name, g[i].Data)
 		}
-		if g[i].name != w[i].name {
-			return fmt.Errorf("event %d: name %q, want %q", i, g[i].name, w[i].name)
+		if g[i].Name != w[i].Name {
+			return fmt.Errorf("event %d: name %q, want %q", i, g[i].Name, w[i].Name)
 		}
 		var gv, wv any
-		gerr, werr := json.Unmarshal(g[i].data, &gv), json.Unmarshal(w[i].data, &wv)
+		gerr, werr := json.Unmarshal(g[i].Data, &gv), json.Unmarshal(w[i].Data, &wv)
 		if gerr != nil || werr != nil {
-			if !bytes.Equal(g[i].data, w[i].data) {
-				return fmt.Errorf("event %d: data %s, want %s", i, g[i].data, w[i].data)
+			if !bytes.Equal(g[i].Data, w[i].Data) {
+				return fmt.Errorf("event %d: data %s, want %s", i, g[i].Data, w[i].Data)
 			}
 			continue
 		}
 		if !reflect.DeepEqual(gv, wv) {
-			return fmt.Errorf("event %d (%s):\n got  %s\n want %s", i, g[i].name, g[i].data, w[i].data)
+			return fmt.Errorf("event %d (%s):\n got  %s\n want %s", i, g[i].Name, g[i].Data, w[i].Data)
 		}
 	}
 	return nil
@@ -322,7 +323,7 @@ func TestStreamEndReadError(t *testing.T) {
 	if st.Err == nil || st.Err.Message != msgATruncated || st.Err.Type != "server_error" || !st.Done {
 		t.Fatalf("a2o End: %+v", st)
 	}
-	if err := CheckOpenAIStream(st.Out); err != nil {
+	if err := converttest.CheckOpenAIStream(st.Out); err != nil {
 		t.Fatal(err)
 	}
 	o := NewOToAStream(StreamOptions{MessageID: "x"})
@@ -331,7 +332,7 @@ func TestStreamEndReadError(t *testing.T) {
 	if st.Err == nil || st.Err.Message != msgOTruncated || st.Err.Type != "api_error" || !st.Done {
 		t.Fatalf("o2a End: %+v", st)
 	}
-	if err := CheckAnthropicStream(st.Out); err != nil {
+	if err := converttest.CheckAnthropicStream(st.Out); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -344,7 +345,7 @@ func TestKeepAlive(t *testing.T) {
 	st := o.Event(nil, sse.Event{Data: []byte(`{"id":"c","choices":[]}`)})
 	out := o.KeepAlive(st.Out)
 	st = o.Event(out, sse.Event{Data: []byte(`[DONE]`)})
-	if err := CheckAnthropicStream(st.Out); err != nil {
+	if err := converttest.CheckAnthropicStream(st.Out); err != nil {
 		t.Fatalf("%v\n%s", err, st.Out)
 	}
 	if !bytes.Contains(st.Out, []byte("event: ping\ndata: {\"type\":\"ping\"}\n\n")) {
@@ -367,16 +368,16 @@ func TestSynthesizedIDs(t *testing.T) {
 		o := NewOToAStream(StreamOptions{MessageID: id})
 		st := o.Event(nil, sse.Event{Data: in})
 		st = o.Event(st.Out, sse.Event{Data: []byte("[DONE]")})
-		if err := CheckAnthropicStream(st.Out); err != nil {
+		if err := converttest.CheckAnthropicStream(st.Out); err != nil {
 			t.Fatal(err)
 		}
-		evs, _ := parseWire(st.Out)
+		evs, _ := converttest.ParseWire(st.Out)
 		var ms struct{ Message struct{ ID string } }
 		var cb struct {
 			ContentBlock struct{ ID string } `json:"content_block"`
 		}
-		_ = json.Unmarshal(evs[0].data, &ms)
-		_ = json.Unmarshal(evs[1].data, &cb)
+		_ = json.Unmarshal(evs[0].Data, &ms)
+		_ = json.Unmarshal(evs[1].Data, &cb)
 		return ms.Message.ID, cb.ContentBlock.ID
 	}
 	m1, t1 := run("")

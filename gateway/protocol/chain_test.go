@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"switchyard/gateway/convert/converttest"
 	"testing"
 
 	"switchyard/gateway/convert"
@@ -57,7 +58,7 @@ func TestChainRoundTrip(t *testing.T) {
 				t.Fatalf("chain error %v, direct error %v\n%s", serr, directErr, out)
 			}
 			if serr == nil {
-				if err := convert.CheckAnthropicStream(out); err != nil {
+				if err := converttest.CheckAnthropicStream(out); err != nil {
 					t.Fatalf("invalid Anthropic stream: %v\n%s", err, out)
 				}
 			} else if !strings.Contains(string(out), "event: error") {

@@ -1,4 +1,8 @@
-package convert
+// Package converttest checks Chat Completions and Anthropic Messages event
+// streams for the invariants every client relies on (docs: conversion
+// spec §3.3). It is test support: only tests import it, so none of it
+// ships in the binary.
+package converttest
 
 import (
 	"bytes"
@@ -43,15 +47,17 @@ func newCheckConfig(opts []CheckOption) checkConfig {
 	return c
 }
 
-// wireEvent is one parsed client event.
-type wireEvent struct {
-	name string
-	data []byte
+// WireEvent is one parsed client event.
+// WireEvent is one SSE event as it went over the wire.
+type WireEvent struct {
+	Name string
+	Data []byte
 }
 
-func parseWire(wire []byte) ([]wireEvent, error) {
+// ParseWire splits a client stream into its events.
+func ParseWire(wire []byte) ([]WireEvent, error) {
 	r := sse.NewReader(bytes.NewReader(wire))
-	var out []wireEvent
+	var out []WireEvent
 	for {
 		ev, err := r.Next()
 		if err == io.EOF {
@@ -60,21 +66,21 @@ func parseWire(wire []byte) ([]wireEvent, error) {
 		if err != nil {
 			return out, fmt.Errorf("event %d: malformed SSE: %w", len(out), err)
 		}
-		out = append(out, wireEvent{ev.Name, append([]byte(nil), ev.Data...)})
+		out = append(out, WireEvent{ev.Name, append([]byte(nil), ev.Data...)})
 	}
 }
 
 // CheckOpenAIStream checks an OpenAI chat.completion.chunk stream: every
 // chunk a chat.completion.chunk with the same id, created and model; the
 // first chunk has delta.role "assistant"; tool_calls indices are 0-based
-// and dense per choice; id, type and function.name appear on a call's first
+// and dense per choice; id, type and function.Name appear on a call's first
 // chunk and only there; each choice gets exactly one non-null
 // finish_reason; a usage chunk (at most one) has choices:[] and comes right
 // before [DONE]; [DONE] is last; or the stream ends with one error object
 // and no [DONE] after it.
 func CheckOpenAIStream(wire []byte, opts ...CheckOption) error {
 	cfg := newCheckConfig(opts)
-	evs, err := parseWire(wire)
+	evs, err := ParseWire(wire)
 	if err != nil {
 		return err
 	}
@@ -101,10 +107,10 @@ func CheckOpenAIStream(wire []byte, opts ...CheckOption) error {
 		if terminated != "" {
 			return at("event after %s", terminated)
 		}
-		if ev.name != "" {
-			return at("OpenAI streams have no event names, got %q", ev.name)
+		if ev.Name != "" {
+			return at("OpenAI streams have no event names, got %q", ev.Name)
 		}
-		if string(ev.data) == "[DONE]" {
+		if string(ev.Data) == "[DONE]" {
 			if chunks == 0 {
 				return at("[DONE] without any chunk")
 			}
@@ -130,8 +136,8 @@ func CheckOpenAIStream(wire []byte, opts ...CheckOption) error {
 			continue
 		}
 		var m map[string]json.RawMessage
-		if err := unmarshalNumbers(ev.data, &m); err != nil || m == nil {
-			return at("data is not a JSON object: %q", ev.data)
+		if err := unmarshalNumbers(ev.Data, &m); err != nil || m == nil {
+			return at("data is not a JSON object: %q", ev.Data)
 		}
 		if raw, ok := m["error"]; ok {
 			var e struct {
@@ -140,7 +146,7 @@ func CheckOpenAIStream(wire []byte, opts ...CheckOption) error {
 					Type    *string `json:"type"`
 				} `json:"error"`
 			}
-			if json.Unmarshal(ev.data, &e) != nil || e.Error == nil || e.Error.Message == nil || e.Error.Type == nil {
+			if json.Unmarshal(ev.Data, &e) != nil || e.Error == nil || e.Error.Message == nil || e.Error.Type == nil {
 				return at("error object without message and type: %s", raw)
 			}
 			terminated = "an error object"
@@ -154,7 +160,7 @@ func CheckOpenAIStream(wire []byte, opts ...CheckOption) error {
 			Choices json.RawMessage `json:"choices"`
 			Usage   json.RawMessage `json:"usage"`
 		}
-		if err := unmarshalNumbers(ev.data, &ch); err != nil {
+		if err := unmarshalNumbers(ev.Data, &ch); err != nil {
 			return at("bad chunk: %v", err)
 		}
 		if ch.Object != "chat.completion.chunk" {
@@ -318,7 +324,7 @@ var anthropicToolID = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
 // as its only event.
 func CheckAnthropicStream(wire []byte, opts ...CheckOption) error {
 	cfg := newCheckConfig(opts)
-	evs, err := parseWire(wire)
+	evs, err := ParseWire(wire)
 	if err != nil {
 		return err
 	}
@@ -339,7 +345,7 @@ func CheckAnthropicStream(wire []byte, opts ...CheckOption) error {
 	)
 	for i, ev := range evs {
 		at := func(format string, args ...any) error {
-			return fmt.Errorf("event %d (%s): %s", i, ev.name, fmt.Sprintf(format, args...))
+			return fmt.Errorf("event %d (%s): %s", i, ev.Name, fmt.Sprintf(format, args...))
 		}
 		if terminated != "" {
 			return at("event after %s", terminated)
@@ -353,16 +359,16 @@ func CheckAnthropicStream(wire []byte, opts ...CheckOption) error {
 			Usage        json.RawMessage `json:"usage"`
 			Error        json.RawMessage `json:"error"`
 		}
-		if err := unmarshalNumbers(ev.data, &e); err != nil {
-			return at("data is not a JSON event: %q", ev.data)
+		if err := unmarshalNumbers(ev.Data, &e); err != nil {
+			return at("data is not a JSON event: %q", ev.Data)
 		}
-		if e.Type != ev.name || ev.name == "" {
+		if e.Type != ev.Name || ev.Name == "" {
 			return at("JSON type %q differs from the event name", e.Type)
 		}
-		if !started && ev.name != "message_start" && ev.name != "error" {
+		if !started && ev.Name != "message_start" && ev.Name != "error" {
 			return at("first event must be message_start (or error)")
 		}
-		switch ev.name {
+		switch ev.Name {
 		case "message_start":
 			if started {
 				return at("second message_start")
@@ -453,7 +459,7 @@ func CheckAnthropicStream(wire []byte, opts ...CheckOption) error {
 			if *e.Index != open {
 				return at("block %d is not the open block", *e.Index)
 			}
-			if ev.name == "content_block_stop" {
+			if ev.Name == "content_block_stop" {
 				if b.kind == "text" && b.text.Len() == 0 {
 					return at("empty text block %d", *e.Index)
 				}
@@ -552,7 +558,7 @@ func CheckAnthropicStream(wire []byte, opts ...CheckOption) error {
 					Message *string `json:"message"`
 				} `json:"error"`
 			}
-			if json.Unmarshal(ev.data, &er) != nil || er.Error == nil || er.Error.Type == nil || er.Error.Message == nil {
+			if json.Unmarshal(ev.Data, &er) != nil || er.Error == nil || er.Error.Type == nil || er.Error.Message == nil {
 				return at("error needs error.type and error.message")
 			}
 			terminated = "an error event"
