@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestDependencyRules enforces the package layout of docs/architecture.md
+// (as Tailscale's deptest does): each outside library has one importer,
+// the converters stay pure, and nothing reaches back up to main or the
+// tray. It reads `go list` for every package of the module.
+func TestDependencyRules(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command on PATH")
+	}
+	imports := listDeps(t, "{{.ImportPath}}|{{join .Imports \" \"}}")
+	deps := listDeps(t, "{{.ImportPath}}|{{join .Deps \" \"}}")
+	if len(imports) < 10 {
+		t.Fatalf("go list found %d packages", len(imports))
+	}
+	// One importer per outside library.
+	owners := map[string]string{
+		"github.com/gin-gonic/gin":      "switchyard/gateway",
+		"github.com/zalando/go-keyring": "switchyard/keystore",
+		"fyne.io/systray":               "switchyard/tray",
+		"github.com/adrg/xdg":           "switchyard/gateway/config",
+	}
+	for pkg, imps := range imports {
+		for _, imp := range imps {
+			if owner, ok := owners[imp]; ok && pkg != owner {
+				t.Errorf("%s imports %s: only %s may", pkg, imp, owner)
+			}
+			if (imp == "switchyard/tray" || imp == "switchyard") && pkg != "switchyard" {
+				t.Errorf("%s imports %s: only main may", pkg, imp)
+			}
+		}
+	}
+	// Pure packages: wire types, SSE and converters do no I/O over HTTP
+	// and know nothing of configuration, routing or the server.
+	pure := []string{"switchyard/gateway/sse", "switchyard/gateway/openai", "switchyard/gateway/anthropic",
+		"switchyard/gateway/protocol", "switchyard/gateway/convert", "switchyard/gateway/responses", "switchyard/gateway/gemini"}
+	banned := []string{"net/http", "github.com/gin-gonic/gin", "switchyard/gateway", "switchyard/gateway/config",
+		"switchyard/gateway/route", "switchyard/keystore"}
+	for _, p := range pure {
+		d, ok := deps[p]
+		if !ok {
+			continue // not written yet (gemini)
+		}
+		for _, b := range banned {
+			for _, x := range d {
+				if x == b {
+					t.Errorf("%s depends on %s: converters and wire types must stay pure", p, b)
+				}
+			}
+		}
+	}
+	// Routing decides; it does not read configuration or serve HTTP.
+	for _, x := range deps["switchyard/gateway/route"] {
+		if x == "switchyard/gateway/config" || x == "github.com/gin-gonic/gin" || x == "net/http" {
+			t.Errorf("switchyard/gateway/route depends on %s", x)
+		}
+	}
+}
+
+// listDeps runs go list over the module with a "pkg|a b c" template.
+func listDeps(t *testing.T, format string) map[string][]string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-f", format, "./...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	m := map[string][]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		pkg, list, _ := strings.Cut(sc.Text(), "|")
+		m[pkg] = strings.Fields(list)
+	}
+	return m
+}
