@@ -63,7 +63,6 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *inbound) {
 	s.keys.maybeRefresh(s.backendIDs)
 
 	plan := s.table.NewPlan(in.model)
-	var last outcome
 	var lastAttempt route.Attempt
 	for a, ok := plan.Next(); ok; a, ok = plan.Next() {
 		lastAttempt = a
@@ -81,7 +80,6 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *inbound) {
 			writeError(w, in.proto, &apiError{Status: 504, Type: "timeout_error", Message: fmt.Sprintf("no backend answered within the request deadline (%s, request_deadline in config.yaml); tried: %s", cfg.RequestDeadline, plan.Summary())})
 			return
 		}
-		last = o
 		act := plan.Done(a, o.class, o.reason, o.retryAfter)
 		if o.committed || act == route.Finish {
 			switch {
@@ -97,7 +95,6 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *inbound) {
 			return
 		}
 	}
-	_ = last
 	msg := "all backends failed for model " + strconv.Quote(in.model) + ": " + plan.Summary()
 	if plan.Attempts() == 0 {
 		msg = "no backend can serve model " + strconv.Quote(in.model) + ": " + plan.Summary()
@@ -151,14 +148,22 @@ type exchange struct {
 	hub       *hubRequest   // the request in the hub's form (converted paths)
 }
 
+// upstreamModel is the model name the attempt's backend is asked for:
+// the backend's alias of the client's name, if it has one (an empty alias
+// target means no alias), else the client's name. Every path that names
+// a model upstream uses this one lookup.
+func upstreamModel(a route.Attempt, model string) string {
+	if m := a.Backend.Aliases[model]; m != "" {
+		return m
+	}
+	return model
+}
+
 // prepare builds the upstream request body for attempt a: untouched
 // (but for the model alias) when the backend speaks the client's protocol,
 // else through the hub (protocols.go).
 func (s *Server) prepare(in *inbound, a route.Attempt, bc *config.Backend) (*exchange, *apiError) {
-	upModel := in.model
-	if m, ok := a.Backend.Aliases[in.model]; ok && m != "" {
-		upModel = m
-	}
+	upModel := upstreamModel(a, in.model)
 	ex := &exchange{format: config.Format(a.Backend.Format)}
 	cp := clientProtocols[in.proto]
 	bf := backendFormats[ex.format]
