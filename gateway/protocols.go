@@ -165,6 +165,27 @@ var backendFormats = map[config.Format]*backendFormat{
 			return convert.NewAToOStream(opt)
 		},
 	},
+	config.FormatResponses: {
+		path: func(bool) string { return "/responses" },
+		fromHub: func(h *hubRequest, opt convert.RequestOptions, _ *exchange) ([]byte, *apiError) {
+			out, err := responses.RequestFromHub(h.req, opt)
+			if err != nil {
+				return nil, convErr(err)
+			}
+			b, _ := json.Marshal(out)
+			return b, nil
+		},
+		toHub: func(body []byte, _ *exchange, clientModel string) (*openai.ChatResponse, bool) {
+			var r responses.Response
+			if err := json.Unmarshal(body, &r); err != nil || r.Object != "response" || r.Status == "failed" {
+				return nil, false
+			}
+			return responses.ResponseToHub(&r, clientModel), true
+		},
+		streamToHub: func(_ *exchange, opt protocol.StreamOptions) streamConverter {
+			return responses.NewToHubStream(opt)
+		},
+	},
 }
 
 // nativePath is the upstream path of a passthrough request.

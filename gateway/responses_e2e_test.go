@@ -163,7 +163,7 @@ func TestResponsesBadInput(t *testing.T) {
 }
 
 // A format: responses backend gets Responses requests untouched (but for
-// the model alias and the key), and is skipped for Chat clients.
+// the model alias and the key); Chat clients reach it converted.
 func TestResponsesPassthrough(t *testing.T) {
 	var got []byte
 	rup := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
@@ -184,13 +184,20 @@ func TestResponsesPassthrough(t *testing.T) {
 	if string(got) != `"/v1/responses"` || string(req.Body) != body || req.Auth != "Bearer sk-resp-upstream-key" {
 		t.Fatalf("upstream got path %s auth %q body %s", got, req.Auth, req.Body)
 	}
-	// A Chat client skips the responses backend without a request.
+	// A Chat client reaches the responses backend through the hub.
 	text, err := g.openai().Chat.Completions.New(context.Background(), chatParams("gpt-5-codex"), option.WithMaxRetries(0))
-	if err != nil || !strings.Contains(text.Choices[0].Message.Content, "chat") {
-		t.Fatalf("chat client: %v", err)
+	if err != nil || text.Choices[0].Message.Content != "from responses upstream" || text.Usage.PromptTokens != 3 {
+		t.Fatalf("chat client: %v %+v", err, text)
 	}
-	if n := rup.count.Load(); n != 1 {
-		t.Fatalf("responses backend saw %d requests, want 1", n)
+	var up struct {
+		Input []struct{ Role, Type string }
+		Store *bool
+	}
+	if err := json.Unmarshal(rup.requests()[1].Body, &up); err != nil || len(up.Input) != 1 || up.Input[0].Role != "user" || up.Store == nil || *up.Store {
+		t.Fatalf("converted request %s", rup.requests()[1].Body)
+	}
+	if n := cup.count.Load(); n != 0 {
+		t.Fatalf("the chat backend saw %d requests", n)
 	}
 }
 

@@ -26,12 +26,20 @@ func noBus() error {
 	if a := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); a != "" && !strings.HasPrefix(a, "autolaunch:") {
 		return nil
 	}
-	dir := os.Getenv("XDG_RUNTIME_DIR")
-	if dir == "" {
-		dir = "/run/user/" + strconv.Itoa(os.Getuid())
-	}
+	// godbus itself looks only in /run/user/UID (the bus socket, or a
+	// dbus-session file naming the address), then autolaunches.
+	run := "/run/user/" + strconv.Itoa(os.Getuid())
 	for _, name := range []string{"bus", "dbus-session"} {
-		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+		if _, err := os.Stat(filepath.Join(run, name)); err == nil {
+			return nil
+		}
+	}
+	// A bus socket in $XDG_RUNTIME_DIR elsewhere is real too, but godbus
+	// would not find it: name it for godbus.
+	if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
+		sock := filepath.Join(dir, "bus")
+		if fi, err := os.Stat(sock); err == nil && fi.Mode()&os.ModeSocket != 0 {
+			os.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+sock)
 			return nil
 		}
 	}

@@ -5,8 +5,10 @@ package keystore
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -36,16 +38,36 @@ func TestNoBusNoKeyringCall(t *testing.T) {
 }
 
 // A bus socket in the runtime directory is a real session bus: the check
-// lets the call through.
+// lets the call through and names it for godbus (which looks only in
+// /run/user/UID); a plain file of that name is no bus.
 func TestNoBusRuntimeSocket(t *testing.T) {
 	keyring.MockInit()
-	dir := t.TempDir()
+	dir, err := os.MkdirTemp("", "sy") // short: a socket path has a length limit
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	t.Setenv("XDG_RUNTIME_DIR", dir)
 	if err := os.WriteFile(filepath.Join(dir, "bus"), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
-	t.Setenv("XDG_RUNTIME_DIR", dir)
+	if _, err := os.Stat("/run/user/" + strconv.Itoa(os.Getuid()) + "/bus"); err == nil {
+		t.Skip("this machine has a session bus in /run/user: the no-bus case cannot be set up")
+	}
+	if _, err := New(time.Second).Keys(context.Background(), "anyrouter"); !errors.Is(err, errNoSessionBus) {
+		t.Fatalf("a plain file named bus: %v", err)
+	}
+	os.Remove(filepath.Join(dir, "bus"))
+	ln, err := net.Listen("unix", filepath.Join(dir, "bus"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
 	if _, err := New(time.Second).Keys(context.Background(), "anyrouter"); err != nil {
-		t.Fatalf("with $XDG_RUNTIME_DIR/bus: %v", err)
+		t.Fatalf("with a $XDG_RUNTIME_DIR/bus socket: %v", err)
+	}
+	if got := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); got != "unix:path="+filepath.Join(dir, "bus") {
+		t.Fatalf("DBUS_SESSION_BUS_ADDRESS = %q", got)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -27,7 +28,7 @@ var watcherWait = 5 * time.Second
 // It never lets godbus autolaunch a bus with dbus-launch: that would leak a
 // daemon on a headless box. An unset DBUS_SESSION_BUS_ADDRESS means no tray.
 func probe(ctx context.Context) error {
-	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+	if a := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); a == "" || strings.HasPrefix(a, "autolaunch:") {
 		return fmt.Errorf("%w: DBUS_SESSION_BUS_ADDRESS is not set (no desktop session)", ErrNoTray)
 	}
 	conn, err := dbus.ConnectSessionBus()

@@ -41,8 +41,8 @@ const (
 	// gateway appends /v1/messages.
 	FormatAnthropic Format = "anthropic"
 	// FormatResponses is the OpenAI Responses API (POST {base}/responses).
-	// The base URL includes the version prefix, like openai. Only
-	// Responses clients (Codex CLI) are sent to it, untouched.
+	// The base URL includes the version prefix, like openai. Responses
+	// clients (Codex CLI) reach it untouched, the others converted.
 	FormatResponses Format = "responses"
 )
 
