@@ -14,6 +14,7 @@ import (
 	oresponses "github.com/openai/openai-go/v3/responses"
 
 	"switchyard/gateway/config"
+	"switchyard/gateway/convert/converttest"
 	"switchyard/gateway/responses/responsestest"
 )
 
@@ -223,5 +224,77 @@ func TestResponsesDroppedAndAllDown(t *testing.T) {
 	}
 	if resp.StatusCode != 503 || json.Unmarshal(body, &e) != nil || !strings.Contains(e.Error.Message, "x: connection refused") || !strings.Contains(e.Error.Message, "y: connection refused") {
 		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+}
+
+// respUpstreamStream is a Responses API event stream as an upstream sends
+// it: reasoning summary, text, one function call, completion with usage.
+const respUpstreamStream = `event: response.created
+data: {"type":"response.created","sequence_number":0,"response":{"id":"resp_up1","object":"response","created_at":1,"status":"in_progress","model":"gpt-5-codex","output":[]}}
+
+event: response.output_item.added
+data: {"type":"response.output_item.added","sequence_number":1,"output_index":0,"item":{"id":"msg_1","type":"message","status":"in_progress","role":"assistant","content":[]}}
+
+event: response.output_text.delta
+data: {"type":"response.output_text.delta","sequence_number":2,"item_id":"msg_1","output_index":0,"content_index":0,"delta":"Let me "}
+
+event: response.output_text.delta
+data: {"type":"response.output_text.delta","sequence_number":3,"item_id":"msg_1","output_index":0,"content_index":0,"delta":"look."}
+
+event: response.output_item.added
+data: {"type":"response.output_item.added","sequence_number":4,"output_index":1,"item":{"id":"fc_1","type":"function_call","status":"in_progress","call_id":"call_up1","name":"get_weather","arguments":""}}
+
+event: response.function_call_arguments.delta
+data: {"type":"response.function_call_arguments.delta","sequence_number":5,"item_id":"fc_1","output_index":1,"delta":"{\"city\":"}
+
+event: response.function_call_arguments.delta
+data: {"type":"response.function_call_arguments.delta","sequence_number":6,"item_id":"fc_1","output_index":1,"delta":"\"Oslo\"}"}
+
+event: response.completed
+data: {"type":"response.completed","sequence_number":7,"response":{"id":"resp_up1","object":"response","created_at":1,"status":"completed","model":"gpt-5-codex","output":[],"usage":{"input_tokens":40,"input_tokens_details":{"cached_tokens":30},"output_tokens":12,"output_tokens_details":{"reasoning_tokens":4},"total_tokens":52}}}
+
+`
+
+// Chat and Anthropic clients stream from a format: responses backend
+// through the hub: text, the tool call with its arguments, usage; the
+// converted streams pass the Chat and Anthropic invariant checkers.
+func TestResponsesBackendStreamsToChatAndAnthropic(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Write([]byte(respUpstreamStream))
+	})
+	g := startGateway(t, []config.Backend{backend("r", 1, config.FormatResponses, up.URL+"/v1")})
+	resp, body := g.post(t, "/v1/chat/completions", `{"model":"gpt-5-codex","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"weather?"}]}`)
+	if resp.StatusCode != 200 {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	if err := converttest.CheckOpenAIStream(body, converttest.WithUpstreamUsage(), converttest.WithCompleteToolArgs()); err != nil {
+		t.Fatalf("%v\n%s", err, body)
+	}
+	s := string(body)
+	for _, want := range []string{`"content":"Let me "`, `"name":"get_weather"`, `"arguments":"\"Oslo\"}"`, `"finish_reason":"tool_calls"`, `"prompt_tokens":40`, `"cached_tokens":30`} {
+		if !strings.Contains(s, want) {
+			t.Fatalf("chat stream lacks %s:\n%s", want, s)
+		}
+	}
+	resp, body = g.post(t, "/v1/messages", `{"model":"gpt-5-codex","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"weather?"}]}`)
+	if resp.StatusCode != 200 {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	if err := converttest.CheckAnthropicStream(body); err != nil {
+		t.Fatalf("%v\n%s", err, body)
+	}
+	s = string(body)
+	for _, want := range []string{`"text":"Let me "`, `"name":"get_weather"`, `"stop_reason":"tool_use"`} {
+		if !strings.Contains(s, want) {
+			t.Fatalf("anthropic stream lacks %s:\n%s", want, s)
+		}
+	}
+	var sent struct {
+		Input  []map[string]any
+		Stream bool
+	}
+	if err := json.Unmarshal(up.requests()[1].Body, &sent); err != nil || !sent.Stream || len(sent.Input) != 1 || up.requests()[1].Path != "/v1/responses" {
+		t.Fatalf("upstream request %s %s", up.requests()[1].Path, up.requests()[1].Body)
 	}
 }
