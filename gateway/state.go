@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"switchyard/gateway/config"
 	"sync"
 	"time"
 
@@ -83,7 +84,7 @@ func (f *stateFile) write() {
 	if err != nil || string(b) == string(f.last) {
 		return
 	}
-	if err := writeFileAtomic(f.path, b, 0o600); err != nil {
+	if err := config.WriteFileAtomic(f.path, b); err != nil {
 		f.log.Warn("writing state file", "path", f.path, "err", err)
 		return
 	}
@@ -93,34 +94,4 @@ func (f *stateFile) write() {
 func (f *stateFile) close() {
 	f.once.Do(func() { close(f.stop) })
 	<-f.done
-}
-
-// writeFileAtomic writes data to a temp file beside path, syncs it and
-// renames it over path.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, ".state-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -55,7 +55,7 @@ func (c *Config) Save(path string) error {
 	if err != nil {
 		return fmt.Errorf("encoding config: %w", err)
 	}
-	if err := writeAtomic(path, data); err != nil {
+	if err := WriteFileAtomic(path, data); err != nil {
 		return fmt.Errorf("saving config: %w", err)
 	}
 	return nil
@@ -158,9 +158,11 @@ func seconds(d time.Duration) int64 {
 	return s
 }
 
-// writeAtomic replaces path with data: temp file in the same folder, fsync,
-// chmod 0600, rename, then a best-effort fsync of the folder.
-func writeAtomic(path string, data []byte) (err error) {
+// WriteFileAtomic replaces path with data, mode 0600: temp file in the
+// same folder, fsync, rename, then a best-effort fsync of the folder. A
+// reader sees the old file or the new one, never a torn one. It is the one
+// atomic writer of the program (config and state files).
+func WriteFileAtomic(path string, data []byte) (err error) {
 	if real, err := filepath.EvalSymlinks(path); err == nil {
 		path = real
 	}
