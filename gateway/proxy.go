@@ -293,10 +293,28 @@ func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, in *inbound
 		}
 		return o
 	}
+	c := &call{ctx: ctx, actx: actx, cancel: acancel, firstByte: timer, w: w, in: in, a: a, ex: ex, bc: bc, cfg: cfg}
 	if in.stream {
-		return s.relayStream(ctx, actx, acancel, timer, w, in, a, ex, bc, cfg, resp)
+		return s.relayStream(c, resp)
 	}
-	return s.relayJSON(ctx, actx, w, in, a, ex, bc, cfg, resp)
+	return s.relayJSON(c, resp)
+}
+
+// call is one attempt in flight, as the relays need it: the client's
+// request and writer, the attempt (backend, URL, key), the prepared
+// exchange, the backend's and the global settings, and the contexts and
+// timer that bound it (ctx: the client request under request_deadline;
+// actx: this attempt, cancelled with a cause by the attempt timers).
+type call struct {
+	ctx, actx context.Context
+	cancel    context.CancelCauseFunc
+	firstByte *time.Timer // streams: stopped at the first content
+	w         http.ResponseWriter
+	in        *inbound
+	a         route.Attempt
+	ex        *exchange
+	bc        *config.Backend
+	cfg       *config.Config
 }
 
 // failure classifies a transport error, telling our own timeouts apart.
@@ -375,7 +393,8 @@ func redactBytes(b, key []byte) []byte {
 }
 
 // relayJSON answers a non-streaming request.
-func (s *Server) relayJSON(ctx, actx context.Context, w http.ResponseWriter, in *inbound, a route.Attempt, ex *exchange, bc *config.Backend, cfg *config.Config, resp *http.Response) outcome {
+func (s *Server) relayJSON(c *call, resp *http.Response) outcome {
+	ctx, actx, w, in, a, ex, bc, cfg := c.ctx, c.actx, c.w, c.in, c.a, c.ex, c.bc, c.cfg
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamBody+1))
 	if err != nil {
 		return failure(ctx, actx, err, bc, cfg)
@@ -592,7 +611,8 @@ func (s *Server) converterFor(in *inbound, ex *exchange) streamConverter {
 // a non-SSE answer is a failed attempt and the request moves on. After it,
 // every event is written and flushed as it arrives; a failure ends the
 // stream with one error event in the client's protocol.
-func (s *Server) relayStream(ctx, actx context.Context, acancel context.CancelCauseFunc, firstByte *time.Timer, w http.ResponseWriter, in *inbound, a route.Attempt, ex *exchange, bc *config.Backend, cfg *config.Config, resp *http.Response) outcome {
+func (s *Server) relayStream(c *call, resp *http.Response) outcome {
+	ctx, actx, acancel, firstByte, w, in, a, ex, bc, cfg := c.ctx, c.actx, c.cancel, c.firstByte, c.w, c.in, c.a, c.ex, c.bc, c.cfg
 	ct := resp.Header.Get("Content-Type")
 	if !strings.HasPrefix(ct, "text/event-stream") {
 		return outcome{class: route.Server, status: resp.StatusCode, reason: "upstream did not stream (content-type " + trunc(ct, 40) + ")"}
