@@ -169,3 +169,174 @@ func randomSeed() string {
 	_, _ = crand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
+
+// hChunk holds the fields of one hub (OpenAI) chunk FromHubStream uses.
+type hChunk struct {
+	id, model []byte
+	choices   []hChoice
+	usage     hUsage
+	hasUsage  bool
+	isError   bool
+}
+
+type hChoice struct {
+	content, reasoning []byte
+	tools              []hToolDelta
+	finish             []byte
+}
+
+type hToolDelta struct {
+	index          int
+	id, name, args []byte
+}
+
+type hUsage struct {
+	prompt, completion, total, cached, reasoning int
+}
+
+func (ch *hChunk) parse(s *jscan, data []byte) bool {
+	choices := ch.choices[:0]
+	*ch = hChunk{choices: choices}
+	s.reset(data)
+	if s.peek() != '{' {
+		s.fail()
+		return false
+	}
+	s.object()
+	for first := true; s.more(&first, '}'); {
+		switch string(s.key()) {
+		case "id":
+			ch.id = s.strOpt()
+		case "model":
+			ch.model = s.strOpt()
+		case "choices":
+			if s.array() {
+				for first := true; s.more(&first, ']'); {
+					ch.parseChoice(s)
+				}
+			}
+		case "usage":
+			ch.parseUsage(s)
+		case "error":
+			if s.peek() == 'n' {
+				s.lit("null")
+			} else {
+				s.skip()
+				ch.isError = true
+			}
+		default:
+			s.skip()
+		}
+	}
+	return s.done()
+}
+
+func (ch *hChunk) parseChoice(s *jscan) {
+	if !s.object() {
+		return
+	}
+	n := len(ch.choices)
+	if n < cap(ch.choices) {
+		ch.choices = ch.choices[:n+1]
+		ch.choices[n] = hChoice{tools: ch.choices[n].tools[:0]}
+	} else {
+		ch.choices = append(ch.choices, hChoice{})
+	}
+	c := &ch.choices[n]
+	for first := true; s.more(&first, '}'); {
+		switch string(s.key()) {
+		case "delta", "message":
+			if !s.object() {
+				continue
+			}
+			for first := true; s.more(&first, '}'); {
+				switch string(s.key()) {
+				case "content":
+					c.content = s.strOpt()
+				case "reasoning_content", "reasoning":
+					if r := s.strOpt(); r != nil {
+						c.reasoning = r
+					}
+				case "tool_calls":
+					if s.array() {
+						for first := true; s.more(&first, ']'); {
+							c.parseTool(s)
+						}
+					}
+				default:
+					s.skip()
+				}
+			}
+		case "finish_reason":
+			c.finish = s.strOpt()
+		default:
+			s.skip()
+		}
+	}
+}
+
+func (c *hChoice) parseTool(s *jscan) {
+	if !s.object() {
+		return
+	}
+	c.tools = append(c.tools, hToolDelta{})
+	t := &c.tools[len(c.tools)-1]
+	for first := true; s.more(&first, '}'); {
+		switch string(s.key()) {
+		case "index":
+			t.index = s.intOpt()
+		case "id":
+			t.id = s.strOpt()
+		case "function":
+			if !s.object() {
+				continue
+			}
+			for first := true; s.more(&first, '}'); {
+				switch string(s.key()) {
+				case "name":
+					t.name = s.strOpt()
+				case "arguments":
+					t.args = s.strOpt()
+				default:
+					s.skip()
+				}
+			}
+		default:
+			s.skip()
+		}
+	}
+}
+
+func (ch *hChunk) parseUsage(s *jscan) {
+	if !s.object() {
+		return
+	}
+	ch.hasUsage = true
+	u := &ch.usage
+	for first := true; s.more(&first, '}'); {
+		switch string(s.key()) {
+		case "prompt_tokens":
+			u.prompt = s.intOpt()
+		case "completion_tokens":
+			u.completion = s.intOpt()
+		case "total_tokens":
+			u.total = s.intOpt()
+		case "prompt_tokens_details", "completion_tokens_details":
+			if !s.object() {
+				continue
+			}
+			for first := true; s.more(&first, '}'); {
+				switch string(s.key()) {
+				case "cached_tokens":
+					u.cached = s.intOpt()
+				case "reasoning_tokens":
+					u.reasoning = s.intOpt()
+				default:
+					s.skip()
+				}
+			}
+		default:
+			s.skip()
+		}
+	}
+}
