@@ -27,7 +27,7 @@ func StatusName(status int) string {
 		return "INTERNAL"
 	case 501:
 		return "UNIMPLEMENTED"
-	case 503, 529:
+	case 502, 503, 529:
 		return "UNAVAILABLE"
 	case 504:
 		return "DEADLINE_EXCEEDED"

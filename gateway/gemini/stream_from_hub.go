@@ -79,7 +79,7 @@ func (c *FromHubStream) Event(dst []byte, ev sse.Event) protocol.Step {
 	}
 	ch := &c.ch
 	if !ch.parse(&c.scan, ev.Data) {
-		return c.fail(dst, 502, "upstream protocol error: malformed JSON in stream event")
+		return c.fail(dst, 500, "upstream protocol error: malformed JSON in stream event")
 	}
 	if ch.isError {
 		var e struct {
@@ -126,7 +126,7 @@ func (c *FromHubStream) End(dst []byte, readErr error) protocol.Step {
 	if c.gotFinish && readErr == nil {
 		return c.complete(dst)
 	}
-	return c.fail(dst, 502, "upstream stream ended prematurely")
+	return c.fail(dst, 500, "upstream stream ended prematurely")
 }
 
 func (c *FromHubStream) begin(id, model []byte) {
