@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"switchyard/gateway/convert/converttest"
 	"testing"
 
 	"switchyard/gateway/convert"
@@ -52,7 +53,7 @@ func TestChainGeminiToAnthropic(t *testing.T) {
 		up := gemini.NewToHubStream(protocol.StreamOptions{IncludeUsage: true, MessageID: "chatcmpl-x"})
 		down := convert.NewOToAStream(protocol.StreamOptions{MessageID: "msg_x"})
 		out, steps := run(protocol.Chain(up, down), bytes.NewReader(c.in))
-		if err := convert.CheckAnthropicStream(out); err != nil {
+		if err := converttest.CheckAnthropicStream(out); err != nil {
 			t.Errorf("%s: %v\n%s", c.name, err, out)
 		}
 		_, direct := run(gemini.NewToHubStream(c.opt), bytes.NewReader(c.in))

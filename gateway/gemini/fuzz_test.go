@@ -9,9 +9,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"switchyard/gateway/convert/converttest"
 	"testing"
 
-	"switchyard/gateway/convert"
 	"switchyard/gateway/gemini"
 	"switchyard/gateway/gemini/geminitest"
 	"switchyard/gateway/protocol"
@@ -27,7 +27,7 @@ func FuzzToHubStream(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		out, steps := run(gemini.NewToHubStream(protocol.StreamOptions{IncludeUsage: true, MessageID: "x"}), bytes.NewReader(in))
-		if err := convert.CheckOpenAIStream(out); err != nil {
+		if err := converttest.CheckOpenAIStream(out); err != nil {
 			t.Fatalf("%v\ninput %q\n%s", err, in, out)
 		}
 		checkSteps(t, steps)

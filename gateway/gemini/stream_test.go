@@ -9,10 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"switchyard/gateway/convert/converttest"
 	"testing"
 	"testing/iotest"
 
-	"switchyard/gateway/convert"
 	"switchyard/gateway/gemini"
 	"switchyard/gateway/gemini/geminitest"
 	"switchyard/gateway/protocol"
@@ -86,7 +86,7 @@ func (c *streamCase) converter() protocol.StreamConverter {
 
 func (c *streamCase) check(out []byte) error {
 	if c.dir == "to-hub" {
-		return convert.CheckOpenAIStream(out, convert.WithCompleteToolArgs())
+		return converttest.CheckOpenAIStream(out, converttest.WithCompleteToolArgs())
 	}
 	return geminitest.CheckStream(out, c.format)
 }
