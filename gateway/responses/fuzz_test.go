@@ -19,7 +19,7 @@ func FuzzFromHubStream(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		c := NewFromHubStream(protocol.StreamOptions{MessageID: "resp_fuzz"}, Notes{Custom: map[string]bool{"apply_patch": true}})
+		c := NewFromHubStream(protocol.StreamOptions{MessageID: "resp_fuzz"}, fuzzNotes)
 		out, _, _ := runStream(c, in)
 		if err := responsestest.Check(out); err != nil {
 			t.Fatalf("%v\n%s", err, out)
@@ -56,3 +56,9 @@ func FuzzRequestToHub(f *testing.F) {
 		}
 	})
 }
+
+var fuzzNotes = Notes{Tools: map[string]ClientTool{
+	"apply_patch": {Kind: KindCustom, Name: "apply_patch"},
+	"local_shell": {Kind: KindLocalShell, Name: "local_shell"},
+	"mcp__fs__read": {Kind: KindFunction, Name: "read", Namespace: "mcp__fs"},
+}}

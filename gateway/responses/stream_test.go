@@ -49,9 +49,8 @@ func streamNotes(in []byte) Notes {
 	var n Notes
 	line, _, _ := bytes.Cut(in, []byte("\n"))
 	if s, ok := strings.CutPrefix(string(line), ": opts custom="); ok {
-		n.Custom = map[string]bool{}
 		for _, name := range strings.Split(s, ",") {
-			n.Custom[name] = true
+			n.record(name, ClientTool{Kind: KindCustom, Name: name})
 		}
 	}
 	return n

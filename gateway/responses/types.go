@@ -73,13 +73,16 @@ type Tool struct {
 	Parameters  json.RawMessage `json:"parameters,omitempty"`
 	Strict      *bool           `json:"strict,omitempty"`
 	Format      json.RawMessage `json:"format,omitempty"` // custom tools
+	Tools       []Tool          `json:"tools,omitempty"`  // namespace tools
 }
 
 // Item is one input item. Which fields are set depends on Type: message
 // (Role, Content; Type may be absent), function_call (CallID, Name,
 // Arguments), function_call_output (CallID, Output), custom_tool_call
 // (CallID, Name, Input), custom_tool_call_output (CallID, Output),
-// reasoning (Summary, EncryptedContent).
+// local_shell_call (CallID, Action), local_shell_call_output (ID or
+// CallID, Output), reasoning (Summary, EncryptedContent). Calls made in a
+// namespace name it in Namespace.
 type Item struct {
 	Type             string          `json:"type,omitempty"`
 	ID               string          `json:"id,omitempty"`
@@ -90,6 +93,8 @@ type Item struct {
 	Arguments        string          `json:"arguments,omitempty"`
 	Input            string          `json:"input,omitempty"`
 	Output           json.RawMessage `json:"output,omitempty"` // a string or parts
+	Namespace        string          `json:"namespace,omitempty"`
+	Action           json.RawMessage `json:"action,omitempty"` // local_shell_call
 	Summary          []SummaryPart   `json:"summary,omitempty"`
 	EncryptedContent string          `json:"encrypted_content,omitempty"`
 }
@@ -133,8 +138,8 @@ type IncompleteDetails struct {
 	Reason string `json:"reason"` // max_output_tokens, content_filter
 }
 
-// OutputItem is one output item: message, function_call, custom_tool_call
-// or reasoning.
+// OutputItem is one output item: message, function_call,
+// custom_tool_call, local_shell_call or reasoning.
 type OutputItem struct {
 	ID        string          `json:"id"`
 	Type      string          `json:"type"`
@@ -145,6 +150,8 @@ type OutputItem struct {
 	Name      string          `json:"name,omitempty"`
 	Arguments *string         `json:"arguments,omitempty"`
 	Input     *string         `json:"input,omitempty"`
+	Namespace string          `json:"namespace,omitempty"`
+	Action    json.RawMessage `json:"action,omitempty"` // local_shell_call
 	Summary   []SummaryPart   `json:"summary,omitempty"`
 }
 
