@@ -58,7 +58,7 @@ func FuzzRequestToHub(f *testing.F) {
 }
 
 var fuzzNotes = Notes{Tools: map[string]ClientTool{
-	"apply_patch": {Kind: KindCustom, Name: "apply_patch"},
-	"local_shell": {Kind: KindLocalShell, Name: "local_shell"},
+	"apply_patch":   {Kind: KindCustom, Name: "apply_patch"},
+	"local_shell":   {Kind: KindLocalShell, Name: "local_shell"},
 	"mcp__fs__read": {Kind: KindFunction, Name: "read", Namespace: "mcp__fs"},
 }}

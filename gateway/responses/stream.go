@@ -43,7 +43,7 @@ type sItem struct {
 	id     string
 	callID string
 	tool   ClientTool // function call items: the client's tool
-	buf    []byte // text, summary or arguments so far
+	buf    []byte     // text, summary or arguments so far
 	closed bool
 }
 
