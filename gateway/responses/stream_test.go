@@ -46,7 +46,10 @@ func runStream(c protocol.StreamConverter, in []byte) ([]byte, *protocol.StreamE
 
 // streamNotes reads the `: opts custom=a,b` line of a transcript.
 func streamNotes(in []byte) Notes {
-	var n Notes
+	n := Notes{Tools: map[string]ClientTool{
+		"local_shell":   {Kind: KindLocalShell, Name: "local_shell"},
+		"mcp__fs__read": {Kind: KindFunction, Name: "read", Namespace: "mcp__fs"},
+	}}
 	line, _, _ := bytes.Cut(in, []byte("\n"))
 	if s, ok := strings.CutPrefix(string(line), ": opts custom="); ok {
 		for _, name := range strings.Split(s, ",") {

@@ -108,7 +108,7 @@ func TestHubRoundTrip(t *testing.T) {
 			chain := protocol.Chain(NewFromHubStream(protocol.StreamOptions{}, notes), NewToHubStream(protocol.StreamOptions{IncludeUsage: true}))
 			out, serr, _ := runStream(chain, in)
 			checkHub(t, out, serr, bytes.Contains(in, []byte(`"usage":{`)))
-			if len(notes.Tools) > 0 {
+			if bytes.HasPrefix(in, []byte(": opts")) || bytes.Contains(in, []byte("local_shell")) {
 				return // custom tools come back as {"input":…}: compared by the custom test
 			}
 			want, got := summarizeHub(t, in), summarizeHub(t, out)
