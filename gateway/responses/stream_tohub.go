@@ -115,6 +115,9 @@ func (c *ToHubStream) event(dst []byte, ev sse.Event) protocol.Step {
 		}
 	case "response.output_item.added":
 		if e.Item != nil && (e.Item.Type == "function_call" || e.Item.Type == "custom_tool_call") {
+			if e.Item.Name == "" {
+				return c.fail(dst, "server_error", "upstream protocol error: a function call without a name")
+			}
 			st.Out = c.toolStart(c.begin(dst, nil), e.Item, e.OutputIndex)
 			st.Content = true
 		}
@@ -382,7 +385,7 @@ func (c *ToHubStream) replay(dst []byte, r *Response) []byte {
 	}
 	for i := range r.Output {
 		it := &r.Output[i]
-		if it.Type == "function_call" || it.Type == "custom_tool_call" {
+		if (it.Type == "function_call" || it.Type == "custom_tool_call") && it.Name != "" {
 			dst = c.toolStart(dst, it, &i)
 			dst, _ = c.toolDone(dst, &upEvent{Item: it, OutputIndex: &i})
 		}

@@ -6,7 +6,15 @@
 // A Responses client reaches a Chat or Anthropic backend as
 //
 //	Responses request → RequestToHub → hub → (backend adapter) → upstream
+//	upstream response → (backend adapter) → hub → ResponseFromHub → Responses object
 //	upstream stream → (backend adapter) → hub chunks → NewFromHubStream → Responses events
+//
+// and a Chat or Anthropic client reaches a `format: responses` backend
+// the other way round, through RequestFromHub, ResponseToHub and
+// NewToHubStream. AppendError and ParseError are the Responses error
+// shape. Tools that are not plain functions (custom/freeform tools,
+// tools in a namespace, local_shell) travel through the hub as functions
+// and are restored on the way back with the Notes RequestToHub returned.
 //
 // The gateway is stateless: `store` is accepted and nothing is stored, and
 // `previous_response_id` is refused with a 400 naming the field (clients
@@ -192,5 +200,5 @@ type ErrorDetail struct {
 	Type    string  `json:"type,omitempty"`
 	Code    string  `json:"code,omitempty"`
 	Message string  `json:"message"`
-	Param   *string `json:"param,omitempty"`
+	Param   *string `json:"param"`
 }
