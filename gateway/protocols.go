@@ -180,7 +180,11 @@ var backendFormats = map[config.Format]*backendFormat{
 			if err := json.Unmarshal(body, &r); err != nil || r.Object != "response" || r.Status == "failed" {
 				return nil, false
 			}
-			return responses.ResponseToHub(&r, clientModel), true
+			out := responses.ResponseToHub(&r)
+			if clientModel != "" {
+				out.Model = clientModel
+			}
+			return out, true
 		},
 		streamToHub: func(_ *exchange, opt protocol.StreamOptions) streamConverter {
 			return responses.NewToHubStream(opt)

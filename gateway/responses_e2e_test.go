@@ -213,7 +213,7 @@ func TestResponsesDroppedAndAllDown(t *testing.T) {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
 	logs := g.logs.String()
-	if strings.Count(logs, "left out what a converted backend cannot run") != 1 || !strings.Contains(logs, "tool web_search") || !strings.Contains(logs, "input[1] reasoning item") {
+	if strings.Count(logs, "left out what a converted backend cannot run") != 1 || !strings.Contains(logs, "web_search") || !strings.Contains(logs, "input[1] reasoning item") {
 		t.Fatalf("log:\n%s", logs)
 	}
 

@@ -88,3 +88,12 @@ func BenchmarkChainAnthropicToResponsesLong(b *testing.B) {
 			NewFromHubStream(protocol.StreamOptions{ClientModel: "m"}, Notes{}))
 	})
 }
+
+// BenchmarkToHubStream: a Responses backend's stream (reasoning, parallel
+// calls) into hub chunks.
+func BenchmarkToHubStream(b *testing.B) {
+	evs := loadEvents(b, "testdata/tohub/02-reasoning-parallel-tools.in.sse")
+	benchStream(b, evs, func() protocol.StreamConverter {
+		return NewToHubStream(protocol.StreamOptions{IncludeUsage: true})
+	})
+}

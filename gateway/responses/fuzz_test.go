@@ -1,9 +1,11 @@
 package responses
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"switchyard/gateway/convert/converttest"
 	"testing"
 
 	"switchyard/gateway/protocol"
@@ -19,7 +21,7 @@ func FuzzFromHubStream(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		c := NewFromHubStream(protocol.StreamOptions{MessageID: "resp_fuzz"}, Notes{Custom: map[string]bool{"apply_patch": true}})
+		c := NewFromHubStream(protocol.StreamOptions{MessageID: "resp_fuzz"}, fuzzNotes)
 		out, _, _ := runStream(c, in)
 		if err := responsestest.Check(out); err != nil {
 			t.Fatalf("%v\n%s", err, out)
@@ -53,6 +55,32 @@ func FuzzRequestToHub(f *testing.F) {
 		}
 		if len(hub.Messages) == 0 {
 			t.Fatal("no messages and no error")
+		}
+	})
+}
+
+var fuzzNotes = Notes{Tools: map[string]ClientTool{
+	"apply_patch":   {Kind: KindCustom, Name: "apply_patch"},
+	"local_shell":   {Kind: KindLocalShell, Name: "local_shell"},
+	"mcp__fs__read": {Kind: KindFunction, Name: "read", Namespace: "mcp__fs"},
+}}
+
+// FuzzToHubStream: whatever a Responses backend sends, the hub stream
+// passes the hub invariant checker and nothing panics.
+func FuzzToHubStream(f *testing.F) {
+	files, _ := filepath.Glob("testdata/tohub/*.in.sse")
+	for _, p := range files {
+		b, _ := os.ReadFile(p)
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		c := NewToHubStream(protocol.StreamOptions{MessageID: "fuzz", IncludeUsage: true})
+		out, serr, _ := runStream(c, in)
+		if err := converttest.CheckOpenAIStream(out); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		if serr == nil && !bytes.HasSuffix(out, []byte("data: [DONE]\n\n")) {
+			t.Fatalf("no error and no [DONE]\n%s", out)
 		}
 	})
 }

@@ -39,6 +39,7 @@ func convertInput(raw json.RawMessage, notes *Notes) ([]openai.Message, error) {
 			return nil, err
 		}
 	}
+	b.dropThinking()
 	return b.msgs, nil
 }
 
@@ -48,6 +49,8 @@ type inputBuilder struct {
 	// open is true while the last message is an assistant message that
 	// further function calls may join.
 	open bool
+	// thinking is reasoning summary text waiting for its assistant turn.
+	thinking, thinkingAt string
 }
 
 func (b *inputBuilder) add(i int, it *Item) error {
@@ -55,44 +58,97 @@ func (b *inputBuilder) add(i int, it *Item) error {
 	switch it.Type {
 	case "", "message":
 		return b.message(path, it)
-	case "function_call":
+	case "function_call", "custom_tool_call":
 		if it.Name == "" {
-			return &protocol.Error{Param: path + ".name", Message: "a function_call item needs a name"}
+			return &protocol.Error{Param: path + ".name", Message: "a " + it.Type + " item needs a name"}
 		}
 		args := it.Arguments
-		if strings.TrimSpace(args) == "" {
+		if it.Type == "custom_tool_call" {
+			a, _ := json.Marshal(map[string]string{"input": it.Input})
+			args = string(a)
+		} else if strings.TrimSpace(args) == "" {
 			args = "{}"
 		}
-		b.call(callID(it), it.Name, args)
-	case "custom_tool_call":
-		if it.Name == "" {
-			return &protocol.Error{Param: path + ".name", Message: "a custom_tool_call item needs a name"}
+		b.call(callID(it), hubToolName(it.Namespace, it.Name), args)
+	case "local_shell_call":
+		args, ok := shellActionToArgs(it.Action)
+		if !ok {
+			return &protocol.Error{Param: path + ".action", Message: "a local_shell_call item needs an exec action"}
 		}
-		args, _ := json.Marshal(map[string]string{"input": it.Input})
-		b.call(callID(it), it.Name, string(args))
-	case "function_call_output", "custom_tool_call_output":
-		if it.CallID == "" {
-			return &protocol.Error{Param: path + ".call_id", Message: "a " + it.Type + " item needs a call_id"}
-		}
-		text, err := outputText(path+".output", it.Output, b.notes)
-		if err != nil {
-			return err
-		}
-		b.msgs = append(b.msgs, openai.Message{Role: "tool", ToolCallID: it.CallID, Content: openai.TextContent(text)})
-		b.open = false
+		b.call(callID(it), "local_shell", args)
+	case "function_call_output", "custom_tool_call_output", "local_shell_call_output":
+		return b.output(path, it)
 	case "reasoning":
-		// Encrypted reasoning belongs to the model that wrote it, and a
-		// summary is not the thinking itself: neither can be replayed.
-		b.notes.Dropped = append(b.notes.Dropped, path+" reasoning item")
-	case "local_shell_call", "local_shell_call_output", "web_search_call", "file_search_call",
-		"computer_call", "computer_call_output", "code_interpreter_call", "image_generation_call",
-		"mcp_call", "mcp_list_tools", "mcp_approval_request", "mcp_approval_response", "item_reference",
-		"compaction", "shell_call", "shell_call_output", "apply_patch_call", "apply_patch_call_output":
+		b.reasoning(path, it)
+	case "web_search_call", "file_search_call", "computer_call", "computer_call_output", "code_interpreter_call",
+		"image_generation_call", "mcp_call", "mcp_list_tools", "mcp_approval_request", "mcp_approval_response",
+		"item_reference", "compaction", "shell_call", "shell_call_output", "apply_patch_call", "apply_patch_call_output",
+		"tool_search_call", "tool_search_output":
 		b.notes.Dropped = append(b.notes.Dropped, path+" "+it.Type+" item")
 	default:
 		return &protocol.Error{Param: path + ".type", Message: "unknown input item type " + strconv.Quote(it.Type)}
 	}
 	return nil
+}
+
+// output appends a tool result as a tool message.
+func (b *inputBuilder) output(path string, it *Item) error {
+	id := it.CallID
+	if id == "" && it.Type == "local_shell_call_output" {
+		id = it.ID // local_shell_call_output names the call by id
+	}
+	if id == "" {
+		return &protocol.Error{Param: path + ".call_id", Message: "a " + it.Type + " item needs a call_id"}
+	}
+	text, err := outputText(path+".output", it.Output, b.notes)
+	if err != nil {
+		return err
+	}
+	b.msgs = append(b.msgs, openai.Message{Role: "tool", ToolCallID: id, Content: openai.TextContent(text)})
+	b.open = false
+	return nil
+}
+
+// reasoning keeps a reasoning item's summary text for the assistant turn
+// that follows (as reasoning_content); encrypted content alone is the
+// model's own and cannot be replayed elsewhere, so it is dropped.
+func (b *inputBuilder) reasoning(path string, it *Item) {
+	var sb strings.Builder
+	for _, s := range it.Summary {
+		if sb.Len() > 0 && s.Text != "" {
+			sb.WriteString("\n\n")
+		}
+		sb.WriteString(s.Text)
+	}
+	if sb.Len() == 0 {
+		b.notes.Dropped = append(b.notes.Dropped, path+" reasoning item")
+		return
+	}
+	if b.thinking != "" {
+		b.thinking += "\n\n"
+	}
+	b.thinking += sb.String()
+	b.thinkingAt = path
+}
+
+// takeThinking attaches pending reasoning to assistant message m.
+func (b *inputBuilder) takeThinking(m *openai.Message) {
+	if b.thinking == "" {
+		return
+	}
+	if m.ReasoningContent != "" {
+		m.ReasoningContent += "\n\n"
+	}
+	m.ReasoningContent += b.thinking
+	b.thinking = ""
+}
+
+// dropThinking notes pending reasoning that no assistant turn followed.
+func (b *inputBuilder) dropThinking() {
+	if b.thinking != "" {
+		b.notes.Dropped = append(b.notes.Dropped, b.thinkingAt+" reasoning item")
+		b.thinking = ""
+	}
 }
 
 func callID(it *Item) string {
@@ -105,13 +161,13 @@ func callID(it *Item) string {
 // call appends a tool call to the open assistant message, or opens one.
 func (b *inputBuilder) call(id, name, args string) {
 	tc := openai.ToolCall{ID: id, Type: "function", Function: openai.FunctionCall{Name: name, Arguments: args}}
-	if b.open {
-		m := &b.msgs[len(b.msgs)-1]
-		m.ToolCalls = append(m.ToolCalls, tc)
-		return
+	if !b.open {
+		b.msgs = append(b.msgs, openai.Message{Role: "assistant"})
+		b.open = true
 	}
-	b.msgs = append(b.msgs, openai.Message{Role: "assistant", ToolCalls: []openai.ToolCall{tc}})
-	b.open = true
+	m := &b.msgs[len(b.msgs)-1]
+	m.ToolCalls = append(m.ToolCalls, tc)
+	b.takeThinking(m)
 }
 
 func (b *inputBuilder) message(path string, it *Item) error {
@@ -131,6 +187,11 @@ func (b *inputBuilder) message(path string, it *Item) error {
 	}
 	b.msgs = append(b.msgs, openai.Message{Role: role, Content: content})
 	b.open = role == "assistant"
+	if b.open {
+		b.takeThinking(&b.msgs[len(b.msgs)-1])
+	} else {
+		b.dropThinking()
+	}
 	return nil
 }
 

@@ -10,24 +10,6 @@ import (
 	"switchyard/gateway/protocol"
 )
 
-// Notes is what RequestToHub could not carry over exactly, and what the
-// way back needs to know. The gateway logs Dropped once per request.
-type Notes struct {
-	// Dropped lists what was left out, e.g. "tool web_search",
-	// "input[4] reasoning item".
-	Dropped []string
-	// Custom holds the names of custom (freeform) tools, which travel as
-	// functions with one string parameter "input"; their calls go back to
-	// the client as custom_tool_call items.
-	Custom map[string]bool
-	// CacheKey is the client's prompt_cache_key (a stickiness key).
-	CacheKey string
-}
-
-// customParams is the JSON Schema of the one parameter a custom tool gets
-// as a function.
-const customParams = `{"type":"object","properties":{"input":{"type":"string","description":"The tool's raw input, as the tool's description specifies."}},"required":["input"],"additionalProperties":false}`
-
 // RequestToHub converts a Responses request into a Chat request. Errors
 // are the request's own fault (*protocol.Error, HTTP 400).
 func RequestToHub(req *Request) (*openai.ChatRequest, Notes, error) {
@@ -45,6 +27,11 @@ func RequestToHub(req *Request) (*openai.ChatRequest, Notes, error) {
 		User:              req.User,
 	}
 	notes.CacheKey = req.PromptCacheKey
+	if out.User == "" {
+		// The hub has no prompt_cache_key; `user` is what OpenAI-style
+		// backends route caches by (Anthropic gets it hashed as metadata).
+		out.User = req.PromptCacheKey
+	}
 	if req.MaxOutputTokens != nil {
 		n := *req.MaxOutputTokens
 		if reasoningModel(req.Model) {
@@ -88,7 +75,12 @@ func reasoningModel(model string) bool {
 	if i := strings.LastIndexByte(m, '/'); i >= 0 {
 		m = m[i+1:]
 	}
-	return strings.HasPrefix(m, "gpt-5") || strings.HasPrefix(m, "o1") || strings.HasPrefix(m, "o3") || strings.HasPrefix(m, "o4")
+	for _, p := range []string{"o1", "o3", "o4"} {
+		if m == p || strings.HasPrefix(m, p+"-") {
+			return true
+		}
+	}
+	return strings.HasPrefix(m, "gpt-5")
 }
 
 func convertStop(raw json.RawMessage, out *openai.ChatRequest) error {
@@ -134,57 +126,6 @@ func convertFormat(t *TextConfig, out *openai.ChatRequest) error {
 		return &protocol.Error{Param: "text.format.type", Message: "unknown text.format type " + strconv.Quote(f.Type)}
 	}
 	return nil
-}
-
-// convertTools maps function and custom tools; hosted tools cannot run
-// behind a Chat backend and are dropped (listed in notes).
-func convertTools(tools []Tool, out *openai.ChatRequest, notes *Notes) error {
-	for i, t := range tools {
-		switch t.Type {
-		case "function":
-			if t.Name == "" {
-				return &protocol.Error{Param: "tools[" + strconv.Itoa(i) + "].name", Message: "a function tool needs a name"}
-			}
-			params := t.Parameters
-			if isNull(params) {
-				params = json.RawMessage(`{"type":"object","properties":{}}`)
-			}
-			out.Tools = append(out.Tools, openai.Tool{Type: "function", Function: openai.FunctionDef{
-				Name: t.Name, Description: t.Description, Parameters: params, Strict: t.Strict}})
-		case "custom":
-			if t.Name == "" {
-				return &protocol.Error{Param: "tools[" + strconv.Itoa(i) + "].name", Message: "a custom tool needs a name"}
-			}
-			if notes.Custom == nil {
-				notes.Custom = map[string]bool{}
-			}
-			notes.Custom[t.Name] = true
-			desc := t.Description
-			if g := customGrammar(t.Format); g != "" {
-				desc += "\n\nThe input must follow this grammar:\n" + g
-			}
-			out.Tools = append(out.Tools, openai.Tool{Type: "function", Function: openai.FunctionDef{
-				Name: t.Name, Description: desc, Parameters: json.RawMessage(customParams)}})
-		case "":
-			return &protocol.Error{Param: "tools[" + strconv.Itoa(i) + "].type", Message: "a tool needs a type"}
-		default:
-			notes.Dropped = append(notes.Dropped, "tool "+t.Type)
-		}
-	}
-	return nil
-}
-
-// customGrammar returns a custom tool's grammar definition, if any.
-func customGrammar(raw json.RawMessage) string {
-	var f struct {
-		Type       string `json:"type"`
-		Syntax     string `json:"syntax"`
-		Definition string `json:"definition"`
-	}
-	if isNull(raw) || json.Unmarshal(raw, &f) != nil || f.Type != "grammar" {
-		return ""
-	}
-	return f.Definition
 }
 
 func convertToolChoice(raw json.RawMessage, out *openai.ChatRequest) error {

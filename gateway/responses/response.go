@@ -47,7 +47,10 @@ func ResponseFromHub(chat *openai.ChatResponse, opt FromHubOptions) *Response {
 			r.Output = append(r.Output, item)
 		}
 		for _, tc := range m.ToolCalls {
-			r.Output = append(r.Output, callItem(ids.next("fc_"), tc.ID, tc.Function.Name, tc.Function.Arguments, opt.Notes))
+			if tc.ID == "" {
+				tc.ID = ids.next("call_")
+			}
+			r.Output = append(r.Output, callItem(ids.next(""), tc.ID, tc.Function.Name, tc.Function.Arguments, &opt.Notes))
 		}
 		if ch.FinishReason != nil {
 			switch *ch.FinishReason {
@@ -62,16 +65,24 @@ func ResponseFromHub(chat *openai.ChatResponse, opt FromHubOptions) *Response {
 	return r
 }
 
-// callItem is a finished function_call (or custom_tool_call) item.
-func callItem(id, callID, name, args string, notes Notes) OutputItem {
-	if notes.Custom[name] {
+// callItem is a finished function_call, custom_tool_call or
+// local_shell_call item for a hub tool call.
+func callItem(id, callID, hubName, args string, notes *Notes) OutputItem {
+	t := notes.client(hubName)
+	switch t.Kind {
+	case KindCustom:
 		in := customInput(args)
-		return OutputItem{ID: strings.Replace(id, "fc_", "ctc_", 1), Type: "custom_tool_call", Status: "completed", CallID: callID, Name: name, Input: &in}
+		return OutputItem{ID: "ctc_" + id, Type: "custom_tool_call", Status: "completed", CallID: callID,
+			Name: t.Name, Namespace: t.Namespace, Input: &in}
+	case KindLocalShell:
+		return OutputItem{ID: "lsh_" + id, Type: "local_shell_call", Status: "completed", CallID: callID,
+			Action: shellArgsToAction(args)}
 	}
 	if args == "" {
 		args = "{}"
 	}
-	return OutputItem{ID: id, Type: "function_call", Status: "completed", CallID: callID, Name: name, Arguments: &args}
+	return OutputItem{ID: "fc_" + id, Type: "function_call", Status: "completed", CallID: callID,
+		Name: t.Name, Namespace: t.Namespace, Arguments: &args}
 }
 
 // customInput unwraps a custom tool's {"input": "..."} arguments; anything

@@ -23,7 +23,7 @@ func TestResponseFromHub(t *testing.T) {
 			PromptTokensDetails:     &openai.PromptTokensDetails{CachedTokens: 80},
 			CompletionTokensDetails: &openai.CompletionTokensDetails{ReasoningTokens: 7}}}
 	r := ResponseFromHub(chat, FromHubOptions{ClientModel: "gpt-5-codex", Created: 1700000000, ID: "resp_x",
-		Notes: Notes{Custom: map[string]bool{"apply_patch": true}}})
+		Notes: Notes{Tools: map[string]ClientTool{"apply_patch": {Kind: KindCustom, Name: "apply_patch"}}}})
 	b, _ := json.Marshal(r)
 	var sdk oresponses.Response
 	if err := json.Unmarshal(b, &sdk); err != nil {

@@ -42,8 +42,8 @@ type sItem struct {
 	index  int
 	id     string
 	callID string
-	name   string
-	buf    []byte // text, summary or arguments so far
+	tool   ClientTool // function call items: the client's tool
+	buf    []byte     // text, summary or arguments so far
 	closed bool
 }
 
@@ -52,6 +52,7 @@ const (
 	kReasoning
 	kFunction
 	kCustom
+	kLocalShell
 )
 
 type hubChunk struct {

@@ -50,26 +50,30 @@ func (c *FromHubStream) toolDelta(dst []byte, tc *openai.ToolCall) []byte {
 	if it == nil {
 		dst = c.closeReasoning(dst)
 		dst = c.closeMessage(dst)
+		t := c.notes.client(tc.Function.Name)
 		kind, prefix := kFunction, "fc_"
-		if c.notes.Custom[tc.Function.Name] {
+		switch t.Kind {
+		case KindCustom:
 			kind, prefix = kCustom, "ctc_"
+		case KindLocalShell:
+			kind, prefix = kLocalShell, "lsh_"
 		}
 		it = c.newItem(kind, prefix)
-		it.callID, it.name = tc.ID, tc.Function.Name
+		it.callID, it.tool = tc.ID, t
 		if it.callID == "" {
 			it.callID = c.ids.next("call_")
 		}
 		c.tools[idx] = it
 		dst = c.itemAdded(dst, it)
-	} else if it.name == "" && tc.Function.Name != "" {
-		it.name = tc.Function.Name
+	} else if it.tool.Name == "" && tc.Function.Name != "" {
+		it.tool = c.notes.client(tc.Function.Name)
 	}
 	if tc.Function.Arguments == "" {
 		return dst
 	}
 	it.buf = append(it.buf, tc.Function.Arguments...)
-	if it.kind == kCustom {
-		return dst // the input is only known whole: sent with the item's done event
+	if it.kind != kFunction {
+		return dst // known only whole: sent with the item's done event
 	}
 	dst = c.itemHead(dst, "response.function_call_arguments.delta", it)
 	dst = append(dst, `,"delta":`...)
@@ -112,13 +116,21 @@ func (c *FromHubStream) outputItem(it *sItem, status string) OutputItem {
 		if done {
 			in = customInput(string(it.buf))
 		}
-		return OutputItem{ID: it.id, Type: "custom_tool_call", Status: status, CallID: it.callID, Name: it.name, Input: &in}
+		return OutputItem{ID: it.id, Type: "custom_tool_call", Status: status, CallID: it.callID,
+			Name: it.tool.Name, Namespace: it.tool.Namespace, Input: &in}
+	case kLocalShell:
+		action := json.RawMessage(`{"type":"exec","command":[],"env":{}}`)
+		if done {
+			action = shellArgsToAction(string(it.buf))
+		}
+		return OutputItem{ID: it.id, Type: "local_shell_call", Status: status, CallID: it.callID, Action: action}
 	}
 	args := ""
 	if done {
 		args = argsOrEmpty(it.buf)
 	}
-	return OutputItem{ID: it.id, Type: "function_call", Status: status, CallID: it.callID, Name: it.name, Arguments: &args}
+	return OutputItem{ID: it.id, Type: "function_call", Status: status, CallID: it.callID,
+		Name: it.tool.Name, Namespace: it.tool.Namespace, Arguments: &args}
 }
 
 func argsOrEmpty(b []byte) string {
@@ -169,11 +181,11 @@ func (c *FromHubStream) closeTool(dst []byte, it *sItem) []byte {
 	if it.kind == kFunction {
 		dst = c.itemHead(dst, "response.function_call_arguments.done", it)
 		dst = append(dst, `,"name":`...)
-		dst = appendJSONString(dst, it.name)
+		dst = appendJSONString(dst, it.tool.Name)
 		dst = append(dst, `,"arguments":`...)
 		dst = appendJSONString(dst, argsOrEmpty(it.buf))
 		dst = append(dst, "}\n\n"...)
-	} else {
+	} else if it.kind == kCustom {
 		dst = c.itemHead(dst, "response.custom_tool_call_input.done", it)
 		dst = append(dst, `,"input":`...)
 		dst = appendJSONString(dst, customInput(string(it.buf)))

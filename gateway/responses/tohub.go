@@ -8,99 +8,94 @@ import (
 	"switchyard/gateway/protocol"
 )
 
-// The way the other direction: a `format: responses` backend (an upstream
-// that serves only the Responses API, such as a Codex model) answering
-// Chat and Anthropic clients through the hub.
+// The way to a `format: responses` backend: a hub (Chat) request becomes a
+// Responses request, and the backend's response comes back as Chat.
 
-// RequestFromHub converts a hub (Chat) request into a Responses request:
-// system messages become instructions, turns become input items (tool
-// calls function_call items, tool results function_call_output items),
-// function tools flat tools. Nothing is stored upstream (store: false).
-// Chat's stop sequences have no Responses equivalent and are left out.
-func RequestFromHub(chat *openai.ChatRequest, opt protocol.RequestOptions) (*Request, error) {
-	model := opt.UpstreamModel
-	if model == "" {
-		model = chat.Model
+// RequestFromHub converts a hub request into a Responses request for a
+// backend that speaks the Responses API. Leading system messages become
+// `instructions`; `store` is false (the gateway keeps no state and asks
+// the backend to keep none). Chat's `stop` has no Responses equivalent
+// and is not sent; reasoning_content of earlier turns cannot be replayed
+// (the Responses API wants its own encrypted reasoning items) and is
+// left out.
+func RequestFromHub(req *openai.ChatRequest, opt protocol.RequestOptions) (*Request, error) {
+	if req.N != nil && *req.N > 1 {
+		return nil, &protocol.Error{Param: "n", Message: "n > 1 is not supported by a Responses backend"}
 	}
 	store := false
-	out := &Request{Model: model, Stream: chat.Stream, Temperature: chat.Temperature, TopP: chat.TopP,
-		ParallelToolCalls: chat.ParallelToolCalls, Store: &store, User: chat.User}
+	out := &Request{
+		Model:             firstNonEmpty(opt.UpstreamModel, req.Model),
+		Temperature:       req.Temperature,
+		TopP:              req.TopP,
+		ParallelToolCalls: req.ParallelToolCalls,
+		Stream:            req.Stream,
+		Store:             &store,
+		User:              req.User,
+	}
 	switch {
-	case chat.MaxCompletionTokens != nil:
-		out.MaxOutputTokens = chat.MaxCompletionTokens
-	case chat.MaxTokens != nil:
-		out.MaxOutputTokens = chat.MaxTokens
+	case req.MaxCompletionTokens != nil:
+		out.MaxOutputTokens = req.MaxCompletionTokens
+	case req.MaxTokens != nil:
+		out.MaxOutputTokens = req.MaxTokens
 	}
-	if chat.ReasoningEffort != "" {
-		out.Reasoning = &Reasoning{Effort: chat.ReasoningEffort}
+	if req.ReasoningEffort != "" {
+		out.Reasoning = &Reasoning{Effort: req.ReasoningEffort}
 	}
-	if err := formatFromHub(chat.ResponseFormat, out); err != nil {
+	for _, t := range req.Tools {
+		f := t.Function
+		out.Tools = append(out.Tools, Tool{Type: "function", Name: f.Name, Description: f.Description,
+			Parameters: f.Parameters, Strict: f.Strict})
+	}
+	tc, err := toolChoiceFromHub(req.ToolChoice)
+	if err != nil {
 		return nil, err
 	}
-	for _, t := range chat.Tools {
-		out.Tools = append(out.Tools, Tool{Type: "function", Name: t.Function.Name, Description: t.Function.Description,
-			Parameters: t.Function.Parameters, Strict: t.Function.Strict})
+	out.ToolChoice = tc
+	if out.Text, err = formatFromHub(req.ResponseFormat); err != nil {
+		return nil, err
 	}
-	out.ToolChoice = toolChoiceFromHub(chat.ToolChoice)
-	var system []string
-	var items []any
-	for i, m := range chat.Messages {
-		switch m.Role {
-		case "system", "developer":
-			system = append(system, contentText(m.Content))
-		case "user":
-			items = append(items, map[string]any{"type": "message", "role": "user", "content": userParts(m.Content)})
-		case "assistant":
-			if t := contentText(m.Content); t != "" {
-				items = append(items, map[string]any{"type": "message", "role": "assistant",
-					"content": []map[string]any{{"type": "output_text", "text": t}}})
-			}
-			for _, tc := range m.ToolCalls {
-				args := tc.Function.Arguments
-				if args == "" {
-					args = "{}"
-				}
-				items = append(items, map[string]any{"type": "function_call", "call_id": tc.ID, "name": tc.Function.Name, "arguments": args})
-			}
-		case "tool":
-			items = append(items, map[string]any{"type": "function_call_output", "call_id": m.ToolCallID, "output": contentText(m.Content)})
-		default:
-			return nil, &protocol.Error{Param: "messages[" + itoa(i) + "].role", Message: "unknown role " + m.Role}
-		}
+	msgs := req.Messages
+	var sys []string
+	for len(msgs) > 0 && (msgs[0].Role == "system" || msgs[0].Role == "developer") {
+		sys = append(sys, contentText(msgs[0].Content))
+		msgs = msgs[1:]
 	}
-	out.Instructions = strings.Join(system, "\n\n")
-	out.Input, _ = json.Marshal(items)
+	out.Instructions = strings.Join(sys, "\n\n")
+	items, err := itemsFromHub(msgs, len(req.Messages)-len(msgs))
+	if err != nil {
+		return nil, err
+	}
+	raw, _ := json.Marshal(items)
+	out.Input = raw
 	return out, nil
 }
 
-func itoa(n int) string { return string(appendInt(nil, n)) }
-
-// userParts maps a user turn's content to input parts.
-func userParts(c openai.Content) []map[string]any {
-	if c.Text != nil {
-		return []map[string]any{{"type": "input_text", "text": *c.Text}}
+// toolChoiceFromHub maps Chat's tool_choice to the Responses form.
+func toolChoiceFromHub(raw json.RawMessage) (json.RawMessage, error) {
+	if isNull(raw) {
+		return nil, nil
 	}
-	parts := []map[string]any{}
-	for _, p := range c.Parts {
-		switch {
-		case p.Type == "text":
-			parts = append(parts, map[string]any{"type": "input_text", "text": p.Text})
-		case p.Type == "image_url" && p.ImageURL != nil:
-			part := map[string]any{"type": "input_image", "image_url": p.ImageURL.URL}
-			if p.ImageURL.Detail != "" {
-				part["detail"] = p.ImageURL.Detail
-			}
-			parts = append(parts, part)
-		case p.Type == "file" && p.File != nil && p.File.FileData != "":
-			parts = append(parts, map[string]any{"type": "input_file", "file_data": p.File.FileData, "filename": p.File.Filename})
-		}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return raw, nil
 	}
-	return parts
+	var o struct {
+		Type     string `json:"type"`
+		Function struct {
+			Name string `json:"name"`
+		} `json:"function"`
+	}
+	if json.Unmarshal(raw, &o) != nil || o.Function.Name == "" {
+		return nil, &protocol.Error{Param: "tool_choice", Message: "tool_choice must be a string or {type:function,function:{name}}"}
+	}
+	b, _ := json.Marshal(map[string]string{"type": "function", "name": o.Function.Name})
+	return b, nil
 }
 
-func formatFromHub(raw json.RawMessage, out *Request) error {
+// formatFromHub maps response_format to text.format.
+func formatFromHub(raw json.RawMessage) (*TextConfig, error) {
 	if isNull(raw) {
-		return nil
+		return nil, nil
 	}
 	var rf struct {
 		Type       string `json:"type"`
@@ -111,81 +106,189 @@ func formatFromHub(raw json.RawMessage, out *Request) error {
 			Strict      *bool           `json:"strict"`
 		} `json:"json_schema"`
 	}
-	if err := json.Unmarshal(raw, &rf); err != nil {
-		return &protocol.Error{Param: "response_format", Message: "response_format must be an object with a type"}
+	if json.Unmarshal(raw, &rf) != nil {
+		return nil, &protocol.Error{Param: "response_format", Message: "response_format must be an object"}
 	}
 	switch rf.Type {
-	case "", "text":
+	case "text", "":
+		return nil, nil
 	case "json_object":
-		out.Text = &TextConfig{Format: &TextFormat{Type: "json_object"}}
+		return &TextConfig{Format: &TextFormat{Type: "json_object"}}, nil
 	case "json_schema":
-		if rf.JSONSchema == nil {
-			return &protocol.Error{Param: "response_format.json_schema", Message: "response_format json_schema needs a json_schema"}
-		}
 		js := rf.JSONSchema
-		out.Text = &TextConfig{Format: &TextFormat{Type: "json_schema", Name: js.Name, Description: js.Description, Schema: js.Schema, Strict: js.Strict}}
-	default:
-		return &protocol.Error{Param: "response_format.type", Message: "unknown response_format type " + rf.Type}
+		if js == nil || isNull(js.Schema) {
+			return nil, &protocol.Error{Param: "response_format.json_schema", Message: "json_schema needs a schema"}
+		}
+		return &TextConfig{Format: &TextFormat{Type: "json_schema", Name: firstNonEmpty(js.Name, "response"),
+			Description: js.Description, Schema: js.Schema, Strict: js.Strict}}, nil
 	}
-	return nil
+	return nil, &protocol.Error{Param: "response_format.type", Message: "unknown response_format type " + rf.Type}
 }
 
-func toolChoiceFromHub(raw json.RawMessage) json.RawMessage {
-	if isNull(raw) {
-		return nil
+// itemsFromHub converts Chat messages (after the leading system ones,
+// which start at index base) into input items.
+func itemsFromHub(msgs []openai.Message, base int) ([]Item, error) {
+	items := make([]Item, 0, len(msgs))
+	for i := range msgs {
+		m := &msgs[i]
+		path := "messages[" + itoa(base+i) + "]"
+		switch m.Role {
+		case "system", "developer":
+			items = append(items, textItem(m.Role, "input_text", contentText(m.Content)))
+		case "user":
+			parts, err := partsFromHub(path, m.Content)
+			if err != nil {
+				return nil, err
+			}
+			c, _ := json.Marshal(parts)
+			items = append(items, Item{Type: "message", Role: "user", Content: c})
+		case "assistant":
+			items = append(items, assistantItems(m)...)
+		case "tool":
+			if m.ToolCallID == "" {
+				return nil, &protocol.Error{Param: path + ".tool_call_id", Message: "a tool message needs a tool_call_id"}
+			}
+			out, _ := json.Marshal(contentText(m.Content))
+			items = append(items, Item{Type: "function_call_output", CallID: m.ToolCallID, Output: out})
+		default:
+			return nil, &protocol.Error{Param: path + ".role", Message: "unknown role " + m.Role}
+		}
 	}
-	var o struct {
-		Type     string `json:"type"`
-		Function struct {
-			Name string `json:"name"`
-		} `json:"function"`
-	}
-	if json.Unmarshal(raw, &o) == nil && o.Type == "function" && o.Function.Name != "" {
-		b, _ := json.Marshal(map[string]string{"type": "function", "name": o.Function.Name})
-		return b
-	}
-	return raw // "auto", "none", "required"
+	return items, nil
 }
 
-// ResponseToHub converts a Responses object into a Chat completion.
-func ResponseToHub(r *Response, clientModel string) *openai.ChatResponse {
+func textItem(role, partType, text string) Item {
+	c, _ := json.Marshal([]Part{{Type: partType, Text: text}})
+	return Item{Type: "message", Role: role, Content: c}
+}
+
+// assistantItems is an assistant turn: its text (or refusal) as a
+// message, then one function_call per tool call.
+func assistantItems(m *openai.Message) []Item {
+	var items []Item
+	if text := contentText(m.Content); text != "" || m.Refusal != "" {
+		var parts []Part
+		if text != "" {
+			parts = append(parts, Part{Type: "output_text", Text: text})
+		}
+		if m.Refusal != "" {
+			parts = append(parts, Part{Type: "refusal", Refusal: m.Refusal})
+		}
+		c, _ := json.Marshal(parts)
+		items = append(items, Item{Type: "message", Role: "assistant", Content: c})
+	}
+	for _, tc := range m.ToolCalls {
+		args := tc.Function.Arguments
+		if strings.TrimSpace(args) == "" {
+			args = "{}"
+		}
+		items = append(items, Item{Type: "function_call", CallID: tc.ID, Name: tc.Function.Name, Arguments: args})
+	}
+	return items
+}
+
+// partsFromHub converts user content to input parts.
+func partsFromHub(path string, c openai.Content) ([]Part, error) {
+	if c.Parts == nil {
+		return []Part{{Type: "input_text", Text: contentText(c)}}, nil
+	}
+	parts := make([]Part, 0, len(c.Parts))
+	for j, p := range c.Parts {
+		switch p.Type {
+		case "text":
+			parts = append(parts, Part{Type: "input_text", Text: p.Text})
+		case "image_url":
+			if p.ImageURL == nil || p.ImageURL.URL == "" {
+				return nil, &protocol.Error{Param: path + ".content[" + itoa(j) + "].image_url", Message: "an image_url part needs a url"}
+			}
+			parts = append(parts, Part{Type: "input_image", ImageURL: p.ImageURL.URL, Detail: firstNonEmpty(p.ImageURL.Detail, "auto")})
+		case "file":
+			if p.File == nil {
+				return nil, &protocol.Error{Param: path + ".content[" + itoa(j) + "].file", Message: "a file part needs a file"}
+			}
+			parts = append(parts, Part{Type: "input_file", FileData: p.File.FileData, FileID: p.File.FileID, Filename: p.File.Filename})
+		default:
+			return nil, &protocol.Error{Param: path + ".content[" + itoa(j) + "].type", Message: "content part type " + p.Type + " cannot be sent to a Responses backend"}
+		}
+	}
+	return parts, nil
+}
+
+// ResponseToHub converts a backend's Responses object into a Chat
+// completion: message text becomes content, reasoning summaries (or
+// reasoning text) reasoning_content, function calls tool_calls.
+func ResponseToHub(r *Response) *openai.ChatResponse {
+	msg := openai.Message{Role: "assistant"}
 	var text, reasoning strings.Builder
-	var calls []openai.ToolCall
-	for _, it := range r.Output {
+	for i := range r.Output {
+		it := &r.Output[i]
 		switch it.Type {
 		case "message":
 			for _, c := range it.Content {
-				text.WriteString(c.Text)
-				text.WriteString(c.Refusal)
+				switch c.Type {
+				case "output_text":
+					text.WriteString(c.Text)
+				case "refusal":
+					msg.Refusal += c.Refusal
+				}
 			}
 		case "reasoning":
-			for _, s := range it.Summary {
-				reasoning.WriteString(s.Text)
-			}
-		case "function_call":
-			args := "{}"
-			if it.Arguments != nil && *it.Arguments != "" {
+			appendReasoning(&reasoning, it)
+		case "function_call", "custom_tool_call":
+			args := ""
+			if it.Arguments != nil {
 				args = *it.Arguments
+			} else if it.Input != nil {
+				b, _ := json.Marshal(map[string]string{"input": *it.Input})
+				args = string(b)
 			}
-			calls = append(calls, openai.ToolCall{ID: it.CallID, Type: "function", Function: openai.FunctionCall{Name: it.Name, Arguments: args}})
+			msg.ToolCalls = append(msg.ToolCalls, openai.ToolCall{ID: firstNonEmpty(it.CallID, it.ID), Type: "function",
+				Function: openai.FunctionCall{Name: hubToolName(it.Namespace, it.Name), Arguments: args}})
 		}
 	}
-	finish := "stop"
-	switch {
-	case len(calls) > 0:
-		finish = "tool_calls"
-	case r.IncompleteDetails != nil && r.IncompleteDetails.Reason == "max_output_tokens":
-		finish = "length"
-	case r.IncompleteDetails != nil && r.IncompleteDetails.Reason == "content_filter":
-		finish = "content_filter"
-	}
-	msg := openai.Message{Role: "assistant", ToolCalls: calls, ReasoningContent: reasoning.String()}
-	if text.Len() > 0 || len(calls) == 0 {
+	if text.Len() > 0 || len(msg.ToolCalls) == 0 {
 		msg.Content = openai.TextContent(text.String())
 	}
-	return &openai.ChatResponse{ID: "chatcmpl-" + r.ID, Object: "chat.completion", Created: r.CreatedAt,
-		Model: firstNonEmpty(clientModel, r.Model), Choices: []openai.Choice{{Message: msg, FinishReason: &finish}},
-		Usage: UsageToHub(r.Usage)}
+	msg.ReasoningContent = reasoning.String()
+	finish := hubFinish(r.Status, r.IncompleteDetails, len(msg.ToolCalls) > 0)
+	return &openai.ChatResponse{ID: r.ID, Object: "chat.completion", Created: r.CreatedAt, Model: r.Model,
+		Choices: []openai.Choice{{Message: msg, FinishReason: &finish, Logprobs: json.RawMessage("null")}},
+		Usage:   UsageToHub(r.Usage)}
+}
+
+func appendReasoning(sb *strings.Builder, it *OutputItem) {
+	add := func(s string) {
+		if s == "" {
+			return
+		}
+		if sb.Len() > 0 {
+			sb.WriteString("\n\n")
+		}
+		sb.WriteString(s)
+	}
+	if len(it.Content) > 0 { // the reasoning text itself, where a backend shows it
+		for _, c := range it.Content {
+			add(c.Text)
+		}
+		return
+	}
+	for _, s := range it.Summary {
+		add(s.Text)
+	}
+}
+
+// hubFinish is the Chat finish_reason for a response's status.
+func hubFinish(status string, inc *IncompleteDetails, calls bool) string {
+	if status == "incomplete" {
+		if inc != nil && inc.Reason == "content_filter" {
+			return "content_filter"
+		}
+		return "length"
+	}
+	if calls {
+		return "tool_calls"
+	}
+	return "stop"
 }
 
 // UsageToHub maps Responses usage to Chat usage (both count cached tokens
@@ -194,13 +297,17 @@ func UsageToHub(u *Usage) *openai.Usage {
 	if u == nil {
 		return nil
 	}
-	out := &openai.Usage{PromptTokens: u.InputTokens, CompletionTokens: u.OutputTokens, TotalTokens: u.TotalTokens,
-		PromptTokensDetails: &openai.PromptTokensDetails{CachedTokens: u.InputTokensDetails.CachedTokens}}
+	out := &openai.Usage{PromptTokens: u.InputTokens, CompletionTokens: u.OutputTokens, TotalTokens: u.TotalTokens}
+	if out.TotalTokens == 0 {
+		out.TotalTokens = u.InputTokens + u.OutputTokens
+	}
+	if u.InputTokensDetails.CachedTokens > 0 {
+		out.PromptTokensDetails = &openai.PromptTokensDetails{CachedTokens: u.InputTokensDetails.CachedTokens}
+	}
 	if u.OutputTokensDetails.ReasoningTokens > 0 {
 		out.CompletionTokensDetails = &openai.CompletionTokensDetails{ReasoningTokens: u.OutputTokensDetails.ReasoningTokens}
 	}
-	if out.TotalTokens == 0 {
-		out.TotalTokens = out.PromptTokens + out.CompletionTokens
-	}
 	return out
 }
+
+func itoa(n int) string { return string(appendInt(nil, n)) }

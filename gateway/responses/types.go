@@ -6,7 +6,15 @@
 // A Responses client reaches a Chat or Anthropic backend as
 //
 //	Responses request → RequestToHub → hub → (backend adapter) → upstream
+//	upstream response → (backend adapter) → hub → ResponseFromHub → Responses object
 //	upstream stream → (backend adapter) → hub chunks → NewFromHubStream → Responses events
+//
+// and a Chat or Anthropic client reaches a `format: responses` backend
+// the other way round, through RequestFromHub, ResponseToHub and
+// NewToHubStream. AppendError and ParseError are the Responses error
+// shape. Tools that are not plain functions (custom/freeform tools,
+// tools in a namespace, local_shell) travel through the hub as functions
+// and are restored on the way back with the Notes RequestToHub returned.
 //
 // The gateway is stateless: `store` is accepted and nothing is stored, and
 // `previous_response_id` is refused with a 400 naming the field (clients
@@ -73,13 +81,16 @@ type Tool struct {
 	Parameters  json.RawMessage `json:"parameters,omitempty"`
 	Strict      *bool           `json:"strict,omitempty"`
 	Format      json.RawMessage `json:"format,omitempty"` // custom tools
+	Tools       []Tool          `json:"tools,omitempty"`  // namespace tools
 }
 
 // Item is one input item. Which fields are set depends on Type: message
 // (Role, Content; Type may be absent), function_call (CallID, Name,
 // Arguments), function_call_output (CallID, Output), custom_tool_call
 // (CallID, Name, Input), custom_tool_call_output (CallID, Output),
-// reasoning (Summary, EncryptedContent).
+// local_shell_call (CallID, Action), local_shell_call_output (ID or
+// CallID, Output), reasoning (Summary, EncryptedContent). Calls made in a
+// namespace name it in Namespace.
 type Item struct {
 	Type             string          `json:"type,omitempty"`
 	ID               string          `json:"id,omitempty"`
@@ -90,6 +101,8 @@ type Item struct {
 	Arguments        string          `json:"arguments,omitempty"`
 	Input            string          `json:"input,omitempty"`
 	Output           json.RawMessage `json:"output,omitempty"` // a string or parts
+	Namespace        string          `json:"namespace,omitempty"`
+	Action           json.RawMessage `json:"action,omitempty"` // local_shell_call
 	Summary          []SummaryPart   `json:"summary,omitempty"`
 	EncryptedContent string          `json:"encrypted_content,omitempty"`
 }
@@ -133,8 +146,8 @@ type IncompleteDetails struct {
 	Reason string `json:"reason"` // max_output_tokens, content_filter
 }
 
-// OutputItem is one output item: message, function_call, custom_tool_call
-// or reasoning.
+// OutputItem is one output item: message, function_call,
+// custom_tool_call, local_shell_call or reasoning.
 type OutputItem struct {
 	ID        string          `json:"id"`
 	Type      string          `json:"type"`
@@ -145,6 +158,8 @@ type OutputItem struct {
 	Name      string          `json:"name,omitempty"`
 	Arguments *string         `json:"arguments,omitempty"`
 	Input     *string         `json:"input,omitempty"`
+	Namespace string          `json:"namespace,omitempty"`
+	Action    json.RawMessage `json:"action,omitempty"` // local_shell_call
 	Summary   []SummaryPart   `json:"summary,omitzero"`
 }
 
@@ -185,5 +200,5 @@ type ErrorDetail struct {
 	Type    string  `json:"type,omitempty"`
 	Code    string  `json:"code,omitempty"`
 	Message string  `json:"message"`
-	Param   *string `json:"param,omitempty"`
+	Param   *string `json:"param"`
 }
