@@ -21,7 +21,7 @@ func codexScript(t testing.TB) script {
 
 // codexConfig is ~/.codex/config.toml for a custom Responses provider at
 // baseURL (ending in /v1), with approvals and the sandbox off (the tests
-// run as root in a container, where Codex's sandbox cannot start), no
+// run as root in a container and only talk to loopback fakes), no
 // retries (a failure shows at once) and analytics, feedback, telemetry and
 // the update check off.
 func codexConfig(baseURL, keyEnv string) string {
