@@ -1,0 +1,239 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+)
+
+// switchyardBin builds the switchyard binary once per test run (CGO off,
+// as .ci/run's cross-compile step, so its build cache is reused).
+func switchyardBin(t testing.TB) string {
+	t.Helper()
+	root := repoRoot(t)
+	buildOnce.Do(func() {
+		builtBin = filepath.Join(tmpRoot, "switchyard")
+		start := time.Now()
+		cmd := exec.Command("go", "build", "-o", builtBin, ".")
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+		t.Logf("built switchyard in %s", time.Since(start).Round(time.Millisecond))
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return builtBin
+}
+
+// gatewayProc is a running `switchyard serve`.
+type gatewayProc struct {
+	url string
+	out *lockedBuffer
+}
+
+// gatewayConfig enables only the fake backend: the four presets are off,
+// and its model rule takes the two CLIs' models and nothing else (so a
+// probe with another model never reaches the upstream).
+func gatewayConfig(format, upstream string) string {
+	base := upstream
+	if format == "openai" {
+		base += "/v1"
+	}
+	return fmt.Sprintf(`body_limit_mb: 32
+first_byte_timeout: 30
+backends:
+  - id: antigravity
+    enabled: false
+  - id: kiro
+    enabled: false
+  - id: anyrouter
+    enabled: false
+  - id: copilot
+    enabled: false
+  - id: fake
+    name: Fake %[1]s upstream
+    format: %[1]s
+    base_urls: [%[2]s]
+    models: "codex | gemini"
+    needs_key: true
+    priority: 1
+    max_retries: 0
+`, format, base)
+}
+
+// startGateway runs `switchyard serve` on a free loopback port with a
+// throwaway HOME and XDG dirs, the upstream key only in FAKE_API_KEYS, and
+// waits for /healthz.
+func startGateway(t testing.TB, format, upstream, upKey string) *gatewayProc {
+	t.Helper()
+	bin := switchyardBin(t)
+	home := t.TempDir()
+	cfg := filepath.Join(home, "config.yaml")
+	if err := os.WriteFile(cfg, []byte(gatewayConfig(format, upstream)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := append(baseEnv(home), "FAKE_API_KEYS="+upKey)
+	var lastErr error
+	for range 3 { // a port picked free can be taken before serve binds it
+		addr := freePort(t)
+		out := &lockedBuffer{}
+		cmd := exec.Command(bin, "serve", "--addr", addr, "--config", cfg)
+		cmd.Env, cmd.Stdout, cmd.Stderr = env, out, out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		g := &gatewayProc{url: "http://" + addr, out: out}
+		if lastErr = waitHealthy(g.url, done, 20*time.Second); lastErr == nil {
+			t.Cleanup(func() {
+				cmd.Process.Signal(syscall.SIGTERM)
+				select {
+				case <-done:
+				case <-time.After(10 * time.Second):
+					cmd.Process.Kill()
+					<-done
+				}
+				if t.Failed() {
+					t.Logf("--- switchyard serve output ---\n%s", tail(out.String(), 8000))
+				}
+			})
+			return g
+		}
+		cmd.Process.Kill()
+		<-done
+		lastErr = fmt.Errorf("%v\n%s", lastErr, tail(out.String(), 4000))
+	}
+	t.Fatalf("switchyard serve did not come up: %v", lastErr)
+	return nil
+}
+
+func freePort(t testing.TB) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// waitHealthy polls GET /healthz until 200, the process exits or the deadline.
+func waitHealthy(url string, exited <-chan struct{}, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	c := &http.Client{Timeout: time.Second}
+	tick := time.NewTicker(25 * time.Millisecond)
+	defer tick.Stop()
+	for time.Now().Before(deadline) {
+		if resp, err := c.Get(url + "/healthz"); err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-exited:
+			return fmt.Errorf("switchyard serve exited before /healthz answered")
+		case <-tick.C:
+		}
+	}
+	return fmt.Errorf("/healthz not 200 within %s", within)
+}
+
+// skipWithoutRoute skips the test when — and only when — the gateway
+// answers "404 no route" on the protocol's route: the converters are being
+// written and are wired in later. The probe's model is outside the fake
+// backend's rule, so it never reaches the upstream. Remove this when the
+// routes land (issues 13 and 14).
+func skipWithoutRoute(t testing.TB, g *gatewayProc, path, body, why string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, g.url+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("probing %s: %v", path, err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound && strings.Contains(string(b), "no route") {
+		t.Skipf("%s: the gateway answers 404 no route on POST %s (expected until the route lands; then this test runs)", why, path)
+	}
+}
+
+// checkLog asserts that no key appears in the gateway's output.
+func (g *gatewayProc) checkLog(t testing.TB, keys ...string) {
+	t.Helper()
+	if containsAny(g.out.String(), keys...) {
+		t.Errorf("a key appears in switchyard serve's output")
+	}
+}
+
+var upstreamFormats = []string{"anthropic", "openai"}
+
+// TestCodexThroughGateway runs Codex CLI through switchyard serve
+// (POST /v1/responses) to a fake Anthropic and a fake OpenAI upstream.
+func TestCodexThroughGateway(t *testing.T) {
+	t.Parallel()
+	bin := clientBin(t, "codex")
+	for _, format := range upstreamFormats {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			sc := codexScript(t)
+			clientKey := "sk-codex-client-" + randHex(t, 8)
+			up := &fakeUpstream{format: format, sc: sc, key: "sk-upstream-" + randHex(t, 8), clientKey: clientKey}
+			g := startGateway(t, format, serve(t, up), up.key)
+			skipWithoutRoute(t, g, "/v1/responses", `{"model":"sy-probe-unrouted","input":"ping"}`,
+				"gateway has no /v1/responses route yet (issue 13)")
+			r := runCodex(t, bin, g.url+"/v1", clientKey)
+			checkFinal(t, r, sc.final)
+			up.check(t)
+			g.checkLog(t, clientKey, up.key)
+		})
+	}
+}
+
+// TestGeminiThroughGateway runs Gemini CLI through switchyard serve
+// (POST /v1beta/models/{model}:streamGenerateContent?alt=sse) to a fake
+// Anthropic and a fake OpenAI upstream.
+func TestGeminiThroughGateway(t *testing.T) {
+	t.Parallel()
+	bin := clientBin(t, "gemini")
+	for _, format := range upstreamFormats {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			sc := geminiScript(t)
+			clientKey := "gemini-client-" + randHex(t, 8)
+			up := &fakeUpstream{format: format, sc: sc, key: "sk-upstream-" + randHex(t, 8), clientKey: clientKey}
+			g := startGateway(t, format, serve(t, up), up.key)
+			skipWithoutRoute(t, g, "/v1beta/models/sy-probe-unrouted:streamGenerateContent?alt=sse",
+				`{"contents":[{"role":"user","parts":[{"text":"ping"}]}]}`,
+				"gateway has no Gemini API route yet (issue 14)")
+			r := runGemini(t, bin, g.url, clientKey)
+			checkFinal(t, r, sc.final)
+			up.check(t)
+			g.checkLog(t, clientKey, up.key)
+		})
+	}
+}
