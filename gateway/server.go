@@ -18,6 +18,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"switchyard/gateway/config"
+	"switchyard/gateway/modelrule"
 	"switchyard/gateway/route"
 )
 
@@ -154,9 +155,9 @@ func newTransport() *http.Transport {
 func specs(c *config.Config) []route.BackendSpec {
 	out := make([]route.BackendSpec, 0, len(c.Backends))
 	for _, b := range c.Backends {
-		rule, err := route.ParseRule(b.Models)
+		rule, err := modelrule.Parse(b.Models)
 		if err != nil {
-			rule = route.AnyRule // Validate has already rejected bad rules
+			rule = modelrule.Any // Validate has already rejected bad rules
 		}
 		out = append(out, route.BackendSpec{
 			ID: b.ID, Name: b.Name, Priority: b.Priority, Format: string(b.Format), Enabled: b.Enabled,

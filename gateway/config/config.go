@@ -114,7 +114,7 @@ type Backend struct {
 	// MaxRetries is how many extra tries one (URL, key) pair gets on a
 	// transient error before rotating; 0..5. Default 1.
 	MaxRetries int
-	// Models is the model rule in route.ParseRule syntax; "" or "*" means any.
+	// Models is the model rule in modelrule syntax; "" or "*" means any.
 	Models string
 	// ModelList is what GET /v1/models advertises for this backend.
 	ModelList []string

@@ -12,7 +12,7 @@ import (
 
 	"github.com/adrg/xdg"
 
-	"switchyard/gateway/route"
+	"switchyard/gateway/modelrule"
 )
 
 func TestDefaults(t *testing.T) {
@@ -73,7 +73,7 @@ func TestPresets(t *testing.T) {
 			}
 			// Everything advertised, and every alias a client may send, must
 			// reach this backend through its own rule.
-			rule := route.MustParseRule(b.Models)
+			rule := modelrule.MustParse(b.Models)
 			if len(b.ModelList) == 0 {
 				t.Error("empty model list")
 			}
@@ -131,7 +131,7 @@ func TestPresetRules(t *testing.T) {
 	}
 	c := Defaults()
 	for _, tt := range tests {
-		r, err := route.ParseRule(c.Backend(tt.backend).Models)
+		r, err := modelrule.Parse(c.Backend(tt.backend).Models)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"switchyard/gateway/route"
+	"switchyard/gateway/modelrule"
 )
 
 // problem is one validation finding. Validate formats it on its own; Parse
@@ -156,7 +156,7 @@ func (c *Config) backendProblems(i int, seenID, seenPrefix map[string]int) []pro
 	if b.MaxRetries < 0 || b.MaxRetries > MaxMaxRetries {
 		add("max_retries", fmt.Sprintf("%d is out of range; use 0 to %d", b.MaxRetries, MaxMaxRetries))
 	}
-	if _, err := route.ParseRule(b.Models); err != nil {
+	if _, err := modelrule.Parse(b.Models); err != nil {
 		add("models", err.Error()+`; write e.g. "claude | gemini+2.5", or "*" for any model`)
 	}
 

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"switchyard/gateway/modelrule"
 )
 
 // fakeClock is the table's settable clock. Tests never sleep.
@@ -37,7 +39,7 @@ func newTestTable(t testing.TB, specs ...BackendSpec) (*Table, *fakeClock) {
 // spec is an enabled backend accepting every model.
 func spec(id string, prio int, urls ...string) BackendSpec {
 	return BackendSpec{ID: id, Name: strings.ToUpper(id), Priority: prio, Format: "openai", Enabled: true,
-		BaseURLs: urls, Rule: AnyRule}
+		BaseURLs: urls, Rule: modelrule.Any}
 }
 
 // urlsFor returns n base URLs for backend id: https://id0.example/v1, …

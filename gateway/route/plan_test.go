@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"switchyard/gateway/modelrule"
 )
 
 type be struct {
@@ -26,7 +28,7 @@ func buildTable(t testing.TB, bs ...be) (*Table, *fakeClock) {
 	var specs []BackendSpec
 	for _, b := range bs {
 		s := spec(b.id, b.prio, urlsFor(b.id, b.urls)...)
-		s.Rule = MustParseRule(b.rule)
+		s.Rule = modelrule.MustParse(b.rule)
 		s.Enabled = !b.disabled
 		s.NeedsKey = b.needsKey
 		s.MaxRetries = b.retries

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"switchyard/gateway/modelrule"
 )
 
 // BackendSpec is the static description of a backend, built by the gateway
@@ -15,7 +17,7 @@ type BackendSpec struct {
 	Format     string
 	Enabled    bool
 	BaseURLs   []string
-	Rule       Rule
+	Rule       modelrule.Rule
 	Aliases    map[string]string
 	NeedsKey   bool
 	MaxRetries int

@@ -1,4 +1,7 @@
-package route
+// Package modelrule is the model rule of a backend (config.yaml's `models:`):
+// which model names it accepts. Parsed once when the configuration is
+// validated and read; pure, imported by config and route alike.
+package modelrule
 
 import (
 	"fmt"
@@ -29,11 +32,11 @@ type term struct {
 	neg bool
 }
 
-// AnyRule accepts every model.
-var AnyRule = Rule{src: "*", any: true}
+// Any accepts every model.
+var Any = Rule{src: "*", any: true}
 
-// ParseRule parses the rule syntax documented on Rule.
-func ParseRule(s string) (Rule, error) {
+// Parse parses the rule syntax documented on Rule.
+func Parse(s string) (Rule, error) {
 	src := strings.TrimSpace(s)
 	l := strings.ToLower(src)
 	if l == "" || l == "*" || l == "any" {
@@ -66,9 +69,9 @@ func ParseRule(s string) (Rule, error) {
 	return r, nil
 }
 
-// MustParseRule is ParseRule for rules known to be valid (presets, tests).
-func MustParseRule(s string) Rule {
-	r, err := ParseRule(s)
+// MustParse is Parse for rules known to be valid (presets, tests).
+func MustParse(s string) Rule {
+	r, err := Parse(s)
 	if err != nil {
 		panic(err)
 	}

@@ -1,4 +1,4 @@
-package route
+package modelrule
 
 import (
 	"strings"
@@ -60,12 +60,12 @@ func TestRuleMatch(t *testing.T) {
 		{"ß", "ß-model", true}, // non-ASCII terms match byte-exactly
 	}
 	for _, tc := range tests {
-		r, err := ParseRule(tc.rule)
+		r, err := Parse(tc.rule)
 		if err != nil {
-			t.Fatalf("ParseRule(%q): %v", tc.rule, err)
+			t.Fatalf("Parse(%q): %v", tc.rule, err)
 		}
 		if got := r.Match(tc.model); got != tc.want {
-			t.Errorf("ParseRule(%q).Match(%q) = %v, want %v", tc.rule, tc.model, got, tc.want)
+			t.Errorf("Parse(%q).Match(%q) = %v, want %v", tc.rule, tc.model, got, tc.want)
 		}
 	}
 }
@@ -78,12 +78,12 @@ func TestRuleString(t *testing.T) {
 		{"  claude | Gemini+2.5 ", "claude | Gemini+2.5"}, // as written, trimmed
 	}
 	for _, tc := range tests {
-		if got := MustParseRule(tc.in).String(); got != tc.want {
-			t.Errorf("ParseRule(%q).String() = %q, want %q", tc.in, got, tc.want)
+		if got := MustParse(tc.in).String(); got != tc.want {
+			t.Errorf("Parse(%q).String() = %q, want %q", tc.in, got, tc.want)
 		}
 	}
-	if AnyRule.String() != "*" || !AnyRule.Match("x") {
-		t.Errorf("AnyRule = %q, Match(x) = %v", AnyRule.String(), AnyRule.Match("x"))
+	if Any.String() != "*" || !Any.Match("x") {
+		t.Errorf("Any = %q, Match(x) = %v", Any.String(), Any.Match("x"))
 	}
 	var zero Rule // a zero Rule matches nothing and does not panic
 	if zero.Match("x") {
@@ -113,16 +113,16 @@ func TestParseRuleErrors(t *testing.T) {
 		{"* + a", "'*' must stand alone"},
 	}
 	for _, tc := range tests {
-		r, err := ParseRule(tc.in)
+		r, err := Parse(tc.in)
 		if err == nil {
-			t.Errorf("ParseRule(%q) = %q, want an error", tc.in, r.String())
+			t.Errorf("Parse(%q) = %q, want an error", tc.in, r.String())
 			continue
 		}
 		if !strings.Contains(err.Error(), tc.errPart) || !strings.Contains(err.Error(), "model rule") {
-			t.Errorf("ParseRule(%q) error = %q, want it to contain %q", tc.in, err, tc.errPart)
+			t.Errorf("Parse(%q) error = %q, want it to contain %q", tc.in, err, tc.errPart)
 		}
 		if r.Match("a") || r.Match("") {
-			t.Errorf("ParseRule(%q) returned a rule that matches despite the error", tc.in)
+			t.Errorf("Parse(%q) returned a rule that matches despite the error", tc.in)
 		}
 	}
 }
@@ -130,14 +130,14 @@ func TestParseRuleErrors(t *testing.T) {
 func TestMustParseRulePanics(t *testing.T) {
 	defer func() {
 		if recover() == nil {
-			t.Error("MustParseRule(\"a||b\") did not panic")
+			t.Error("MustParse(\"a||b\") did not panic")
 		}
 	}()
-	MustParseRule("a||b")
+	MustParse("a||b")
 }
 
 func TestRuleMatchDoesNotAllocate(t *testing.T) {
-	r := MustParseRule("claude | gemini+2.5 | gpt-5+codex+!mini")
+	r := MustParse("claude | gemini+2.5 | gpt-5+codex+!mini")
 	n := testing.AllocsPerRun(100, func() { r.Match("GPT-5.1-Codex-Max") })
 	if n != 0 {
 		t.Errorf("Match allocates %v times per call", n)
@@ -162,10 +162,10 @@ func FuzzParseRule(f *testing.F) {
 		f.Add(s, "")
 	}
 	f.Fuzz(func(t *testing.T, rule, model string) {
-		r, err := ParseRule(rule)
+		r, err := Parse(rule)
 		if err != nil {
 			if r.Match(model) {
-				t.Fatalf("ParseRule(%q) failed (%v) but its rule matches %q", rule, err, model)
+				t.Fatalf("Parse(%q) failed (%v) but its rule matches %q", rule, err, model)
 			}
 			return
 		}
@@ -174,9 +174,9 @@ func FuzzParseRule(f *testing.F) {
 			_ = r.Match(m)
 		}
 		// The rule's String parses back to an equivalent rule.
-		r2, err := ParseRule(r.String())
+		r2, err := Parse(r.String())
 		if err != nil {
-			t.Fatalf("ParseRule(%q).String() = %q does not parse: %v", rule, r.String(), err)
+			t.Fatalf("Parse(%q).String() = %q does not parse: %v", rule, r.String(), err)
 		}
 		if r2.Match(model) != got {
 			t.Fatalf("rule %q and its String %q disagree on %q", rule, r.String(), model)
