@@ -41,7 +41,8 @@ func TestDependencyRules(t *testing.T) {
 	// Pure packages: wire types, SSE and converters do no I/O over HTTP
 	// and know nothing of configuration, routing or the server.
 	pure := []string{"switchyard/gateway/sse", "switchyard/gateway/openai", "switchyard/gateway/anthropic",
-		"switchyard/gateway/protocol", "switchyard/gateway/convert", "switchyard/gateway/responses", "switchyard/gateway/gemini"}
+		"switchyard/gateway/protocol", "switchyard/gateway/convert", "switchyard/gateway/responses", "switchyard/gateway/gemini",
+		"switchyard/gateway/modelrule"}
 	banned := []string{"net/http", "github.com/gin-gonic/gin", "switchyard/gateway", "switchyard/gateway/config",
 		"switchyard/gateway/route", "switchyard/keystore"}
 	for _, p := range pure {
@@ -61,6 +62,13 @@ func TestDependencyRules(t *testing.T) {
 	for _, x := range deps["switchyard/gateway/route"] {
 		if x == "switchyard/gateway/config" || x == "github.com/gin-gonic/gin" || x == "net/http" {
 			t.Errorf("switchyard/gateway/route depends on %s", x)
+		}
+	}
+	// Configuration is read by routing, never the reverse: config
+	// validates model rules with modelrule, not route.
+	for _, x := range deps["switchyard/gateway/config"] {
+		if x == "switchyard/gateway/route" || x == "switchyard/gateway" || x == "github.com/gin-gonic/gin" {
+			t.Errorf("switchyard/gateway/config depends on %s", x)
 		}
 	}
 }
