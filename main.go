@@ -174,7 +174,7 @@ func buildApp(f *serveFlags, log *slog.Logger) (*app, error) {
 }
 
 // checkBind refuses a non-loopback listener unless asked for explicitly
-// and protected by a client token (hardening.md S1).
+// and protected by a client token (docs/hardening.md S1).
 func checkBind(addr string, allowRemote bool, token string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {

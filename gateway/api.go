@@ -16,7 +16,7 @@ import (
 	"switchyard/gateway/route"
 )
 
-// Status is the body of GET /api/status (contract.md). The tray and the
+// Status is the body of GET /api/status (docs/contract.md). The tray and the
 // dashboard read this same state; they keep no copy of their own.
 type Status struct {
 	Addr    string `json:"addr"`

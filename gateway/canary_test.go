@@ -1,6 +1,6 @@
 package gateway_test
 
-// The canary-key run (hardening.md K1, K3–K5, A1): every secret the
+// The canary-key run (docs/hardening.md K1, K3–K5, A1): every secret the
 // gateway handles is a unique sk-canary-<random> value; after a
 // representative run — upstream 400/401/404/429/500 errors, upstreams that
 // echo the key they received in error bodies (also behind a 200) and in

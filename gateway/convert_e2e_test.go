@@ -282,7 +282,7 @@ func TestConvE2E_OToA_Text(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// §4: the upstream's request id is echoed as x-request-id to an OpenAI client.
+	// docs/conversion.md §4: the upstream's request id is echoed as x-request-id to an OpenAI client.
 	if got := raw.Header.Get("x-request-id"); got != "req_fake_msg_01txt" {
 		t.Fatalf("x-request-id %q, want the upstream's request-id", got)
 	}
@@ -829,7 +829,7 @@ func TestConvE2E_AToO_Text(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// §4: the upstream's request id is echoed as request-id to an Anthropic client.
+	// docs/conversion.md §4: the upstream's request id is echoed as request-id to an Anthropic client.
 	if got := raw.Header.Get("request-id"); got != "req_fake_chatcmpl-b1" {
 		t.Fatalf("request-id %q, want the upstream's x-request-id", got)
 	}

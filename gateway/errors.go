@@ -62,7 +62,7 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.Message }
 
-// writeError renders e in p's error shape (conversion.md §4):
+// writeError renders e in p's error shape (docs/conversion.md §4):
 // OpenAI {"error":{message,type,param,code}}, Anthropic
 // {"type":"error","error":{type,message}}.
 func writeError(w http.ResponseWriter, p proto, e *apiError) {

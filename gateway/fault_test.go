@@ -1,6 +1,6 @@
 package gateway_test
 
-// Fault-injection suite (hardening.md T1, F2, F3, F6, F8): scripted
+// Fault-injection suite (docs/hardening.md T1, F2, F3, F6, F8): scripted
 // upstreams that fail in every way and phase we know of, each behind a
 // healthy second backend, driven through the gateway by the official
 // OpenAI and Anthropic SDKs. Helpers in this file are prefixed fx so they
@@ -990,7 +990,7 @@ func TestStreamIdleTimeoutCuts(t *testing.T) {
 	}
 }
 
-// TestClientAbortCancelLatency (F6, §6 figure 6): a client that goes away
+// TestClientAbortCancelLatency (F6, docs/hardening.md §6 figure 6): a client that goes away
 // while the upstream has not answered yet (TTFB phase) or mid-stream gets
 // its upstream request cancelled promptly, in both client protocols.
 func TestClientAbortCancelLatency(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// guard is the local-safety middleware (hardening.md S1–S6, R2). It runs
+// guard is the local-safety middleware (docs/hardening.md S1–S6, R2). It runs
 // before routing, for every request:
 //
 //   - Host must name this listener exactly: 127.0.0.1:PORT, localhost:PORT

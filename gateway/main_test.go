@@ -11,7 +11,7 @@ import (
 
 // TestMain fails the package when any goroutine outlives the tests: every
 // upstream call, stream relay, keep-alive timer and state writer must end
-// with its request or its server (hardening.md F7).
+// with its request or its server (docs/hardening.md F7).
 func TestMain(m *testing.M) {
 	code := m.Run()
 	http.DefaultTransport.(*http.Transport).CloseIdleConnections()

@@ -444,7 +444,7 @@ func (s *Server) relayJSON(c *call, resp *http.Response) outcome {
 }
 
 func copyRequestID(dst, src http.Header) {
-	// Echo the upstream's id under both names (spec §4: request-id for
+	// Echo the upstream's id under both names (docs/conversion.md §4: request-id for
 	// Anthropic clients, x-request-id for OpenAI ones), so a converted
 	// answer carries the name its client reads.
 	v := src.Get("request-id")

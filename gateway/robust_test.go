@@ -1,7 +1,7 @@
 package gateway_test
 
 // Cooldowns, retry bounds, overload shedding and the local-attack
-// defences, end to end over real loopback sockets (hardening.md F4, F5,
+// defences, end to end over real loopback sockets (docs/hardening.md F4, F5,
 // R1–R3, S2–S6).
 
 import (
@@ -488,7 +488,7 @@ func fxNewCanary(t *testing.T) *fxCanary {
 }
 
 // TestLocalSafetyOverSocket runs the browser-attack vectors of
-// contract.md "Local safety" against a real listener, and checks that the
+// docs/contract.md "Local safety" against a real listener, and checks that the
 // upstream saw nothing of the refused ones.
 func TestLocalSafetyOverSocket(t *testing.T) {
 	oUp := fxNewUp(t, func(*fxUp) http.HandlerFunc { return fxAnswer("openai-backend") })

@@ -1,6 +1,6 @@
 package gateway_test
 
-// A bounded soak (hardening.md §6 figures 1 and 6, F7): a few thousand
+// A bounded soak (docs/hardening.md §6 figures 1 and 6, F7): a few thousand
 // mixed requests through three backends whose upstreams fail at random
 // before the first byte, with random client aborts. Not -short.
 

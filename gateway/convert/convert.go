@@ -4,7 +4,7 @@
 // values passed in. Stream converters are state machines that take one
 // upstream SSE event and append the client's wire bytes to a buffer.
 //
-// The rules implement ../shared/docs/conversion.md; each test vector of that
+// The rules implement docs/conversion.md; each test vector of that
 // spec is a golden test under testdata/.
 package convert
 

@@ -8,7 +8,7 @@ import (
 )
 
 // Error mapping between HTTP statuses and the two protocols' error types
-// (spec §4). The gateway's single error-rendering place calls these.
+// (docs/conversion.md §4). The gateway's single error-rendering place calls these.
 //
 //	status       Anthropic error.type     OpenAI type / code
 //	400          invalid_request_error    invalid_request_error / null

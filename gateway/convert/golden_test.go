@@ -21,7 +21,7 @@ import (
 //
 //	go test ./gateway/convert -run Vectors -update
 //
-// The want files are the spec (conversion.md §5): review every diff by hand
+// The want files are the spec (docs/conversion.md §5): review every diff by hand
 // before keeping it. The -update flag is registered in init, after all
 // package-level variables, so that a stream golden test declaring its own
 // package-level -update flag shares it instead of panicking on a

@@ -12,7 +12,7 @@ import (
 const maxOpenAIStop = 4
 
 // RequestAToO converts an Anthropic Messages request into an OpenAI Chat
-// Completions request (spec §1.2 and §1.3) and returns the reverse map of
+// Completions request (docs/conversion.md §1.2 and §1.3) and returns the reverse map of
 // renamed tools (nil when none was renamed), to give to ResponseOToA or the
 // stream converter.
 //
@@ -275,7 +275,7 @@ func inputArguments(in json.RawMessage) string {
 	return string(compactJSON(in))
 }
 
-// aToolChoiceToO maps tool_choice (spec §1.2).
+// aToolChoiceToO maps tool_choice (docs/conversion.md §1.2).
 func aToolChoiceToO(tc *anthropic.ToolChoice, names ToolNames) json.RawMessage {
 	switch tc.Type {
 	case "auto":

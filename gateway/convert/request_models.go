@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// Model-family flags decided by the upstream model name (spec §1.1/§1.2:
+// Model-family flags decided by the upstream model name (docs/conversion.md §1.1/§1.2:
 // "backend flags"). Names are matched case-insensitively after any provider
 // prefix ("openai/gpt-5", "anthropic.claude-…", "us.anthropic.claude-…").
 

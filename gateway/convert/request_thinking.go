@@ -3,7 +3,7 @@ package convert
 import "switchyard/gateway/anthropic"
 
 // StripUnsignedThinking prepares an Anthropic client's request for an
-// Anthropic upstream (spec §1.3, last rule): thinking blocks without a
+// Anthropic upstream (docs/conversion.md §1.3, last rule): thinking blocks without a
 // signature (the synthetic ones ResponseOToA and the O->A stream produce,
 // which the client replays) are removed, and when thinking is enabled but
 // the current tool-loop assistant turn no longer starts with a signed

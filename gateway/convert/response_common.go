@@ -5,11 +5,11 @@ import (
 	"switchyard/gateway/openai"
 )
 
-// Stop and finish reasons (spec §2.1) and usage (spec §2.2). These are shared
+// Stop and finish reasons (docs/conversion.md §2.1) and usage (docs/conversion.md §2.2). These are shared
 // by the non-streaming response converters and the stream converters.
 
 // StopReasonToFinish maps an Anthropic stop_reason to an OpenAI
-// finish_reason (spec §2.1, A->O). Unknown, empty and pause_turn map to
+// finish_reason (docs/conversion.md §2.1, A->O). Unknown, empty and pause_turn map to
 // "stop": an unknown string is never passed through.
 func StopReasonToFinish(stop string) string {
 	switch stop {
@@ -25,7 +25,7 @@ func StopReasonToFinish(stop string) string {
 }
 
 // FinishToStopReason maps an OpenAI finish_reason to an Anthropic
-// stop_reason (spec §2.1, O->A). hasTools reports whether at least one
+// stop_reason (docs/conversion.md §2.1, O->A). hasTools reports whether at least one
 // tool_use block was emitted to the client: "stop" with tool calls becomes
 // "tool_use", "tool_calls" without any surviving tool call becomes
 // "end_turn", and an empty or unknown finish is inferred from hasTools.
@@ -43,7 +43,7 @@ func FinishToStopReason(finish string, hasTools bool) string {
 	return "end_turn"
 }
 
-// UsageAToO converts Anthropic usage to OpenAI usage (spec §2.2). Anthropic
+// UsageAToO converts Anthropic usage to OpenAI usage (docs/conversion.md §2.2). Anthropic
 // input_tokens excludes cache reads and writes while OpenAI prompt_tokens
 // includes them, so prompt_tokens = input + cache_read + cache_creation.
 // prompt_tokens_details.cached_tokens and the LiteLLM-style top-level
@@ -63,7 +63,7 @@ func UsageAToO(u anthropic.Usage) *openai.Usage {
 	}
 }
 
-// UsageOToA converts OpenAI usage to Anthropic usage (spec §2.2):
+// UsageOToA converts OpenAI usage to Anthropic usage (docs/conversion.md §2.2):
 // cache_read = prompt_tokens_details.cached_tokens, cache_creation =
 // prompt_tokens_details.cache_write_tokens (each falling back to the
 // LiteLLM-style top-level cache_read_input_tokens /

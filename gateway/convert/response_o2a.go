@@ -11,7 +11,7 @@ import (
 )
 
 // ResponseOToA converts an OpenAI chat completion for an Anthropic client
-// (spec §2.3). All choices are merged (Copilot returns text and tool calls
+// (docs/conversion.md §2.3). All choices are merged (Copilot returns text and tool calls
 // in separate choices) into content ordered thinking → text → tool_use:
 // one thinking block (signature "") with the concatenated
 // reasoning_content (or reasoning), one text block with the concatenated
@@ -147,7 +147,7 @@ func isJSONObject(s string) bool {
 const idAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 // NewToolID returns a fresh Anthropic-style tool id, toolu_ followed by 24
-// random base62 characters (spec §1.3, for upstream calls without an id).
+// random base62 characters (docs/conversion.md §1.3, for upstream calls without an id).
 func NewToolID() string { return "toolu_" + randomBase62(24) }
 
 func randomBase62(n int) string {

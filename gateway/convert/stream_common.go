@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 )
 
-// Shared pieces of the two stream converters (spec §3).
+// Shared pieces of the two stream converters (docs/conversion.md §3).
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
@@ -38,7 +38,7 @@ func (g *streamIDs) append(dst []byte, prefix string, n int) []byte {
 }
 
 // anthropicTypeForOpenAIError maps the type (or code) of an OpenAI-shaped
-// in-stream error to an Anthropic error.type (spec §4). Anthropic types
+// in-stream error to an Anthropic error.type (docs/conversion.md §4). Anthropic types
 // pass through; anything unknown is api_error.
 func anthropicTypeForOpenAIError(t string) string {
 	switch t {

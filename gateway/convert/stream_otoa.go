@@ -11,7 +11,7 @@ import (
 )
 
 // OToAStream converts an OpenAI chat.completion.chunk stream (upstream)
-// into an Anthropic Messages stream (client), spec §3.2.
+// into an Anthropic Messages stream (client), docs/conversion.md §3.2.
 //
 // Output is strictly message_start, then content blocks each as start →
 // deltas → stop with contiguous indices from 0 and at most one open block,
@@ -75,7 +75,7 @@ func NewOToAStream(opt StreamOptions) *OToAStream {
 var _ StreamConverter = (*OToAStream)(nil)
 
 // KeepAlive appends what the gateway should write after a long upstream
-// silence (spec §3.2 rule 8): an `event: ping` once message_start is out, an
+// silence (docs/conversion.md §3.2 rule 8): an `event: ping` once message_start is out, an
 // SSE comment before it, nothing once the stream is done.
 func (c *OToAStream) KeepAlive(dst []byte) []byte {
 	switch {
@@ -303,7 +303,7 @@ func (c *OToAStream) closeOpen(dst []byte) []byte {
 	return append(dst, "}\n\n"...)
 }
 
-// toolDelta applies one tool_calls[j] element (spec §3.2 rule 2).
+// toolDelta applies one tool_calls[j] element (docs/conversion.md §3.2 rule 2).
 func (c *OToAStream) toolDelta(dst []byte, choice, j int, t *oToolDelta) ([]byte, bool) {
 	idx := j
 	if t.hasIndex {
@@ -406,7 +406,7 @@ func (c *OToAStream) startTool(dst []byte, e int, whole bool) []byte {
 	return dst
 }
 
-// finishChoice handles a finish_reason (spec §3.2 rule 3): close the open
+// finishChoice handles a finish_reason (docs/conversion.md §3.2 rule 3): close the open
 // block and emit, started and stopped, this choice's tool calls that never
 // got a name. message_delta waits for [DONE] or EOF.
 func (c *OToAStream) finishChoice(dst []byte, choice int, finish string) ([]byte, bool) {
@@ -458,7 +458,7 @@ func cmpInt(a, b int) int {
 	return 0
 }
 
-// complete finishes the message (spec §3.2 rules 5 and 6).
+// complete finishes the message (docs/conversion.md §3.2 rules 5 and 6).
 func (c *OToAStream) complete(dst []byte) Step {
 	if !c.started {
 		dst = c.messageStart(dst, nil, nil)

@@ -19,7 +19,7 @@ import (
 	"switchyard/gateway/sse"
 )
 
-// Stream golden transcripts (spec §3, vectors 28–39 and 43, and recorded
+// Stream golden transcripts (docs/conversion.md §3, vectors 28–39 and 43, and recorded
 // shapes): testdata/stream/NN-dir-name.in.sse is what the upstream sent,
 // NN-dir-name.want.sse what the client must receive. Regenerate with
 //

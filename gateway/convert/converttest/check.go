@@ -1,6 +1,6 @@
 // Package converttest checks Chat Completions and Anthropic Messages event
 // streams for the invariants every client relies on (docs: conversion
-// spec §3.3). It is test support: only tests import it, so none of it
+// docs/conversion.md §3.3). It is test support: only tests import it, so none of it
 // ships in the binary.
 package converttest
 
@@ -15,7 +15,7 @@ import (
 	"switchyard/gateway/sse"
 )
 
-// Stream invariants (spec §3.3). CheckOpenAIStream and CheckAnthropicStream
+// Stream invariants (docs/conversion.md §3.3). CheckOpenAIStream and CheckAnthropicStream
 // parse a client stream as it went over the wire and report the first
 // violation. They are not on the request path: tests of this package, of the
 // gateway and the fuzz targets run every converted stream through them.
