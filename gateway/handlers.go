@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -20,7 +19,7 @@ import (
 
 // inbound reads a client request; on failure it has answered (a body
 // over the limit is counted as a refusal).
-func (s *Server) inbound(c *gin.Context, p proto) (*inbound, bool) {
+func (s *Server) inbound(c *gin.Context, p *clientProtocol) (*inbound, bool) {
 	in, aerr := readInbound(c.Writer, c.Request, p)
 	if aerr != nil {
 		if aerr.Status == http.StatusRequestEntityTooLarge {
@@ -32,49 +31,26 @@ func (s *Server) inbound(c *gin.Context, p proto) (*inbound, bool) {
 	return in, true
 }
 
-// handleChat serves POST /v1/chat/completions (OpenAI clients).
-func (s *Server) handleChat(c *gin.Context) {
-	in, ok := s.inbound(c, protoOpenAI)
-	if !ok {
-		return
+// handleProxy serves the routes of client protocol p (protocols.go):
+// POST /v1/chat/completions, /v1/messages (?beta=true is tolerated;
+// x-api-key or Authorization: Bearer is accepted and never forwarded),
+// /v1/responses. Each goes through the same plan, failover and first-byte
+// rule, converted through the hub for backends of other formats and
+// untouched for backends of the protocol's own.
+func (s *Server) handleProxy(p *clientProtocol) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		in, ok := s.inbound(c, p)
+		if !ok {
+			return
+		}
+		if p.check != nil {
+			if aerr := p.check(s, in); aerr != nil {
+				writeError(c.Writer, p, aerr)
+				return
+			}
+		}
+		s.proxy(c.Writer, c.Request, in)
 	}
-	s.proxy(c.Writer, c.Request, in)
-}
-
-// handleResponses serves POST /v1/responses (OpenAI Responses API
-// clients: Codex CLI). It goes through the same plan, failover and
-// first-byte rule as the other protocols, converted through the hub for
-// Chat and Anthropic backends and untouched for format: responses ones.
-func (s *Server) handleResponses(c *gin.Context) {
-	in, ok := s.inbound(c, protoResponses)
-	if !ok {
-		return
-	}
-	// Refuse what cannot be converted before any upstream is tried (a
-	// format: responses backend would take it as it is, but the answer
-	// must not depend on which backend happens to be up).
-	h, aerr := in.hubRequest()
-	if aerr != nil {
-		writeError(c.Writer, protoResponses, aerr)
-		return
-	}
-	if len(h.rnotes.Dropped) > 0 {
-		// Once per request: hosted tools and replayed reasoning cannot run
-		// behind a Chat or Anthropic backend.
-		s.log.Info("responses request: left out what a converted backend cannot run", "model", in.model, "dropped", strings.Join(h.rnotes.Dropped, ", "))
-	}
-	s.proxy(c.Writer, c.Request, in)
-}
-
-// handleMessages serves POST /v1/messages (Anthropic clients; ?beta=true
-// is tolerated; x-api-key or Authorization: Bearer is accepted and never
-// forwarded).
-func (s *Server) handleMessages(c *gin.Context) {
-	in, ok := s.inbound(c, protoAnthropic)
-	if !ok {
-		return
-	}
-	s.proxy(c.Writer, c.Request, in)
 }
 
 // handleCountTokens serves POST /v1/messages/count_tokens: passed to the
@@ -113,7 +89,7 @@ func (s *Server) countUpstream(ctx context.Context, in *inbound, a route.Attempt
 			ex.body = b
 		}
 	}
-	req, err := newUpstreamRequest(ctx, &inbound{proto: protoAnthropic, beta: in.beta, version: in.version}, a, ex)
+	req, err := newUpstreamRequest(ctx, &inbound{proto: protoAnthropic, passHeaders: in.passHeaders}, a, ex)
 	if err != nil {
 		plan.Done(a, route.Canceled, "", 0)
 		return nil, false

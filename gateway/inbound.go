@@ -15,13 +15,14 @@ import (
 // routing needs. The full decode into protocol types happens only when a
 // conversion needs it, and then once.
 type inbound struct {
-	proto        proto
+	proto        *clientProtocol
 	body         []byte
 	model        string
 	stream       bool
-	includeUsage bool   // OpenAI stream_options.include_usage
-	beta         string // anthropic-beta header (A client -> A backend)
-	version      string // anthropic-version header
+	includeUsage bool // OpenAI stream_options.include_usage
+	// passHeaders are the client's proto.passHeaders that it sent, as
+	// name, value pairs: forwarded to a backend of its native format.
+	passHeaders  []string
 	countTokens  bool
 	approxLogged bool // the approximation log line was written
 
@@ -33,7 +34,7 @@ type inbound struct {
 // hubRequest converts the request to the hub's form once per request.
 func (in *inbound) hubRequest() (*hubRequest, *apiError) {
 	if in.hub == nil {
-		h, aerr := clientProtocols[in.proto].toHub(in)
+		h, aerr := in.proto.toHub(in)
 		if aerr != nil {
 			return nil, aerr
 		}
@@ -56,7 +57,7 @@ const bodyReadTimeout = 60 * time.Second
 
 // readInbound reads and checks the body. Errors are the client's fault
 // (400/413) and go back at once with no upstream call.
-func readInbound(w http.ResponseWriter, r *http.Request, p proto) (*inbound, *apiError) {
+func readInbound(w http.ResponseWriter, r *http.Request, p *clientProtocol) (*inbound, *apiError) {
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyReadTimeout))
 	body, err := io.ReadAll(r.Body)
 	_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
@@ -67,14 +68,13 @@ func readInbound(w http.ResponseWriter, r *http.Request, p proto) (*inbound, *ap
 		}
 		return nil, &apiError{Status: 400, Message: "reading request body: " + err.Error()}
 	}
-	// One validating pass that decodes only the routing fields; anything
-	// unusual (or malformed) goes to json.Unmarshal for the exact answer.
-	f, ok := scanRoutingFields(body)
-	if !ok {
-		f = routingFields{}
-		if err := json.Unmarshal(body, &f); err != nil {
-			return nil, &apiError{Status: 400, Type: "invalid_request_error", Message: "malformed JSON in request body: " + jsonErr(err)}
-		}
+	route := bodyRoutingFields
+	if p.routing != nil {
+		route = p.routing
+	}
+	f, aerr := route(r, body)
+	if aerr != nil {
+		return nil, aerr
 	}
 	if f.Model == "" {
 		return nil, &apiError{Status: 400, Type: "invalid_request_error", Param: "model", Message: "the request has no \"model\""}
@@ -83,11 +83,26 @@ func readInbound(w http.ResponseWriter, r *http.Request, p proto) (*inbound, *ap
 	if f.StreamOptions != nil {
 		in.includeUsage = f.StreamOptions.IncludeUsage
 	}
-	if p == protoAnthropic {
-		in.beta = r.Header.Get("anthropic-beta")
-		in.version = r.Header.Get("anthropic-version")
+	for _, name := range p.passHeaders {
+		if v := r.Header.Get(name); v != "" {
+			in.passHeaders = append(in.passHeaders, name, v)
+		}
 	}
 	return in, nil
+}
+
+// bodyRoutingFields reads the routing fields from the body's top level:
+// one validating pass that decodes only them; anything unusual (or
+// malformed) goes to json.Unmarshal for the exact answer.
+func bodyRoutingFields(_ *http.Request, body []byte) (routingFields, *apiError) {
+	f, ok := scanRoutingFields(body)
+	if !ok {
+		f = routingFields{}
+		if err := json.Unmarshal(body, &f); err != nil {
+			return f, &apiError{Status: 400, Type: "invalid_request_error", Message: "malformed JSON in request body: " + jsonErr(err)}
+		}
+	}
+	return f, nil
 }
 
 func jsonErr(err error) string {

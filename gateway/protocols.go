@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"encoding/json"
+	"net/http"
+	"strings"
 	"time"
 
 	"switchyard/gateway/anthropic"
@@ -23,6 +25,12 @@ import (
 // A leg whose side speaks Chat is the identity (nil stream converter), so
 // OpenAI ⇄ Anthropic keeps its direct converters. A client protocol and
 // the backend format it natively speaks pass through untouched.
+//
+// Adding a protocol is adding its entries here: a clientProtocol in
+// clientProtocols (routes, routing fields, conversions, passthrough
+// stream, keep-alive, error shape) and a backendFormat in backendFormats
+// (path, auth headers, conversions). Handlers, the relay, the error
+// renderer and the routes read only these descriptors.
 
 // hubRequest is a client request in the hub's form, with what the way
 // back needs.
@@ -33,10 +41,30 @@ type hubRequest struct {
 	rnotes   responses.Notes    // Responses clients: custom tools, drops
 }
 
-// clientProtocol is one inbound protocol.
+// clientProtocol is one inbound protocol: everything the gateway knows of
+// it, from its routes to the shape of its errors. An entry may leave the
+// conversion fields nil while it only names an error shape (Gemini, until
+// its routes land); handlers and the relay then never see it.
 type clientProtocol struct {
+	name   string        // for messages: "Anthropic Messages"
 	native config.Format // the backend format it passes through to
-	toHub  func(in *inbound) (*hubRequest, *apiError)
+	// routes are the POST paths whose requests the proxy serves in this
+	// protocol (gin patterns).
+	routes []string
+	// claims reports whether path speaks this protocol, for the shape of
+	// errors before (or without) a handler: guard refusals, 404, 405,
+	// panics (protoFor). nil = only through its routes' handler.
+	claims func(path string) bool
+	// routing reads model, stream and include_usage; nil = the body's
+	// top-level fields (scanRoutingFields). Gemini reads its URL path.
+	routing func(r *http.Request, body []byte) (routingFields, *apiError)
+	// passHeaders are client headers forwarded to a backend of the native
+	// format (anthropic-version, anthropic-beta).
+	passHeaders []string
+	// check runs once per request before any upstream is tried (nil =
+	// none): Responses refuses there what cannot be converted.
+	check func(s *Server, in *inbound) *apiError
+	toHub func(in *inbound) (*hubRequest, *apiError)
 	// fromHub renders a hub response as the client's JSON body.
 	fromHub func(in *inbound, h *hubRequest, resp *openai.ChatResponse) any
 	// streamFromHub turns hub chunks into the client's stream; nil means
@@ -44,11 +72,23 @@ type clientProtocol struct {
 	streamFromHub func(in *inbound, h *hubRequest, opt protocol.StreamOptions) streamConverter
 	// pass relays a stream from a backend of the native format.
 	pass func() streamConverter
+	// keepAlive is valid anywhere in the protocol's stream.
+	keepAlive []byte
+	// renderError renders an error in the protocol's shape: the status
+	// to send and the JSON body (errors.go).
+	renderError func(e *apiError) (status int, body []byte)
 }
+
+func (p *clientProtocol) String() string { return p.name }
 
 // backendFormat is one upstream protocol.
 type backendFormat struct {
-	path func(stream bool) string
+	// path is appended to the backend's base URL, for converted and
+	// passthrough requests alike (Gemini's depends on model and stream).
+	path func(model string, stream bool) string
+	// setHeaders sets the format's fixed headers and its auth for key
+	// ("" = none).
+	setHeaders func(h http.Header, key string)
 	// fromHub builds the upstream body from the hub request.
 	fromHub func(h *hubRequest, opt convert.RequestOptions, ex *exchange) ([]byte, *apiError)
 	// toHub reads a non-streaming upstream answer into the hub; ok false
@@ -59,9 +99,13 @@ type backendFormat struct {
 	streamToHub func(ex *exchange, opt protocol.StreamOptions) streamConverter
 }
 
-var clientProtocols = map[proto]*clientProtocol{
-	protoOpenAI: {
+// The client protocols. protoFor tries them in clientProtocols' order;
+// the first is the default shape of errors no protocol claims.
+var (
+	protoOpenAI = &clientProtocol{
+		name:   "Chat Completions",
 		native: config.FormatOpenAI,
+		routes: []string{"/v1/chat/completions", "/gateway/v1/chat/completions"},
 		toHub: func(in *inbound) (*hubRequest, *apiError) {
 			req, aerr := in.openAIRequest()
 			if aerr != nil {
@@ -69,11 +113,21 @@ var clientProtocols = map[proto]*clientProtocol{
 			}
 			return &hubRequest{req: req, estimate: convert.EstimateOpenAITokens(req)}, nil
 		},
-		fromHub: func(_ *inbound, _ *hubRequest, resp *openai.ChatResponse) any { return resp },
-		pass:    func() streamConverter { return &openAIPass{} },
-	},
-	protoAnthropic: {
+		fromHub:     func(_ *inbound, _ *hubRequest, resp *openai.ChatResponse) any { return resp },
+		pass:        func() streamConverter { return &openAIPass{} },
+		keepAlive:   []byte(": keepalive\n\n"),
+		renderError: renderOpenAIError,
+	}
+	protoAnthropic = &clientProtocol{
+		name:   "Anthropic Messages",
 		native: config.FormatAnthropic,
+		// Anthropic clients whose base URL wrongly ends in /v1 call
+		// /v1/v1/messages: served too, rather than a puzzling 404.
+		routes: []string{"/v1/messages", "/v1/v1/messages"},
+		claims: func(p string) bool {
+			return strings.HasPrefix(p, "/v1/messages") || strings.HasPrefix(p, "/v1/v1/messages")
+		},
+		passHeaders: []string{"anthropic-version", "anthropic-beta"},
 		toHub: func(in *inbound) (*hubRequest, *apiError) {
 			req, aerr := in.anthropicRequest()
 			if aerr != nil {
@@ -94,9 +148,16 @@ var clientProtocols = map[proto]*clientProtocol{
 			return convert.NewOToAStream(opt)
 		},
 		pass: func() streamConverter { return &anthropicPass{} },
-	},
-	protoResponses: {
+		// Anthropic clients get message_start before any content, so a
+		// ping event is valid anywhere.
+		keepAlive:   []byte("event: ping\ndata: {\"type\":\"ping\"}\n\n"),
+		renderError: renderAnthropicError,
+	}
+	protoResponses = &clientProtocol{
+		name:   "Responses API",
 		native: config.FormatResponses,
+		routes: []string{"/v1/responses", "/gateway/v1/responses"},
+		check:  checkResponses,
 		toHub: func(in *inbound) (*hubRequest, *apiError) {
 			var req responses.Request
 			if err := json.Unmarshal(in.body, &req); err != nil {
@@ -114,13 +175,66 @@ var clientProtocols = map[proto]*clientProtocol{
 		streamFromHub: func(_ *inbound, h *hubRequest, opt protocol.StreamOptions) streamConverter {
 			return responses.NewFromHubStream(opt, h.rnotes)
 		},
-		pass: func() streamConverter { return &responsesPass{} },
-	},
+		pass:        func() streamConverter { return &responsesPass{} },
+		keepAlive:   []byte(": keepalive\n\n"),
+		renderError: renderOpenAIError,
+	}
+	// protoGemini names the Gemini API's error shape for its paths; its
+	// routes and conversions are still to come (package gemini has them).
+	protoGemini = &clientProtocol{
+		name: "Gemini",
+		claims: func(p string) bool {
+			return strings.HasPrefix(p, "/v1beta/") || strings.HasPrefix(p, "/v1/models/") && strings.Contains(p, ":")
+		},
+		keepAlive:   []byte(": keepalive\n\n"),
+		renderError: renderGeminiError,
+	}
+)
+
+// clientProtocols is the registry of client protocols: the one place a
+// protocol is added. The first is the default error shape.
+var clientProtocols = []*clientProtocol{protoOpenAI, protoAnthropic, protoResponses, protoGemini}
+
+// protoFor tells a request's protocol from its path, for the shape of
+// errors that come before a handler knows more (guard refusals, unknown
+// routes, method errors, panics).
+func protoFor(r *http.Request) *clientProtocol {
+	for _, p := range clientProtocols {
+		if p.claims != nil && p.claims(r.URL.Path) {
+			return p
+		}
+	}
+	return clientProtocols[0]
 }
 
+// checkResponses refuses what cannot be converted before any upstream is
+// tried (a format: responses backend would take it as it is, but the
+// answer must not depend on which backend happens to be up).
+func checkResponses(s *Server, in *inbound) *apiError {
+	h, aerr := in.hubRequest()
+	if aerr != nil {
+		return aerr
+	}
+	if len(h.rnotes.Dropped) > 0 {
+		// Once per request: hosted tools and replayed reasoning cannot run
+		// behind a Chat or Anthropic backend.
+		s.log.Info("responses request: left out what a converted backend cannot run", "model", in.model, "dropped", strings.Join(h.rnotes.Dropped, ", "))
+	}
+	return nil
+}
+
+func bearerAuth(h http.Header, key string) {
+	if key != "" {
+		h.Set("Authorization", "Bearer "+key)
+	}
+}
+
+// backendFormats is the registry of backend formats: the one place a
+// format is added.
 var backendFormats = map[config.Format]*backendFormat{
 	config.FormatOpenAI: {
-		path: func(bool) string { return "/chat/completions" },
+		path:       func(string, bool) string { return "/chat/completions" },
+		setHeaders: bearerAuth,
 		fromHub: func(h *hubRequest, opt convert.RequestOptions, _ *exchange) ([]byte, *apiError) {
 			req := *h.req
 			req.Model = opt.UpstreamModel
@@ -140,7 +254,13 @@ var backendFormats = map[config.Format]*backendFormat{
 		},
 	},
 	config.FormatAnthropic: {
-		path: func(bool) string { return "/v1/messages" },
+		path: func(string, bool) string { return "/v1/messages" },
+		setHeaders: func(h http.Header, key string) {
+			h.Set("anthropic-version", anthropic.Version)
+			if key != "" {
+				h.Set("x-api-key", key)
+			}
+		},
 		fromHub: func(h *hubRequest, opt convert.RequestOptions, ex *exchange) ([]byte, *apiError) {
 			out, notes, err := convert.RequestOToAWithNotes(h.req, opt)
 			if err != nil {
@@ -166,7 +286,8 @@ var backendFormats = map[config.Format]*backendFormat{
 		},
 	},
 	config.FormatResponses: {
-		path: func(bool) string { return "/responses" },
+		path:       func(string, bool) string { return "/responses" },
+		setHeaders: bearerAuth,
 		fromHub: func(h *hubRequest, opt convert.RequestOptions, _ *exchange) ([]byte, *apiError) {
 			out, err := responses.RequestFromHub(h.req, opt)
 			if err != nil {
@@ -190,15 +311,4 @@ var backendFormats = map[config.Format]*backendFormat{
 			return responses.NewToHubStream(opt)
 		},
 	},
-}
-
-// nativePath is the upstream path of a passthrough request.
-func nativePath(f config.Format, _ bool) string {
-	switch f {
-	case config.FormatAnthropic:
-		return "/v1/messages"
-	case config.FormatResponses:
-		return "/responses"
-	}
-	return "/chat/completions"
 }

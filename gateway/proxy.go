@@ -14,7 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"switchyard/gateway/anthropic"
 	"switchyard/gateway/config"
 	"switchyard/gateway/convert"
 	"switchyard/gateway/protocol"
@@ -165,10 +164,11 @@ func upstreamModel(a route.Attempt, model string) string {
 func (s *Server) prepare(in *inbound, a route.Attempt, bc *config.Backend) (*exchange, *apiError) {
 	upModel := upstreamModel(a, in.model)
 	ex := &exchange{format: config.Format(a.Backend.Format)}
-	cp := clientProtocols[in.proto]
 	bf := backendFormats[ex.format]
 	switch {
-	case cp.native == ex.format:
+	case bf == nil:
+		return nil, nil // a format this build cannot speak: skipped
+	case in.proto.native == ex.format:
 		ex.body = in.body
 		if upModel != in.model {
 			b, err := withModel(in.body, upModel)
@@ -177,10 +177,10 @@ func (s *Server) prepare(in *inbound, a route.Attempt, bc *config.Backend) (*exc
 			}
 			ex.body = b
 		}
-		ex.path = nativePath(ex.format, in.stream)
+		ex.path = bf.path(upModel, in.stream)
 		return ex, nil
-	case bf == nil:
-		return nil, nil // this backend cannot serve this protocol: skipped
+	case in.proto.toHub == nil:
+		return nil, nil // the client's protocol has no way to the hub yet
 	}
 	h, aerr := in.hubRequest()
 	if aerr != nil {
@@ -193,7 +193,7 @@ func (s *Server) prepare(in *inbound, a route.Attempt, bc *config.Backend) (*exc
 	}
 	ex.body, ex.hub, ex.convert = body, h, true
 	ex.toolNames, ex.estimate = h.names, h.estimate
-	ex.path = bf.path(in.stream)
+	ex.path = bf.path(upModel, in.stream)
 	return ex, nil
 }
 
@@ -221,21 +221,11 @@ func newUpstreamRequest(ctx context.Context, in *inbound, a route.Attempt, ex *e
 		h.Set("Accept", "application/json")
 	}
 	h.Set("User-Agent", "switchyard")
-	if ex.format == config.FormatAnthropic {
-		h.Set("anthropic-version", anthropic.Version)
-		if in.proto == protoAnthropic {
-			if in.version != "" {
-				h.Set("anthropic-version", in.version)
-			}
-			if in.beta != "" {
-				h.Set("anthropic-beta", in.beta)
-			}
+	backendFormats[ex.format].setHeaders(h, a.Key.Reveal())
+	if in.proto.native == ex.format {
+		for i := 0; i+1 < len(in.passHeaders); i += 2 {
+			h.Set(in.passHeaders[i], in.passHeaders[i+1])
 		}
-		if !a.Key.Empty() {
-			h.Set("x-api-key", a.Key.Reveal())
-		}
-	} else if !a.Key.Empty() {
-		h.Set("Authorization", "Bearer "+a.Key.Reveal())
 	}
 	return req, nil
 }
@@ -407,7 +397,7 @@ func (s *Server) relayJSON(c *call, resp *http.Response) outcome {
 		if !ok {
 			return outcome{class: route.Server, status: resp.StatusCode, reason: "upstream sent an invalid " + string(ex.format) + " response"}
 		}
-		out := clientProtocols[in.proto].fromHub(in, ex.hub, hub)
+		out := in.proto.fromHub(in, ex.hub, hub)
 		body, _ = json.Marshal(out)
 	} else {
 		// Passthrough: the body goes out as it is, but an error object
@@ -455,16 +445,6 @@ func copyRequestID(dst, src http.Header) {
 		dst.Set("request-id", v)
 		dst.Set("x-request-id", v)
 	}
-}
-
-// keepAliveFor returns a keep-alive that is valid anywhere in a stream of
-// protocol p: an SSE comment for OpenAI clients, a ping event for
-// Anthropic clients (which get message_start before any content).
-func keepAliveFor(p proto) []byte {
-	if p == protoAnthropic {
-		return []byte("event: ping\ndata: {\"type\":\"ping\"}\n\n")
-	}
-	return []byte(": keepalive\n\n")
 }
 
 // clientStream writes a committed SSE response: writes are flushed before
@@ -580,7 +560,7 @@ func (c *clientStream) close() {
 type streamConverter = protocol.StreamConverter
 
 func (s *Server) converterFor(in *inbound, ex *exchange) streamConverter {
-	cp := clientProtocols[in.proto]
+	cp := in.proto
 	if !ex.convert {
 		return cp.pass()
 	}
@@ -620,7 +600,7 @@ func (s *Server) relayStream(c *call, resp *http.Response) outcome {
 	total := time.AfterFunc(bc.StreamTimeout, func() { acancel(errStreamTimeout) })
 	defer total.Stop()
 	conv := s.converterFor(in, ex)
-	out := &clientStream{w: w, keepAlive: keepAliveFor(in.proto)}
+	out := &clientStream{w: w, keepAlive: in.proto.keepAlive}
 	out.flusher, _ = w.(http.Flusher)
 	defer out.close()
 	defer out.flush() // first: the last events leave before the bookkeeping

@@ -210,15 +210,17 @@ func (s *Server) routes() http.Handler {
 		writeError(c.Writer, protoFor(r), &apiError{Status: 405, Type: "invalid_request_error", Code: "method_not_allowed",
 			Message: "method " + r.Method + " not allowed on " + r.URL.Path + "; this gateway serves " + servedRoutes})
 	})
+	for _, p := range clientProtocols {
+		for _, path := range p.routes {
+			e.POST(path, s.handleProxy(p))
+		}
+	}
 	for _, p := range []string{"/v1", "/gateway/v1"} {
-		e.POST(p+"/chat/completions", s.handleChat)
-		e.POST(p+"/responses", s.handleResponses)
 		e.GET(p+"/models", s.handleModels)
 	}
 	// Anthropic clients whose base URL ends in /v1 (as some docs say) call
 	// /v1/v1/messages: serve them too rather than a puzzling 404.
 	for _, p := range []string{"/v1", "/v1/v1"} {
-		e.POST(p+"/messages", s.handleMessages)
 		e.POST(p+"/messages/count_tokens", s.handleCountTokens)
 	}
 	e.GET("/healthz", s.handleHealth)
