@@ -65,7 +65,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *inbound) {
 	var lastAttempt route.Attempt
 	for a, ok := plan.Next(); ok; a, ok = plan.Next() {
 		lastAttempt = a
-		o := s.attempt(ctx, w, in, a, cfg)
+		o := s.attempt(ctx, w, in, a, cfg.RequestDeadline)
 		if o.class != route.OK && r.Context().Err() != nil {
 			// The client left: whatever failed is not the upstream's
 			// fault. (A finished answer stays OK even when the client hangs
@@ -161,7 +161,7 @@ func upstreamModel(a route.Attempt, model string) string {
 // prepare builds the upstream request body for attempt a: untouched
 // (but for the model alias) when the backend speaks the client's protocol,
 // else through the hub (protocols.go).
-func (s *Server) prepare(in *inbound, a route.Attempt, bc *config.Backend) (*exchange, *apiError) {
+func (s *Server) prepare(in *inbound, a route.Attempt) (*exchange, *apiError) {
 	upModel := upstreamModel(a, in.model)
 	ex := &exchange{format: config.Format(a.Backend.Format)}
 	bf := backendFormats[ex.format]
@@ -186,7 +186,7 @@ func (s *Server) prepare(in *inbound, a route.Attempt, bc *config.Backend) (*exc
 	if aerr != nil {
 		return nil, aerr
 	}
-	opts := convert.RequestOptions{UpstreamModel: upModel, MaxTokensDefault: bc.MaxTokensDefault, CacheBreakpoints: bc.CacheBreakpoints}
+	opts := convert.RequestOptions{UpstreamModel: upModel, MaxTokensDefault: a.Backend.MaxTokensDefault, CacheBreakpoints: a.Backend.CacheBreakpoints}
 	body, aerr := bf.fromHub(h, opts, ex)
 	if aerr != nil {
 		return nil, aerr
@@ -231,12 +231,10 @@ func newUpstreamRequest(ctx context.Context, in *inbound, a route.Attempt, ex *e
 }
 
 // attempt runs one upstream try and, if it succeeds, answers the client.
-func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, in *inbound, a route.Attempt, cfg *config.Config) outcome {
-	bc := cfg.Backend(a.Backend.ID)
-	if bc == nil {
-		return outcome{class: route.NoModel, reason: "backend removed"}
-	}
-	ex, aerr := s.prepare(in, a, bc)
+// deadline is the request_deadline that bounds ctx (for messages); the
+// backend's own limits are on its spec (a.Backend).
+func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, in *inbound, a route.Attempt, deadline time.Duration) outcome {
+	ex, aerr := s.prepare(in, a)
 	if aerr != nil {
 		return outcome{class: route.ClientFault, reason: aerr.Message, status: aerr.Status, clientErr: aerr}
 	}
@@ -251,11 +249,12 @@ func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, in *inbound
 	defer acancel(nil)
 	var timer *time.Timer
 	if in.stream {
-		timer = time.AfterFunc(min(cfg.FirstByteTimeout, bc.StreamTimeout), func() { acancel(errFirstByte) })
+		timer = time.AfterFunc(a.Backend.FirstByteTimeout, func() { acancel(errFirstByte) })
 	} else {
-		timer = time.AfterFunc(bc.Timeout, func() { acancel(errAttemptTimeout) })
+		timer = time.AfterFunc(a.Backend.Timeout, func() { acancel(errAttemptTimeout) })
 	}
 	defer timer.Stop()
+	c := &call{ctx: ctx, actx: actx, cancel: acancel, firstByte: timer, w: w, in: in, a: a, ex: ex, deadline: deadline}
 
 	req, err := newUpstreamRequest(actx, in, a, ex)
 	if err != nil {
@@ -263,7 +262,7 @@ func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, in *inbound
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return failure(ctx, actx, err, bc, cfg)
+		return c.failure(err)
 	}
 	defer resp.Body.Close()
 
@@ -283,7 +282,6 @@ func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, in *inbound
 		}
 		return o
 	}
-	c := &call{ctx: ctx, actx: actx, cancel: acancel, firstByte: timer, w: w, in: in, a: a, ex: ex, bc: bc, cfg: cfg}
 	if in.stream {
 		return s.relayStream(c, resp)
 	}
@@ -291,10 +289,10 @@ func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, in *inbound
 }
 
 // call is one attempt in flight, as the relays need it: the client's
-// request and writer, the attempt (backend, URL, key), the prepared
-// exchange, the backend's and the global settings, and the contexts and
-// timer that bound it (ctx: the client request under request_deadline;
-// actx: this attempt, cancelled with a cause by the attempt timers).
+// request and writer, the attempt (backend spec with its limits, URL,
+// key), the prepared exchange, and the contexts and timer that bound it
+// (ctx: the client request under request_deadline; actx: this attempt,
+// cancelled with a cause by the attempt timers).
 type call struct {
 	ctx, actx context.Context
 	cancel    context.CancelCauseFunc
@@ -303,28 +301,28 @@ type call struct {
 	in        *inbound
 	a         route.Attempt
 	ex        *exchange
-	bc        *config.Backend
-	cfg       *config.Config
+	deadline  time.Duration // request_deadline, which bounds ctx
 }
 
 // failure classifies a transport error, telling our own timeouts apart.
-func failure(ctx, actx context.Context, err error, bc *config.Backend, cfg *config.Config) outcome {
-	switch cause := context.Cause(actx); {
+func (c *call) failure(err error) outcome {
+	ctx, b := c.ctx, &c.a.Backend
+	switch cause := context.Cause(c.actx); {
 	case ctx.Err() != nil && errors.Is(context.Cause(ctx), context.Canceled):
 		return outcome{class: route.Canceled, reason: "client went away"}
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return outcome{class: route.Timeout, reason: "request deadline (" + cfg.RequestDeadline.String() + ", request_deadline) exceeded"}
+		return outcome{class: route.Timeout, reason: "request deadline (" + c.deadline.String() + ", request_deadline) exceeded"}
 	case errors.Is(cause, errAttemptTimeout):
-		return outcome{class: route.Timeout, reason: "timeout after " + bc.Timeout.String()}
+		return outcome{class: route.Timeout, reason: "timeout after " + b.Timeout.String()}
 	case errors.Is(cause, errFirstByte):
-		return outcome{class: route.Timeout, reason: "no first event within " + min(cfg.FirstByteTimeout, bc.StreamTimeout).String()}
+		return outcome{class: route.Timeout, reason: "no first event within " + b.FirstByteTimeout.String()}
 	case errors.Is(cause, errStreamIdle):
-		return outcome{class: route.Timeout, reason: "stream silent for " + cfg.StreamIdleTimeout.String()}
+		return outcome{class: route.Timeout, reason: "stream silent for " + b.StreamIdleTimeout.String()}
 	case errors.Is(cause, errStreamTimeout):
-		return outcome{class: route.Timeout, reason: "stream exceeded " + bc.StreamTimeout.String()}
+		return outcome{class: route.Timeout, reason: "stream exceeded " + b.StreamTimeout.String()}
 	}
-	c := route.Classify(ctx, 0, err)
-	return outcome{class: c, reason: transportReason(c, err)}
+	class := route.Classify(ctx, 0, err)
+	return outcome{class: class, reason: transportReason(class, err)}
 }
 
 func transportReason(c route.Class, err error) string {
@@ -384,10 +382,10 @@ func redactBytes(b, key []byte) []byte {
 
 // relayJSON answers a non-streaming request.
 func (s *Server) relayJSON(c *call, resp *http.Response) outcome {
-	ctx, actx, w, in, a, ex, bc, cfg := c.ctx, c.actx, c.w, c.in, c.a, c.ex, c.bc, c.cfg
+	w, in, a, ex := c.w, c.in, c.a, c.ex
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamBody+1))
 	if err != nil {
-		return failure(ctx, actx, err, bc, cfg)
+		return c.failure(err)
 	}
 	if len(body) > maxUpstreamBody {
 		return outcome{class: route.Server, reason: "upstream response too large"}
@@ -592,12 +590,12 @@ func (s *Server) converterFor(in *inbound, ex *exchange) streamConverter {
 // every event is written and flushed as it arrives; a failure ends the
 // stream with one error event in the client's protocol.
 func (s *Server) relayStream(c *call, resp *http.Response) outcome {
-	ctx, actx, acancel, firstByte, w, in, a, ex, bc, cfg := c.ctx, c.actx, c.cancel, c.firstByte, c.w, c.in, c.a, c.ex, c.bc, c.cfg
+	acancel, w, in, a, ex := c.cancel, c.w, c.in, c.a, c.ex
 	ct := resp.Header.Get("Content-Type")
 	if !strings.HasPrefix(ct, "text/event-stream") {
 		return outcome{class: route.Server, status: resp.StatusCode, reason: "upstream did not stream (content-type " + trunc(ct, 40) + ")"}
 	}
-	total := time.AfterFunc(bc.StreamTimeout, func() { acancel(errStreamTimeout) })
+	total := time.AfterFunc(a.Backend.StreamTimeout, func() { acancel(errStreamTimeout) })
 	defer total.Stop()
 	conv := s.converterFor(in, ex)
 	out := &clientStream{w: w, keepAlive: in.proto.keepAlive}
@@ -615,8 +613,8 @@ func (s *Server) relayStream(c *call, resp *http.Response) outcome {
 	}()
 
 	commit := func() {
-		firstByte.Stop()
-		idle = newQuietTimer(cfg.StreamIdleTimeout, func() { acancel(errStreamIdle) })
+		c.firstByte.Stop()
+		idle = newQuietTimer(a.Backend.StreamIdleTimeout, func() { acancel(errStreamIdle) })
 		h := w.Header()
 		setRouteHeaders(w, a)
 		setApproximated(h, ex)
@@ -645,7 +643,7 @@ func (s *Server) relayStream(c *call, resp *http.Response) outcome {
 			if !committed && rerr != nil {
 				// Cut, reset or timed out before any content: a failed
 				// attempt the client never sees.
-				o := failure(ctx, actx, rerr, bc, cfg)
+				o := c.failure(rerr)
 				if o.class == route.Server {
 					o.reason = "stream cut before any content: " + o.reason
 				}
@@ -674,7 +672,7 @@ func (s *Server) relayStream(c *call, resp *http.Response) outcome {
 		if st.Err != nil {
 			reason := st.Err.Message
 			if rerr != nil {
-				f := failure(ctx, actx, rerr, bc, cfg)
+				f := c.failure(rerr)
 				if f.class == route.Canceled {
 					return outcome{class: route.Canceled, committed: true, status: 200, reason: "client went away"}
 				}

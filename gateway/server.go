@@ -162,6 +162,8 @@ func specs(c *config.Config) []route.BackendSpec {
 		out = append(out, route.BackendSpec{
 			ID: b.ID, Name: b.Name, Priority: b.Priority, Format: string(b.Format), Enabled: b.Enabled,
 			BaseURLs: b.BaseURLs, Rule: rule, Aliases: b.Aliases, NeedsKey: b.NeedsKey, MaxRetries: b.MaxRetries,
+			Timeout: b.Timeout, StreamTimeout: b.StreamTimeout, FirstByteTimeout: min(c.FirstByteTimeout, b.StreamTimeout),
+			StreamIdleTimeout: c.StreamIdleTimeout, MaxTokensDefault: b.MaxTokensDefault, CacheBreakpoints: b.CacheBreakpoints,
 		})
 	}
 	return out

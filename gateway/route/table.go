@@ -21,6 +21,15 @@ type BackendSpec struct {
 	Aliases    map[string]string
 	NeedsKey   bool
 	MaxRetries int
+
+	// Attempt limits, resolved from the configuration once when the spec
+	// is built: Timeout bounds a non-streaming attempt, StreamTimeout a
+	// stream, FirstByteTimeout the wait for a stream's first event (never
+	// over StreamTimeout), StreamIdleTimeout a committed stream's silence.
+	Timeout, StreamTimeout, FirstByteTimeout, StreamIdleTimeout time.Duration
+	// Request conversion settings for this backend.
+	MaxTokensDefault int
+	CacheBreakpoints bool
 }
 
 // Cooldown bounds (per (URL, key) pair, by error class).
