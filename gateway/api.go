@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"switchyard/gateway/config"
+	"switchyard/gateway/dashboard"
 	"switchyard/gateway/route"
 )
 
@@ -206,7 +208,7 @@ func (s *Server) handlePutKeys(c *gin.Context) {
 			for _, k := range keys {
 				msg = strings.ReplaceAll(msg, strings.TrimSpace(k), "[REDACTED]")
 			}
-			writeError(c.Writer, protoOpenAI, &apiError{Status: 503, Message: "storing the key: " + scrub(msg)})
+			writeError(c.Writer, protoOpenAI, &apiError{Status: 503, Message: "storing the key: " + dashboard.Scrub(msg)})
 			return
 		}
 	}
@@ -242,4 +244,26 @@ func (s *Server) handleDeleteKey(c *gin.Context) {
 	}
 	s.keys.load(ctx, s.backendIDs())
 	s.handleStatus(c)
+}
+
+// dashHost is what the dashboard reads of the server (dashboard.Host).
+type dashHost struct{ s *Server }
+
+func (h dashHost) Config() *config.Config               { return h.s.config() }
+func (h dashHost) Status() any                          { return h.s.Status() }
+func (h dashHost) Subscribe() (<-chan struct{}, func()) { return h.s.Subscribe() }
+
+// NewLaunchURL returns a link that opens the dashboard with editing
+// unlocked: http://ADDR/?launch=TOKEN, where TOKEN is a fresh random
+// 128-bit token that works once, within 10 minutes. The tray opens one on
+// each click; `switchyard serve` prints one at start.
+func (s *Server) NewLaunchURL() string {
+	host, port, err := net.SplitHostPort(s.addr)
+	if err == nil {
+		if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+			host = "127.0.0.1"
+		}
+		return "http://" + net.JoinHostPort(host, port) + "/?launch=" + s.dash.NewLaunchToken()
+	}
+	return "http://" + s.addr + "/?launch=" + s.dash.NewLaunchToken()
 }

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"switchyard/gateway/dashboard"
 )
 
 // guard is the local-safety middleware (docs/hardening.md S1–S6, R2). It runs
@@ -37,8 +39,8 @@ type guard struct {
 	origins   map[string]bool // allowed Origin values, lower-case
 	bodyLimit int64
 	token     string
-	sessions  *sessions // dashboard sessions (dashboard.go); nil = none
-	refused   *refusals // counts and logs every refusal; nil = none
+	sessions  *dashboard.Dashboard // dashboard sessions; nil = none
+	refused   *refusals            // counts and logs every refusal; nil = none
 }
 
 // allowedHosts lists the Host values naming a listener on port.
@@ -134,10 +136,10 @@ func (g *guard) apiWriteRefusal(r *http.Request) string {
 	if g.token != "" && g.tokenOK(r) {
 		return ""
 	}
-	switch g.sessions.check(r) {
-	case sessionOK:
+	switch g.sessions.CheckWrite(r) {
+	case dashboard.SessionOK:
 		return ""
-	case badCSRF:
+	case dashboard.BadCSRF:
 		return "forbidden: this request lacks the dashboard's X-CSRF-Token for its session; reload the dashboard"
 	}
 	msg := "forbidden: changing settings needs an unlocked dashboard: open the dashboard from the tray, or the link `switchyard serve` prints"

@@ -153,9 +153,4 @@ func (s *Server) handleHealth(c *gin.Context) {
 	c.String(http.StatusOK, "ok")
 }
 
-// handleIndex serves GET /: the dashboard (dashboard.go). With
-// ?launch=TOKEN it first exchanges the one-time launch token for a session
-// cookie.
-func (s *Server) handleIndex(c *gin.Context) { s.dash.serveIndex(c) }
-
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -131,7 +131,7 @@ func (s *Server) logRequest(in *inbound, a route.Attempt, status, attempts int, 
 		}
 		s.log.LogAttrs(context.Background(), slog.LevelInfo, "request", attrs...)
 	}
-	s.dash.requestDone(in, a, status, attempts, start, note) // dashboard feed; cheap, non-blocking
+	s.dash.RequestDone(in.model, in.stream, a.Backend.ID, a.BaseURL, status, attempts, start, note) // dashboard feed; cheap, non-blocking
 }
 
 // exchange is one attempt's protocol plan: the upstream body and path,

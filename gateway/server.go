@@ -18,6 +18,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"switchyard/gateway/config"
+	"switchyard/gateway/dashboard"
 	"switchyard/gateway/modelrule"
 	"switchyard/gateway/route"
 )
@@ -74,7 +75,7 @@ type Server struct {
 
 	slots chan struct{} // proxied requests in flight (R3)
 	addr  string
-	dash  *dashboard // dashboard.go
+	dash  *dashboard.Dashboard
 
 	refused *refusals // refusals.go
 }
@@ -122,9 +123,15 @@ func New(opts Options) (*Server, error) {
 	}
 	s.client = &http.Client{Transport: rt, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	s.addr = eff.Listen
-	s.dash = newDashboard(s)
+	s.dash = dashboard.New(dashHost{s}, dashboard.Options{
+		Now: opts.Now, Getenv: opts.Getenv, Logger: s.log, TokenRequired: opts.Token != "", Keychain: opts.Keys != nil,
+		EventsKeepalive: opts.EventsKeepalive,
+		WriteError: func(w http.ResponseWriter, status int, msg string) {
+			writeError(w, protoOpenAI, &apiError{Status: status, Message: msg})
+		},
+	})
 	g := newGuard(s.routes(), eff.Listen, int64(eff.BodyLimitMB)<<20, opts.Token)
-	g.sessions = s.dash.sessions
+	g.sessions = s.dash
 	g.refused = s.refused
 	s.handler = g
 	return s, nil
@@ -231,8 +238,7 @@ func (s *Server) routes() http.Handler {
 	e.PATCH("/api/backends/:id", s.handlePatchBackend)
 	e.PUT("/api/backends/:id/keys", s.handlePutKeys)
 	e.DELETE("/api/backends/:id/keys/:index", s.handleDeleteKey)
-	e.GET("/", s.handleIndex)
-	s.dashboardRoutes(e)
+	s.dash.Routes(e) // GET /, /assets/…, /api/session, /api/backends, /api/events
 	return e
 }
 
@@ -259,7 +265,7 @@ func (s *Server) recoverer(c *gin.Context) {
 			}
 			// The panic text may quote what was being handled (a key being
 			// stored): log it through the secret filter.
-			s.log.Error("handler panic", "path", c.Request.URL.Path, "panic", scrub(fmt.Sprint(v)))
+			s.log.Error("handler panic", "path", c.Request.URL.Path, "panic", dashboard.Scrub(fmt.Sprint(v)))
 			if !c.Writer.Written() {
 				writeError(c.Writer, protoFor(c.Request), &apiError{Status: 500, Message: "internal error in switchyard"})
 			}
@@ -281,7 +287,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration
 		// bounded by config.RequestDeadline instead.
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
-	hs.RegisterOnShutdown(s.dash.closeStreams) // open dashboards must not hold up the drain
+	hs.RegisterOnShutdown(s.dash.CloseStreams) // open dashboards must not hold up the drain
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

@@ -1,9 +1,11 @@
-package gateway
-
-// The dashboard: its static files, the launch-link → session-cookie
+// Package dashboard is the gateway's web dashboard: its static files, the launch-link → session-cookie
 // exchange and CSRF tokens (the write rule itself is in guard.go), the
 // read-only JSON it needs beyond /api/status, the Server-Sent Events feed,
-// and the in-process log of finished requests that feeds it.
+// and the in-process log of finished requests that feeds it. It sees the
+// gateway only through Host (a status snapshot, its change events, the
+// configuration in effect) and renders errors through the gateway's one
+// renderer (Options.WriteError); the settings and key writes stay the
+// gateway's (/api/…), guarded by the sessions kept here.
 //
 // Routes (all behind the guard):
 //
@@ -13,6 +15,7 @@ package gateway
 //	GET /api/session       {"editable":bool,"csrf":"…",…}; csrf only with a session
 //	GET /api/backends      non-secret settings per backend (what PATCH edits)
 //	GET /api/events        SSE: settings, status, history, request; keepalives
+package dashboard
 
 import (
 	"bytes"
@@ -22,7 +25,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io/fs"
-	"net"
+	"log/slog"
 	"net/http"
 	"path"
 	"regexp"
@@ -56,9 +59,35 @@ const (
 	sseWriteTimeout  = 10 * time.Second // a stuck reader is dropped
 )
 
-// dashboard is the Server's dashboard state. Create it with newDashboard.
-type dashboard struct {
-	s         *Server
+// Host is what the dashboard reads of the gateway.
+type Host interface {
+	// Config is the configuration in effect (file plus environment); a
+	// new pointer after each change.
+	Config() *config.Config
+	// Status is the /api/status snapshot (any JSON value).
+	Status() any
+	// Subscribe wakes the returned channel when the status changes.
+	Subscribe() (<-chan struct{}, func())
+}
+
+// Options configure a Dashboard.
+type Options struct {
+	Now    func() time.Time    // nil = time.Now
+	Getenv func(string) string // names the env overrides in effect; nil = none
+	Logger *slog.Logger
+	// TokenRequired and Keychain are shown by GET /api/session.
+	TokenRequired, Keychain bool
+	// EventsKeepalive is the interval of ": keepalive" comments on the
+	// event stream; 0 = 25s.
+	EventsKeepalive time.Duration
+	// WriteError renders an error (the gateway's one error renderer).
+	WriteError func(w http.ResponseWriter, status int, msg string)
+}
+
+// Dashboard is the dashboard's state. Create it with New.
+type Dashboard struct {
+	host      Host
+	opts      Options
 	sessions  *sessions
 	requests  *requestLog
 	files     map[string]staticFile
@@ -68,13 +97,21 @@ type dashboard struct {
 	closeOnce sync.Once
 }
 
-func newDashboard(s *Server) *dashboard {
-	d := &dashboard{
-		s:         s,
-		sessions:  newSessions(s.opts.Now),
+// New returns a dashboard over host.
+func New(host Host, opts Options) *Dashboard {
+	if opts.Getenv == nil {
+		opts.Getenv = func(string) string { return "" }
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	d := &Dashboard{
+		host:      host,
+		opts:      opts,
+		sessions:  newSessions(opts.Now),
 		requests:  newRequestLog(),
 		files:     loadStatic(assets.Dashboard),
-		keepalive: s.opts.EventsKeepalive,
+		keepalive: opts.EventsKeepalive,
 		closing:   make(chan struct{}),
 	}
 	if d.keepalive <= 0 {
@@ -83,30 +120,31 @@ func newDashboard(s *Server) *dashboard {
 	return d
 }
 
-func (s *Server) dashboardRoutes(e *gin.Engine) {
-	e.GET("/assets/*file", s.dash.serveAsset)
-	e.GET("/api/session", s.dash.handleSession)
-	e.GET("/api/backends", s.dash.handleBackends)
-	e.GET("/api/events", s.dash.handleEvents)
+// Routes adds the dashboard's GET routes (GET / included).
+func (d *Dashboard) Routes(e *gin.Engine) {
+	e.GET("/", d.serveIndex)
+	e.GET("/assets/*file", d.serveAsset)
+	e.GET("/api/session", d.handleSession)
+	e.GET("/api/backends", d.handleBackends)
+	e.GET("/api/events", d.handleEvents)
 }
 
-// closeStreams ends every open event stream (server shutdown), so a
+// CloseStreams ends every open event stream (server shutdown), so a
 // dashboard tab left open does not hold up the drain.
-func (d *dashboard) closeStreams() { d.closeOnce.Do(func() { close(d.closing) }) }
+func (d *Dashboard) CloseStreams() { d.closeOnce.Do(func() { close(d.closing) }) }
 
-// NewLaunchURL returns a link that opens the dashboard with editing
-// unlocked: http://ADDR/?launch=TOKEN, where TOKEN is a fresh random
-// 128-bit token that works once, within 10 minutes. The tray opens one on
-// each click; `switchyard serve` prints one at start.
-func (s *Server) NewLaunchURL() string {
-	host, port, err := net.SplitHostPort(s.addr)
-	if err == nil {
-		if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-			host = "127.0.0.1"
-		}
-		return "http://" + net.JoinHostPort(host, port) + "/?launch=" + s.dash.sessions.newLaunchToken()
+// NewLaunchToken returns a fresh one-time launch token (for the link
+// http://ADDR/?launch=TOKEN): at least 128 random bits, working once,
+// within 10 minutes.
+func (d *Dashboard) NewLaunchToken() string { return d.sessions.newLaunchToken() }
+
+// CheckWrite reports whether r carries a live session cookie and the CSRF
+// token bound to that session. A nil *Dashboard knows no session.
+func (d *Dashboard) CheckWrite(r *http.Request) SessionCheck {
+	if d == nil {
+		return NoSession
 	}
-	return "http://" + s.addr + "/?launch=" + s.dash.sessions.newLaunchToken()
+	return d.sessions.check(r)
 }
 
 // ---- static files ----
@@ -158,14 +196,14 @@ func setPageHeaders(h http.Header) {
 // serveIndex serves GET /. A ?launch=TOKEN query is exchanged for a session
 // cookie and dropped from the address bar by a redirect; a used, expired
 // or unknown token gets a 403 page and no cookie.
-func (d *dashboard) serveIndex(c *gin.Context) {
+func (d *Dashboard) serveIndex(c *gin.Context) {
 	w, r := c.Writer, c.Request
 	setPageHeaders(w.Header())
 	w.Header().Set("Cache-Control", "no-store")
 	if q := r.URL.Query(); q.Has("launch") {
 		id, ok := d.sessions.redeem(q.Get("launch"))
 		if !ok {
-			d.s.log.Warn("dashboard launch link refused (used, expired or unknown)")
+			d.opts.Logger.Warn("dashboard launch link refused (used, expired or unknown)")
 			d.launchRefused(c)
 			return
 		}
@@ -174,13 +212,13 @@ func (d *dashboard) serveIndex(c *gin.Context) {
 			d.sessions.revoke(old.Value)
 		}
 		http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
-		d.s.log.Info("dashboard session opened")
+		d.opts.Logger.Info("dashboard session opened")
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
 	f, ok := d.files["index.html"]
 	if !ok {
-		writeError(w, protoOpenAI, &apiError{Status: 500, Message: "dashboard files missing from this build"})
+		d.opts.WriteError(w, http.StatusInternalServerError, "dashboard files missing from this build")
 		return
 	}
 	w.Header().Set("Content-Type", f.ctype)
@@ -196,16 +234,16 @@ const launchRefusedPage = `<!doctype html>
 <p><a class="btn" href="/">Open the dashboard read-only</a></p></main></body></html>
 `
 
-func (d *dashboard) launchRefused(c *gin.Context) {
+func (d *Dashboard) launchRefused(c *gin.Context) {
 	c.Data(http.StatusForbidden, "text/html; charset=utf-8", []byte(launchRefusedPage))
 }
 
 // serveAsset serves GET /assets/{file} from the embedded files.
-func (d *dashboard) serveAsset(c *gin.Context) {
+func (d *Dashboard) serveAsset(c *gin.Context) {
 	name := strings.TrimPrefix(c.Param("file"), "/")
 	f, ok := d.files[name]
 	if !ok || name == "index.html" {
-		writeError(c.Writer, protoOpenAI, &apiError{Status: 404, Message: "no such dashboard file"})
+		d.opts.WriteError(c.Writer, http.StatusNotFound, "no such dashboard file")
 		return
 	}
 	h := c.Writer.Header()
@@ -326,27 +364,27 @@ func (a *sessions) session(r *http.Request) (s *session, sent bool) {
 	return nil, sent
 }
 
-// sessionCheck is the outcome of checking a write for a dashboard session.
-type sessionCheck int
+// SessionCheck is the outcome of checking a write for a dashboard session.
+type SessionCheck int
 
 const (
-	noSession sessionCheck = iota // no cookie, or not a live session
-	badCSRF                       // live session, X-CSRF-Token missing or wrong
-	sessionOK                     // live session and its CSRF token
+	NoSession SessionCheck = iota // no cookie, or not a live session
+	BadCSRF                       // live session, X-CSRF-Token missing or wrong
+	SessionOK                     // live session and its CSRF token
 )
 
 // check reports whether r carries a live session cookie and the CSRF token
 // bound to that session. A nil *sessions knows no session.
-func (a *sessions) check(r *http.Request) sessionCheck {
+func (a *sessions) check(r *http.Request) SessionCheck {
 	s, _ := a.session(r)
 	if s == nil {
-		return noSession
+		return NoSession
 	}
 	got := r.Header.Get(csrfHeader)
 	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.csrf)) != 1 {
-		return badCSRF
+		return BadCSRF
 	}
-	return sessionOK
+	return SessionOK
 }
 
 // sessionInfo is the body of GET /api/session.
@@ -361,9 +399,9 @@ type sessionInfo struct {
 	Keychain bool `json:"keychain"`
 }
 
-func (d *dashboard) handleSession(c *gin.Context) {
+func (d *Dashboard) handleSession(c *gin.Context) {
 	s, sent := d.sessions.session(c.Request)
-	info := sessionInfo{Editable: s != nil, Ended: s == nil && sent, TokenRequired: d.s.opts.Token != "", Keychain: d.s.opts.Keys != nil}
+	info := sessionInfo{Editable: s != nil, Ended: s == nil && sent, TokenRequired: d.opts.TokenRequired, Keychain: d.opts.Keychain}
 	if s != nil {
 		info.CSRF = s.csrf
 	}
@@ -398,8 +436,8 @@ type settingsBody struct {
 	Backends []backendSettings `json:"backends"`
 }
 
-func (d *dashboard) settings(cfg *config.Config) settingsBody {
-	getenv := d.s.opts.Getenv
+func (d *Dashboard) settings(cfg *config.Config) settingsBody {
+	getenv := d.opts.Getenv
 	out := settingsBody{Backends: make([]backendSettings, 0, len(cfg.Backends))}
 	for _, b := range cfg.Backends {
 		bs := backendSettings{
@@ -433,9 +471,9 @@ func (d *dashboard) settings(cfg *config.Config) settingsBody {
 	return out
 }
 
-func (d *dashboard) handleBackends(c *gin.Context) {
+func (d *Dashboard) handleBackends(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, d.settings(d.s.config()))
+	c.JSON(http.StatusOK, d.settings(d.host.Config()))
 }
 
 // ---- request log ----
@@ -476,14 +514,16 @@ type okErr struct{ ok, err int }
 
 func newRequestLog() *requestLog { return &requestLog{subs: map[chan struct{}]struct{}{}} }
 
-// requestDone records a finished proxied request (called from logRequest).
-func (d *dashboard) requestDone(in *inbound, a route.Attempt, status, attempts int, start time.Time, note string) {
+// RequestDone records a finished proxied request for the feed: a lock, a
+// few stores and non-blocking sends (the gateway calls it per request).
+// baseURL is the endpoint's (only its host is shown); note is scrubbed.
+func (d *Dashboard) RequestDone(model string, stream bool, backend, baseURL string, status, attempts int, start time.Time, note string) {
 	if d == nil {
 		return
 	}
 	end := time.Now()
-	d.requests.add(requestEntry{end: end, dur: end.Sub(start), model: in.model, stream: in.stream, backend: a.Backend.ID,
-		baseURL: a.BaseURL, status: status, attempts: attempts, note: note})
+	d.requests.add(requestEntry{end: end, dur: end.Sub(start), model: model, stream: stream, backend: backend,
+		baseURL: baseURL, status: status, attempts: attempts, note: note})
 }
 
 func (l *requestLog) add(e requestEntry) {
@@ -587,7 +627,7 @@ type requestRecord struct {
 
 func (e requestEntry) record() requestRecord {
 	r := requestRecord{Seq: e.seq, Time: e.end.UTC(), Model: trunc(e.model, 120), Stream: e.stream, Backend: e.backend,
-		Status: e.status, Attempts: e.attempts, DurationMS: e.dur.Milliseconds(), Note: scrub(trunc(e.note, 300))}
+		Status: e.status, Attempts: e.attempts, DurationMS: e.dur.Milliseconds(), Note: Scrub(trunc(e.note, 300))}
 	if e.baseURL != "" {
 		r.Endpoint = route.Host(e.baseURL)
 	}
@@ -600,7 +640,9 @@ func (e requestEntry) record() requestRecord {
 // the second net for the dashboard feed.
 var secretish = regexp.MustCompile(`(?i)(bearer\s+|x-api-key[:=]\s*|[?&](?:api_?)?key=)[^\s&"',;]+|\b(?:sk|rk|pk)-[A-Za-z0-9_\-]{8,}|\bAIza[0-9A-Za-z_\-]{20,}`)
 
-func scrub(s string) string {
+// Scrub replaces what looks like a credential in free text with
+// [REDACTED] (for logs and the feed).
+func Scrub(s string) string {
 	if s == "" {
 		return s
 	}
@@ -669,8 +711,8 @@ func (sw *sseWriter) flush() {
 //
 // and a ": keepalive" comment every 25 s. Nothing in it is secret: keys
 // appear only as "…last4".
-func (d *dashboard) handleEvents(c *gin.Context) {
-	s := d.s
+func (d *Dashboard) handleEvents(c *gin.Context) {
+	s := d.host
 	h := c.Writer.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
@@ -685,7 +727,7 @@ func (d *dashboard) handleEvents(c *gin.Context) {
 	defer cancelReq()
 
 	sw.write([]byte("retry: 2000\n\n"))
-	cfg := s.config()
+	cfg := s.Config()
 	sw.event("settings", d.settings(cfg))
 	sw.event("status", s.Status())
 	entries, lastSeq := d.requests.since(0)
@@ -701,7 +743,7 @@ func (d *dashboard) handleEvents(c *gin.Context) {
 	defer keep.Stop()
 	var pending <-chan time.Time // a coalesced status event is due
 	sendStatus := func() {
-		if now := s.config(); now != cfg {
+		if now := s.Config(); now != cfg {
 			cfg = now
 			sw.event("settings", d.settings(cfg))
 		}
@@ -739,4 +781,11 @@ func (d *dashboard) handleEvents(c *gin.Context) {
 			sw.flush()
 		}
 	}
+}
+
+func trunc(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
 }
