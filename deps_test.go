@@ -43,7 +43,7 @@ func TestDependencyRules(t *testing.T) {
 	// and know nothing of configuration, routing or the server.
 	pure := []string{"switchyard/gateway/sse", "switchyard/gateway/openai", "switchyard/gateway/anthropic",
 		"switchyard/gateway/protocol", "switchyard/gateway/convert", "switchyard/gateway/responses", "switchyard/gateway/gemini",
-		"switchyard/gateway/modelrule"}
+		"switchyard/gateway/modelrule", "switchyard/gateway/passthrough"}
 	banned := []string{"net/http", "github.com/gin-gonic/gin", "switchyard/gateway", "switchyard/gateway/config",
 		"switchyard/gateway/route", "switchyard/keystore"}
 	for _, p := range pure {

@@ -53,6 +53,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"switchyard/gateway/config"
+	"switchyard/gateway/passthrough"
 )
 
 // ---- payloads ----
@@ -602,7 +603,7 @@ func BenchmarkRoutingFields(b *testing.B) {
 			b.SetBytes(int64(len(c.body)))
 			b.ReportAllocs()
 			for b.Loop() {
-				if f, ok := scanRoutingFields(c.body); !ok || f.Model == "" {
+				if f, ok := passthrough.ScanFields(c.body); !ok || f.Model == "" {
 					b.Fatal("scan failed")
 				}
 			}

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"crypto/subtle"
-	"encoding/json"
 	"mime"
 	"net"
 	"net/http"
@@ -164,11 +163,6 @@ func (g *guard) refuse(w http.ResponseWriter, r *http.Request, status int, kind,
 	g.refused.add(kind, r.Method, r.URL.Path, msg)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	writeError(w, protoFor(r), &apiError{Status: status, Message: msg})
-}
-
-func jsonString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
 }
 
 func trunc(s string, n int) string {

@@ -9,6 +9,7 @@ import (
 
 	"switchyard/gateway/anthropic"
 	"switchyard/gateway/openai"
+	"switchyard/gateway/passthrough"
 )
 
 // inbound is a client request, read and bounded, with the few fields
@@ -43,14 +44,8 @@ func (in *inbound) hubRequest() (*hubRequest, *apiError) {
 	return in.hub, nil
 }
 
-// routingFields is the part of either protocol's body that routing needs.
-type routingFields struct {
-	Model         string `json:"model"`
-	Stream        bool   `json:"stream"`
-	StreamOptions *struct {
-		IncludeUsage bool `json:"include_usage"`
-	} `json:"stream_options"`
-}
+// routingFields is the part of a request that routing needs.
+type routingFields = passthrough.Fields
 
 // bodyReadTimeout bounds how long a client may take to send its body.
 const bodyReadTimeout = 60 * time.Second
@@ -95,7 +90,7 @@ func readInbound(w http.ResponseWriter, r *http.Request, p *clientProtocol) (*in
 // one validating pass that decodes only them; anything unusual (or
 // malformed) goes to json.Unmarshal for the exact answer.
 func bodyRoutingFields(_ *http.Request, body []byte) (routingFields, *apiError) {
-	f, ok := scanRoutingFields(body)
+	f, ok := passthrough.ScanFields(body)
 	if !ok {
 		f = routingFields{}
 		if err := json.Unmarshal(body, &f); err != nil {
@@ -144,7 +139,7 @@ func (in *inbound) anthropicRequest() (*anthropic.MessagesRequest, *apiError) {
 // withModel returns body with its top-level "model" replaced, for alias
 // rewriting on the passthrough path. Only called when the name differs.
 func withModel(body []byte, model string) ([]byte, error) {
-	if out, ok := spliceModel(body, model); ok {
+	if out, ok := passthrough.SpliceModel(body, model); ok {
 		return out, nil // the usual case, byte-for-byte but the model
 	}
 	var m map[string]json.RawMessage

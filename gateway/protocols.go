@@ -10,6 +10,7 @@ import (
 	"switchyard/gateway/config"
 	"switchyard/gateway/convert"
 	"switchyard/gateway/openai"
+	"switchyard/gateway/passthrough"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/responses"
 )
@@ -114,7 +115,7 @@ var (
 			return &hubRequest{req: req, estimate: convert.EstimateOpenAITokens(req)}, nil
 		},
 		fromHub:     func(_ *inbound, _ *hubRequest, resp *openai.ChatResponse) any { return resp },
-		pass:        func() streamConverter { return &openAIPass{} },
+		pass:        passthrough.NewChat,
 		keepAlive:   []byte(": keepalive\n\n"),
 		renderError: renderOpenAIError,
 	}
@@ -147,7 +148,7 @@ var (
 			opt.ToolNames = h.names
 			return convert.NewOToAStream(opt)
 		},
-		pass: func() streamConverter { return &anthropicPass{} },
+		pass: passthrough.NewAnthropic,
 		// Anthropic clients get message_start before any content, so a
 		// ping event is valid anywhere.
 		keepAlive:   []byte("event: ping\ndata: {\"type\":\"ping\"}\n\n"),
@@ -175,7 +176,7 @@ var (
 		streamFromHub: func(_ *inbound, h *hubRequest, opt protocol.StreamOptions) streamConverter {
 			return responses.NewFromHubStream(opt, h.rnotes)
 		},
-		pass:        func() streamConverter { return &responsesPass{} },
+		pass:        passthrough.NewResponses,
 		keepAlive:   []byte(": keepalive\n\n"),
 		renderError: renderOpenAIError,
 	}

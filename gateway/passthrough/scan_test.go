@@ -1,4 +1,4 @@
-package gateway
+package passthrough
 
 import (
 	"encoding/json"
@@ -50,9 +50,9 @@ func FuzzRoutingFields(f *testing.F) {
 
 func checkRoutingFields(t *testing.T, b []byte) {
 	t.Helper()
-	var want routingFields
+	var want Fields
 	err := json.Unmarshal(b, &want)
-	got, ok := scanRoutingFields(b)
+	got, ok := ScanFields(b)
 	if ok {
 		if err != nil {
 			t.Fatalf("scan accepted %q; json.Unmarshal: %v", trunc(string(b), 200), err)
@@ -89,12 +89,12 @@ func TestRoutingFieldsSeeds(t *testing.T) {
 	for _, s := range append(routingSeeds, deepSeeds...) {
 		checkRoutingFields(t, []byte(s))
 	}
-	if _, ok := scanRoutingFields([]byte(deepSeeds[0])); !ok {
+	if _, ok := ScanFields([]byte(deepSeeds[0])); !ok {
 		t.Error("fell back on nesting within maxScanDepth")
 	}
 	// The fast path must answer for ordinary requests, not fall back.
 	for _, s := range routingSeeds[:5] {
-		if _, ok := scanRoutingFields([]byte(s)); !ok {
+		if _, ok := ScanFields([]byte(s)); !ok {
 			t.Errorf("fell back on an ordinary request: %s", s)
 		}
 	}
@@ -109,7 +109,7 @@ func FuzzSpliceModel(f *testing.F) {
 	}
 	f.Add([]byte(`{"model":"a","messages":[{"role":"user","content":"<b>&</b>"}],"n":1.50}`), "new<model>")
 	f.Fuzz(func(t *testing.T, b []byte, model string) {
-		got, ok := spliceModel(b, model)
+		got, ok := SpliceModel(b, model)
 		if !ok {
 			return
 		}

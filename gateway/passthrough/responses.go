@@ -1,4 +1,4 @@
-package gateway
+package passthrough
 
 import (
 	"bytes"
@@ -78,4 +78,9 @@ func (p *responsesPass) fail(dst []byte, msg string) protocol.Step {
 	p.done = true
 	b := []byte(`{"type":"error","code":"server_error","message":` + jsonString(msg) + `,"param":null,"sequence_number":` + strconv.FormatInt(p.seq+1, 10) + `}`)
 	return protocol.Step{Out: sse.AppendEvent(dst, "error", b), Done: true, Err: &protocol.StreamError{Type: "server_error", Message: msg}}
+}
+
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

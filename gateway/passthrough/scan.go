@@ -1,13 +1,23 @@
-package gateway
+package passthrough
 
 import (
 	"encoding/json"
 )
 
-// scanRoutingFields reads model, stream and stream_options from a request
+// Fields is the part of a request body that routing needs, in every
+// protocol that carries it in the body.
+type Fields struct {
+	Model         string `json:"model"`
+	Stream        bool   `json:"stream"`
+	StreamOptions *struct {
+		IncludeUsage bool `json:"include_usage"`
+	} `json:"stream_options"`
+}
+
+// ScanFields reads model, stream and stream_options from a request
 // body in one pass that also checks the JSON syntax of the whole body, but
 // decodes nothing else: messages and tools, nearly all of an agent's
-// request, are only skipped. json.Unmarshal into routingFields scans the
+// request, are only skipped. json.Unmarshal into Fields scans the
 // body twice (validate, then decode) and costs ~3× as much (BenchmarkRoutingFields).
 //
 // ok is false when the body is not valid JSON, or holds something this fast
@@ -16,7 +26,7 @@ import (
 // folds keys by Unicode rules), a model or stream of another type. The
 // caller then falls back to json.Unmarshal, which gives the exact result or
 // error. FuzzRoutingFields checks both against encoding/json.
-func scanRoutingFields(b []byte) (f routingFields, ok bool) {
+func ScanFields(b []byte) (f Fields, ok bool) {
 	ok = topMembers(b, func(key []byte, vs, ve int) bool { return f.set(key, b[vs:ve]) })
 	return f, ok
 }
@@ -73,14 +83,14 @@ func topMembers(b []byte, visit func(key []byte, vs, ve int) bool) bool {
 	return skipSpace(b, i) == len(b)
 }
 
-// spliceModel returns body with the string value of its top-level "model"
+// SpliceModel returns body with the string value of its top-level "model"
 // replaced by model, every other byte as it was: the alias rewrite of the
 // passthrough path without decoding and re-encoding the whole body (which
 // cost ~20× more: BenchmarkRoutingFields/*/withModel). ok is false unless
 // body is a valid object with exactly one key that matches "model" in any
 // case, spelled exactly so, holding a string; withModel then does it the
 // slow way.
-func spliceModel(body []byte, model string) (out []byte, ok bool) {
+func SpliceModel(body []byte, model string) (out []byte, ok bool) {
 	vs, ve, n := -1, -1, 0
 	if !topMembers(body, func(key []byte, s, e int) bool {
 		if asciiEqualFold(key, "model") {
@@ -102,7 +112,7 @@ func spliceModel(body []byte, model string) (out []byte, ok bool) {
 // set applies one top-level member as encoding/json would: keys match
 // case-insensitively, a later duplicate wins, null leaves a field alone.
 // It reports false where only encoding/json can say (or fails).
-func (f *routingFields) set(key, v []byte) bool {
+func (f *Fields) set(key, v []byte) bool {
 	switch {
 	case asciiEqualFold(key, "model"):
 		switch v[0] {
@@ -352,4 +362,11 @@ func scanString(b []byte, i int) (end int, plain bool) {
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func trunc(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
 }

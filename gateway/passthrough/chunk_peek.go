@@ -1,4 +1,4 @@
-package gateway
+package passthrough
 
 import "encoding/json"
 

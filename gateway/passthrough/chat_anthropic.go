@@ -1,10 +1,17 @@
-package gateway
+// Package passthrough is the same-protocol path: the stream relays for a
+// backend that speaks its client's protocol, which re-frame each event
+// unchanged and look inside it only as far as the first-byte rule and
+// error detection need (chunk peeking), and the JSON scanner that reads a
+// request's routing fields and splices a model alias without decoding the
+// body. Pure: no I/O, no HTTP.
+package passthrough
 
 import (
 	"bytes"
 	"encoding/json"
 
 	"switchyard/gateway/convert"
+	"switchyard/gateway/protocol"
 	"switchyard/gateway/sse"
 )
 
@@ -165,3 +172,12 @@ func (p *anthropicPass) fail(dst []byte, typ, msg string) convert.Step {
 	b, _ := json.Marshal(map[string]any{"type": "error", "error": map[string]string{"type": typ, "message": msg}})
 	return convert.Step{Out: sse.AppendEvent(dst, "error", b), Done: true, Err: &convert.StreamError{Type: typ, Message: msg}}
 }
+
+// NewChat relays an OpenAI Chat Completions stream to a Chat client.
+func NewChat() protocol.StreamConverter { return &openAIPass{} }
+
+// NewAnthropic relays an Anthropic Messages stream to an Anthropic client.
+func NewAnthropic() protocol.StreamConverter { return &anthropicPass{} }
+
+// NewResponses relays a Responses API stream to a Responses client.
+func NewResponses() protocol.StreamConverter { return &responsesPass{} }
