@@ -590,103 +590,127 @@ func (s *Server) converterFor(in *inbound, ex *exchange) streamConverter {
 // every event is written and flushed as it arrives; a failure ends the
 // stream with one error event in the client's protocol.
 func (s *Server) relayStream(c *call, resp *http.Response) outcome {
-	acancel, w, in, a, ex := c.cancel, c.w, c.in, c.a, c.ex
 	ct := resp.Header.Get("Content-Type")
 	if !strings.HasPrefix(ct, "text/event-stream") {
 		return outcome{class: route.Server, status: resp.StatusCode, reason: "upstream did not stream (content-type " + trunc(ct, 40) + ")"}
 	}
-	total := time.AfterFunc(a.Backend.StreamTimeout, func() { acancel(errStreamTimeout) })
+	total := time.AfterFunc(c.a.Backend.StreamTimeout, func() { c.cancel(errStreamTimeout) })
 	defer total.Stop()
-	conv := s.converterFor(in, ex)
-	out := &clientStream{w: w, keepAlive: in.proto.keepAlive}
-	out.flusher, _ = w.(http.Flusher)
+	out := &clientStream{w: c.w, keepAlive: c.in.proto.keepAlive}
+	out.flusher, _ = c.w.(http.Flusher)
 	defer out.close()
 	defer out.flush() // first: the last events leave before the bookkeeping
-	rd := sse.NewReader(flushingBody{resp.Body, out})
-	var buf []byte
-	committed := false
-	var idle *quietTimer
+	rl := &streamRelay{s: s, c: c, resp: resp, out: out, conv: s.converterFor(c.in, c.ex), key: []byte(c.a.Key.Reveal())}
 	defer func() {
-		if idle != nil {
-			idle.stop()
+		if rl.idle != nil {
+			rl.idle.stop()
 		}
 	}()
-
-	commit := func() {
-		c.firstByte.Stop()
-		idle = newQuietTimer(a.Backend.StreamIdleTimeout, func() { acancel(errStreamIdle) })
-		h := w.Header()
-		setRouteHeaders(w, a)
-		setApproximated(h, ex)
-		h.Set("Content-Type", "text/event-stream")
-		h.Set("Cache-Control", "no-cache")
-		h.Set("X-Accel-Buffering", "no")
-		copyRequestID(h, resp.Header)
-		out.start(s.opts.KeepAlive)
-		committed = true
-	}
-	key := []byte(a.Key.Reveal())
-	write := func() bool {
-		ok := out.write(redactBytes(buf, key))
-		buf = buf[:0]
-		return ok
-	}
-
+	rd := sse.NewReader(flushingBody{resp.Body, out})
 	for {
 		ev, rerr := rd.Next()
-		var st convert.Step
-		atEnd := rerr != nil
-		if atEnd {
-			if rerr == io.EOF {
-				rerr = nil
-			}
-			if !committed && rerr != nil {
-				// Cut, reset or timed out before any content: a failed
-				// attempt the client never sees.
-				o := c.failure(rerr)
-				if o.class == route.Server {
-					o.reason = "stream cut before any content: " + o.reason
-				}
-				return o
-			}
-			st = conv.End(buf, rerr)
-		} else {
-			if idle != nil {
-				idle.touch()
-			}
-			st = conv.Event(buf, ev)
-		}
-		buf = st.Out
-		if !committed {
-			if st.Err != nil {
-				return outcome{class: route.Server, status: resp.StatusCode, reason: "error before first content: " + trunc(redact(st.Err.Message, a.Key), 160)}
-			}
-			if !st.Content && !st.Done && !atEnd {
-				continue // framing only (message_start, role chunk): hold it
-			}
-			commit()
-		}
-		if !write() {
-			return outcome{class: route.Canceled, committed: true, status: 200, reason: "client went away"}
-		}
-		if st.Err != nil {
-			reason := st.Err.Message
-			if rerr != nil {
-				f := c.failure(rerr)
-				if f.class == route.Canceled {
-					return outcome{class: route.Canceled, committed: true, status: 200, reason: "client went away"}
-				}
-				reason = f.reason
-			}
-			return outcome{class: route.Server, committed: true, status: 200, reason: "stream failed after first byte: " + trunc(redact(reason, a.Key), 160)}
-		}
-		if st.Done || atEnd {
-			if !atEnd {
-				drainAfterDone(out, resp.Body, acancel)
-			}
-			return outcome{class: route.OK, committed: true, status: 200}
+		if o, done := rl.step(ev, rerr); done {
+			return o
 		}
 	}
+}
+
+// streamRelay is one stream being relayed (relayStream): the converter,
+// the client's side, and whether the stream is committed to this attempt.
+type streamRelay struct {
+	s         *Server
+	c         *call
+	resp      *http.Response
+	out       *clientStream
+	conv      streamConverter
+	key       []byte // the attempt's key, redacted from what is relayed
+	buf       []byte
+	committed bool
+	idle      *quietTimer
+}
+
+// step handles one upstream event (or the end: rerr != nil) and reports
+// the attempt's outcome once there is one.
+func (rl *streamRelay) step(ev sse.Event, rerr error) (outcome, bool) {
+	c := rl.c
+	var st convert.Step
+	atEnd := rerr != nil
+	if atEnd {
+		if rerr == io.EOF {
+			rerr = nil
+		}
+		if !rl.committed && rerr != nil {
+			// Cut, reset or timed out before any content: a failed
+			// attempt the client never sees.
+			o := c.failure(rerr)
+			if o.class == route.Server {
+				o.reason = "stream cut before any content: " + o.reason
+			}
+			return o, true
+		}
+		st = rl.conv.End(rl.buf, rerr)
+	} else {
+		if rl.idle != nil {
+			rl.idle.touch()
+		}
+		st = rl.conv.Event(rl.buf, ev)
+	}
+	rl.buf = st.Out
+	if !rl.committed {
+		if st.Err != nil {
+			return outcome{class: route.Server, status: rl.resp.StatusCode, reason: "error before first content: " + trunc(redact(st.Err.Message, c.a.Key), 160)}, true
+		}
+		if !st.Content && !st.Done && !atEnd {
+			return outcome{}, false // framing only (message_start, role chunk): hold it
+		}
+		rl.commit()
+	}
+	ok := rl.out.write(redactBytes(rl.buf, rl.key))
+	rl.buf = rl.buf[:0]
+	if !ok {
+		return outcome{class: route.Canceled, committed: true, status: 200, reason: "client went away"}, true
+	}
+	if st.Err != nil {
+		return rl.failed(st.Err.Message, rerr), true
+	}
+	if st.Done || atEnd {
+		if !atEnd {
+			drainAfterDone(rl.out, rl.resp.Body, c.cancel)
+		}
+		return outcome{class: route.OK, committed: true, status: 200}, true
+	}
+	return outcome{}, false
+}
+
+// commit sends the headers at the first content: the stream is this
+// attempt's from here on (the first-byte rule).
+func (rl *streamRelay) commit() {
+	c := rl.c
+	c.firstByte.Stop()
+	rl.idle = newQuietTimer(c.a.Backend.StreamIdleTimeout, func() { c.cancel(errStreamIdle) })
+	h := c.w.Header()
+	setRouteHeaders(c.w, c.a)
+	setApproximated(h, c.ex)
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	copyRequestID(h, rl.resp.Header)
+	rl.out.start(rl.s.opts.KeepAlive)
+	rl.committed = true
+}
+
+// failed is the outcome of a committed stream that ended with an error
+// event (written): the reason is the read error's when there was one.
+func (rl *streamRelay) failed(msg string, rerr error) outcome {
+	reason := msg
+	if rerr != nil {
+		f := rl.c.failure(rerr)
+		if f.class == route.Canceled {
+			return outcome{class: route.Canceled, committed: true, status: 200, reason: "client went away"}
+		}
+		reason = f.reason
+	}
+	return outcome{class: route.Server, committed: true, status: 200, reason: "stream failed after first byte: " + trunc(redact(reason, rl.c.a.Key), 160)}
 }
 
 // drainAfterDone reads what the upstream still sends after its last event
