@@ -46,6 +46,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/zalando/go-keyring"
+
+	"switchyard/gateway/route"
 )
 
 // Service is the keychain service name under which every entry is stored.
@@ -278,13 +280,14 @@ func (s *Store) Probe(ctx context.Context) error {
 }
 
 // Mask returns the only form in which a key may be shown: "…" and its last
-// four characters, or just "…" for a key shorter than eight characters.
+// four characters, or just "…" for a key shorter than eight characters
+// (an empty one included). It is route.Mask, the one masking rule, on
+// the trimmed key.
 func Mask(key string) string {
-	r := []rune(strings.TrimSpace(key))
-	if len(r) < 8 {
+	if key = strings.TrimSpace(key); key == "" {
 		return "…"
 	}
-	return "…" + string(r[len(r)-4:])
+	return route.Mask(key)
 }
 
 // CheckKey trims key and reports whether a Store would accept it. It returns
