@@ -140,13 +140,6 @@ func buildApp(f *serveFlags, log *slog.Logger) (*app, error) {
 		}
 	}
 	token := os.Getenv("SWITCHYARD_TOKEN")
-	eff, _, err := config.ApplyEnv(cfg, getenv)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkBind(eff.Listen, f.allowRemote, token); err != nil {
-		return nil, err
-	}
 	stateDir, err := config.StateDir()
 	if err != nil {
 		log.Warn("no state directory; failovers and active endpoints will not survive a restart", "err", err)
@@ -166,10 +159,14 @@ func buildApp(f *serveFlags, log *slog.Logger) (*app, error) {
 		Logger: log, Version: version, Token: token,
 	})
 	if err != nil {
+		return nil, err // the environment overrides are applied (once) by gateway.New
+	}
+	addr := gw.Addr() // the effective listen address: file, SWITCHYARD_ADDR, --addr
+	if err := checkBind(addr, f.allowRemote, token); err != nil {
 		return nil, err
 	}
-	a := &app{gw: gw, log: log, addr: eff.Listen, cfgPath: path, store: store}
-	a.ln, a.listenErr = gateway.Listen(eff.Listen)
+	a := &app{gw: gw, log: log, addr: addr, cfgPath: path, store: store}
+	a.ln, a.listenErr = gateway.Listen(addr)
 	return a, nil
 }
 
