@@ -123,17 +123,25 @@ func TestClientAbortCancelsUpstream(t *testing.T) {
 			req, _ := http.NewRequestWithContext(ctx, "POST", g.URL+"/v1/chat/completions", strings.NewReader(`{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
 			req.Header.Set("Content-Type", "application/json")
 			done := make(chan struct{})
+			firstEvent := make(chan struct{}) // closed when the client has read the first event's line
 			go func() {
 				defer close(done)
 				resp, err := http.DefaultClient.Do(req)
 				if err == nil {
 					bufio.NewReader(resp.Body).ReadString('\n')
+					close(firstEvent)
 					<-ctx.Done()
 					resp.Body.Close()
 				}
 			}()
 			<-started
-			time.Sleep(20 * time.Millisecond) // let the first event reach the client
+			if phase == "mid-stream" {
+				select { // the first event has reached the client
+				case <-firstEvent:
+				case <-time.After(3 * time.Second):
+					t.Fatal("the first event did not reach the client")
+				}
+			}
 			at := time.Now()
 			cancel()
 			select {

@@ -52,62 +52,7 @@ func ApplyEnv(c *Config, getenv func(string) string) (*Config, map[string][]stri
 
 	for i := range out.Backends {
 		b := &out.Backends[i]
-		prefix := EnvPrefix(b.ID) + "_"
-		get := func(suffix string) (string, string) {
-			name := prefix + suffix
-			return name, strings.TrimSpace(getenv(name))
-		}
-
-		if name, v := get(EnvBaseURLs); v != "" {
-			urls := splitList(v)
-			ok := len(urls) > 0
-			for j, u := range urls {
-				u = normalizeURL(u)
-				urls[j] = u
-				if msg := checkURL(u); msg != "" {
-					errs = append(errs, fmt.Errorf("%s: %q %s", name, redactURL(u), msg))
-					ok = false
-				}
-			}
-			if len(urls) == 0 {
-				bad(name, v, "a comma-separated list of http(s) URLs, e.g. https://a.example,https://b.example")
-			}
-			if ok {
-				b.BaseURLs = urls
-			}
-		}
-		if name, v := get(EnvTimeout); v != "" {
-			if d, want := envSeconds(v, DefaultTimeout); want == "" {
-				b.Timeout = d
-			} else {
-				bad(name, v, want)
-			}
-		}
-		if name, v := get(EnvStreamTimeout); v != "" {
-			if d, want := envSeconds(v, DefaultStreamTimeout); want == "" {
-				b.StreamTimeout = d
-			} else {
-				bad(name, v, want)
-			}
-		}
-		if name, v := get(EnvMaxRetries); v != "" {
-			if n, err := strconv.Atoi(v); err == nil && n >= 0 && n <= MaxMaxRetries {
-				b.MaxRetries = n
-			} else {
-				bad(name, v, fmt.Sprintf("a whole number from 0 to %d, e.g. %d", MaxMaxRetries, DefaultMaxRetries))
-			}
-		}
-		if name, v := get(EnvEnabled); v != "" {
-			if on, ok := parseBool(v); ok {
-				b.Enabled = on
-			} else {
-				bad(name, v, "true or false (also 1/0, yes/no)")
-			}
-		}
-		// Never echo a key's value, not even in an error.
-		if ks := splitList(getenv(prefix + EnvAPIKeys)); len(ks) > 0 {
-			keys[b.ID] = ks
-		}
+		errs = applyBackendEnv(b, getenv, keys, errs)
 	}
 	if len(errs) > 0 {
 		return nil, nil, errors.Join(errs...)
@@ -117,6 +62,71 @@ func ApplyEnv(c *Config, getenv func(string) string) (*Config, map[string][]stri
 		return nil, nil, fmt.Errorf("after environment overrides: %w", err)
 	}
 	return out, keys, nil
+}
+
+// applyBackendEnv applies the ID_* overrides to b, records its ID_API_KEYS
+// in keys, and appends what is wrong to errs.
+func applyBackendEnv(b *Backend, getenv func(string) string, keys map[string][]string, errs []error) []error {
+	bad := func(name, val, want string) {
+		errs = append(errs, fmt.Errorf("%s=%q: want %s", name, val, want))
+	}
+	prefix := EnvPrefix(b.ID) + "_"
+	get := func(suffix string) (string, string) {
+		name := prefix + suffix
+		return name, strings.TrimSpace(getenv(name))
+	}
+
+	if name, v := get(EnvBaseURLs); v != "" {
+		urls := splitList(v)
+		ok := len(urls) > 0
+		for j, u := range urls {
+			u = normalizeURL(u)
+			urls[j] = u
+			if msg := checkURL(u); msg != "" {
+				errs = append(errs, fmt.Errorf("%s: %q %s", name, redactURL(u), msg))
+				ok = false
+			}
+		}
+		if len(urls) == 0 {
+			bad(name, v, "a comma-separated list of http(s) URLs, e.g. https://a.example,https://b.example")
+		}
+		if ok {
+			b.BaseURLs = urls
+		}
+	}
+	if name, v := get(EnvTimeout); v != "" {
+		if d, want := envSeconds(v, DefaultTimeout); want == "" {
+			b.Timeout = d
+		} else {
+			bad(name, v, want)
+		}
+	}
+	if name, v := get(EnvStreamTimeout); v != "" {
+		if d, want := envSeconds(v, DefaultStreamTimeout); want == "" {
+			b.StreamTimeout = d
+		} else {
+			bad(name, v, want)
+		}
+	}
+	if name, v := get(EnvMaxRetries); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 && n <= MaxMaxRetries {
+			b.MaxRetries = n
+		} else {
+			bad(name, v, fmt.Sprintf("a whole number from 0 to %d, e.g. %d", MaxMaxRetries, DefaultMaxRetries))
+		}
+	}
+	if name, v := get(EnvEnabled); v != "" {
+		if on, ok := parseBool(v); ok {
+			b.Enabled = on
+		} else {
+			bad(name, v, "true or false (also 1/0, yes/no)")
+		}
+	}
+	// Never echo a key's value, not even in an error.
+	if ks := splitList(getenv(prefix + EnvAPIKeys)); len(ks) > 0 {
+		keys[b.ID] = ks
+	}
+	return errs
 }
 
 // splitList splits a comma list, trimming entries and dropping empty ones.

@@ -96,7 +96,43 @@ func (c *Config) backendProblems(i int, seenID, seenPrefix map[string]int) []pro
 	var ps []problem
 	add := func(field, msg string) { ps = append(ps, problem{i, field, msg}) }
 	b := &c.Backends[i]
+	c.idProblems(i, seenID, seenPrefix, add)
+	if b.Priority < 1 {
+		add("priority", fmt.Sprintf("%d is out of range; use 1 or more (lower is tried first)", b.Priority))
+	}
+	switch b.Format {
+	case FormatOpenAI, FormatAnthropic, FormatResponses:
+	case "":
+		add("format", `missing; use "openai", "anthropic" or "responses"`)
+	default:
+		add("format", fmt.Sprintf(`%q is not a format; use "openai", "anthropic" or "responses"`, string(b.Format)))
+	}
 
+	urlProblems(b, add)
+	if msg := checkDuration(b.Timeout); msg != "" {
+		add("timeout", msg)
+	}
+	if msg := checkDuration(b.StreamTimeout); msg != "" {
+		add("stream_timeout", msg)
+	}
+	if b.MaxRetries < 0 || b.MaxRetries > MaxMaxRetries {
+		add("max_retries", fmt.Sprintf("%d is out of range; use 0 to %d", b.MaxRetries, MaxMaxRetries))
+	}
+	if _, err := modelrule.Parse(b.Models); err != nil {
+		add("models", err.Error()+`; write e.g. "claude | gemini+2.5", or "*" for any model`)
+	}
+
+	modelNameProblems(b, add)
+	if b.MaxTokensDefault < 1 {
+		add("max_tokens_default", fmt.Sprintf("%d is out of range; use 1 or more, e.g. %d", b.MaxTokensDefault, DefaultMaxTokensDefault))
+	}
+	return ps
+}
+
+// idProblems checks backend i's id: present, well-formed, unique, and
+// with an environment prefix of its own.
+func (c *Config) idProblems(i int, seenID, seenPrefix map[string]int, add func(field, msg string)) {
+	b := &c.Backends[i]
 	switch {
 	case b.ID == "":
 		add("id", "missing; give every backend an id made of a-z, 0-9, '_' and '-'")
@@ -119,18 +155,10 @@ func (c *Config) backendProblems(i int, seenID, seenPrefix map[string]int) []pro
 			}
 		}
 	}
+}
 
-	if b.Priority < 1 {
-		add("priority", fmt.Sprintf("%d is out of range; use 1 or more (lower is tried first)", b.Priority))
-	}
-	switch b.Format {
-	case FormatOpenAI, FormatAnthropic, FormatResponses:
-	case "":
-		add("format", `missing; use "openai", "anthropic" or "responses"`)
-	default:
-		add("format", fmt.Sprintf(`%q is not a format; use "openai", "anthropic" or "responses"`, string(b.Format)))
-	}
-
+// urlProblems checks the base URLs: at least one, each usable, none twice.
+func urlProblems(b *Backend, add func(field, msg string)) {
 	if len(b.BaseURLs) == 0 {
 		add("base_urls", "at least one URL is required, e.g. [http://127.0.0.1:9000/v1]")
 	}
@@ -146,20 +174,10 @@ func (c *Config) backendProblems(i int, seenID, seenPrefix map[string]int) []pro
 		}
 		seenURL[u] = j
 	}
+}
 
-	if msg := checkDuration(b.Timeout); msg != "" {
-		add("timeout", msg)
-	}
-	if msg := checkDuration(b.StreamTimeout); msg != "" {
-		add("stream_timeout", msg)
-	}
-	if b.MaxRetries < 0 || b.MaxRetries > MaxMaxRetries {
-		add("max_retries", fmt.Sprintf("%d is out of range; use 0 to %d", b.MaxRetries, MaxMaxRetries))
-	}
-	if _, err := modelrule.Parse(b.Models); err != nil {
-		add("models", err.Error()+`; write e.g. "claude | gemini+2.5", or "*" for any model`)
-	}
-
+// modelNameProblems checks model_list and aliases.
+func modelNameProblems(b *Backend, add func(field, msg string)) {
 	seenModel := map[string]int{}
 	for j, m := range b.ModelList {
 		field := fmt.Sprintf("model_list[%d]", j)
@@ -185,10 +203,6 @@ func (c *Config) backendProblems(i int, seenID, seenPrefix map[string]int) []pro
 			add(field, fmt.Sprintf("points at %q, which is itself an alias; point straight at the upstream name %q", v, b.Aliases[v]))
 		}
 	}
-	if b.MaxTokensDefault < 1 {
-		add("max_tokens_default", fmt.Sprintf("%d is out of range; use 1 or more, e.g. %d", b.MaxTokensDefault, DefaultMaxTokensDefault))
-	}
-	return ps
 }
 
 // checkDuration returns why d is not a usable timeout, or "".
