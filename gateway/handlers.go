@@ -84,7 +84,7 @@ func (s *Server) countUpstream(ctx context.Context, in *inbound, a route.Attempt
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	ex := &exchange{body: in.body, path: "/v1/messages/count_tokens", format: config.FormatAnthropic}
-	if m := upstreamModel(a, in.model); m != in.model {
+	if m := a.Backend.UpstreamModel(in.model); m != in.model {
 		if b, err := withModel(in.body, m); err == nil {
 			ex.body = b
 		}

@@ -147,22 +147,11 @@ type exchange struct {
 	hub       *hubRequest   // the request in the hub's form (converted paths)
 }
 
-// upstreamModel is the model name the attempt's backend is asked for:
-// the backend's alias of the client's name, if it has one (an empty alias
-// target means no alias), else the client's name. Every path that names
-// a model upstream uses this one lookup.
-func upstreamModel(a route.Attempt, model string) string {
-	if m := a.Backend.Aliases[model]; m != "" {
-		return m
-	}
-	return model
-}
-
 // prepare builds the upstream request body for attempt a: untouched
 // (but for the model alias) when the backend speaks the client's protocol,
 // else through the hub (protocols.go).
 func (s *Server) prepare(in *inbound, a route.Attempt) (*exchange, *apiError) {
-	upModel := upstreamModel(a, in.model)
+	upModel := a.Backend.UpstreamModel(in.model) // the one alias lookup (route)
 	ex := &exchange{format: config.Format(a.Backend.Format)}
 	bf := backendFormats[ex.format]
 	switch {

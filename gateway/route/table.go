@@ -32,6 +32,17 @@ type BackendSpec struct {
 	CacheBreakpoints bool
 }
 
+// UpstreamModel is the model to ask the backend for: the alias target of
+// model, or model itself when it has no alias. An empty alias target
+// means no alias. Every path that names a model upstream uses this one
+// lookup.
+func (b *BackendSpec) UpstreamModel(model string) string {
+	if m := b.Aliases[model]; m != "" {
+		return m
+	}
+	return model
+}
+
 // Cooldown bounds (per (URL, key) pair, by error class).
 var (
 	// TransientBase is the first cooldown after a connect/timeout/5xx

@@ -414,3 +414,17 @@ func TestHostAndEndpoint(t *testing.T) {
 		}
 	}
 }
+
+// TestUpstreamModel: the one alias lookup; an empty alias target means no
+// alias.
+func TestUpstreamModel(t *testing.T) {
+	b := BackendSpec{Aliases: map[string]string{"fast": "claude-haiku-4-5", "blank": ""}}
+	for model, want := range map[string]string{"fast": "claude-haiku-4-5", "blank": "blank", "other": "other"} {
+		if got := b.UpstreamModel(model); got != want {
+			t.Errorf("UpstreamModel(%q) = %q, want %q", model, got, want)
+		}
+	}
+	if got := (&BackendSpec{}).UpstreamModel("m"); got != "m" {
+		t.Errorf("no aliases: %q", got)
+	}
+}
