@@ -2,19 +2,10 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
 	"net"
-	"net/http"
-	"strconv"
-	"strings"
-	"time"
-
-	"github.com/gin-gonic/gin"
 
 	"switchyard/gateway/config"
-	"switchyard/gateway/dashboard"
 	"switchyard/gateway/route"
 )
 
@@ -51,65 +42,6 @@ func (s *Server) Status() Status {
 
 // Subscribe returns a coalesced change signal for status consumers.
 func (s *Server) Subscribe() (<-chan struct{}, func()) { return s.table.Events().Subscribe() }
-
-func (s *Server) handleStatus(c *gin.Context) {
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, s.Status())
-}
-
-// patchBackend is the body of PATCH /api/backends/{id}: non-secret settings.
-type patchBackend struct {
-	Enabled       *bool              `json:"enabled"`
-	Priority      *int               `json:"priority"`
-	BaseURLs      []string           `json:"base_urls"`
-	Timeout       *int               `json:"timeout"`
-	StreamTimeout *int               `json:"stream_timeout"`
-	MaxRetries    *int               `json:"max_retries"`
-	Models        *string            `json:"models"`
-	Aliases       *map[string]string `json:"aliases"`
-}
-
-func (s *Server) handlePatchBackend(c *gin.Context) {
-	id := c.Param("id")
-	var p patchBackend
-	dec := json.NewDecoder(c.Request.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
-		writeError(c.Writer, protoOpenAI, &apiError{Status: 400, Message: "invalid settings: " + jsonErr(err)})
-		return
-	}
-	err := s.UpdateBackend(id, func(b *config.Backend) {
-		if p.Enabled != nil {
-			b.Enabled = *p.Enabled
-		}
-		if p.Priority != nil {
-			b.Priority = *p.Priority
-		}
-		if p.BaseURLs != nil {
-			b.BaseURLs = p.BaseURLs
-		}
-		if p.Timeout != nil {
-			b.Timeout = time.Duration(*p.Timeout) * time.Second
-		}
-		if p.StreamTimeout != nil {
-			b.StreamTimeout = time.Duration(*p.StreamTimeout) * time.Second
-		}
-		if p.MaxRetries != nil {
-			b.MaxRetries = *p.MaxRetries
-		}
-		if p.Models != nil {
-			b.Models = *p.Models
-		}
-		if p.Aliases != nil {
-			b.Aliases = *p.Aliases
-		}
-	})
-	if err != nil {
-		writeError(c.Writer, protoOpenAI, apiErrorOf(err))
-		return
-	}
-	s.handleStatus(c)
-}
 
 var errUnknownBackend = errors.New("unknown backend")
 
@@ -158,96 +90,30 @@ func (s *Server) UpdateBackend(id string, edit func(*config.Backend)) error {
 	return nil
 }
 
-// putKeys is the body of PUT /api/backends/{id}/keys.
-type putKeys struct {
-	Key  string   `json:"key"`
-	Keys []string `json:"keys"`
-}
-
-// handlePutKeys adds keys to the keychain. Write-only: the answer is the
-// status, where keys appear masked.
-func (s *Server) handlePutKeys(c *gin.Context) {
-	id := c.Param("id")
-	if s.backendConfig(id) == nil {
-		writeError(c.Writer, protoOpenAI, &apiError{Status: 404, Message: "unknown backend " + strconv.Quote(id)})
-		return
-	}
-	if s.opts.Keys == nil {
-		writeError(c.Writer, protoOpenAI, &apiError{Status: 503, Message: "no OS keychain is available; set " + config.EnvPrefix(id) + "_API_KEYS in the environment instead"})
-		return
-	}
-	var p putKeys
-	body, err := io.ReadAll(c.Request.Body)
-	if err == nil {
-		err = json.Unmarshal(body, &p)
-	}
-	if err != nil {
-		writeError(c.Writer, protoOpenAI, &apiError{Status: 400, Message: "invalid body: want {\"key\":\"…\"} or {\"keys\":[…]}"})
-		return
-	}
-	keys := p.Keys
-	if p.Key != "" {
-		keys = append(keys, p.Key)
-	}
-	if len(keys) == 0 {
-		writeError(c.Writer, protoOpenAI, &apiError{Status: 400, Message: "no key given"})
-		return
-	}
-	for _, k := range keys {
-		if strings.TrimSpace(k) == "" {
-			writeError(c.Writer, protoOpenAI, &apiError{Status: 400, Message: "empty key"})
-			return
-		}
-	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 10*time.Second)
-	defer cancel()
-	for _, k := range keys {
-		if _, err := s.opts.Keys.Add(ctx, id, strings.TrimSpace(k)); err != nil {
-			// A keychain error may quote the secret it was given.
-			msg := err.Error()
-			for _, k := range keys {
-				msg = strings.ReplaceAll(msg, strings.TrimSpace(k), "[REDACTED]")
-			}
-			writeError(c.Writer, protoOpenAI, &apiError{Status: 503, Message: "storing the key: " + dashboard.Scrub(msg)})
-			return
-		}
-	}
-	s.keys.load(ctx, s.backendIDs())
-	s.handleStatus(c)
-}
-
-// handleDeleteKey removes one keychain key by index.
-func (s *Server) handleDeleteKey(c *gin.Context) {
-	id := c.Param("id")
-	idx, err := strconv.Atoi(c.Param("index"))
-	if err != nil || idx < 0 {
-		writeError(c.Writer, protoOpenAI, &apiError{Status: 400, Message: "key index must be a number ≥ 0"})
-		return
-	}
-	if s.backendConfig(id) == nil {
-		writeError(c.Writer, protoOpenAI, &apiError{Status: 404, Message: "unknown backend " + strconv.Quote(id)})
-		return
-	}
-	if s.opts.Keys == nil {
-		writeError(c.Writer, protoOpenAI, &apiError{Status: 503, Message: "no OS keychain is available"})
-		return
-	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 10*time.Second)
-	defer cancel()
-	if err := s.opts.Keys.Delete(ctx, id, idx); err != nil {
-		status := 503
-		if strings.Contains(err.Error(), "no such key") {
-			status = 404
-		}
-		writeError(c.Writer, protoOpenAI, &apiError{Status: status, Message: "removing the key: " + err.Error()})
-		return
-	}
-	s.keys.load(ctx, s.backendIDs())
-	s.handleStatus(c)
-}
-
-// dashHost is what the dashboard reads of the server (dashboard.Host).
+// dashHost is the server as the dashboard sees it (dashboard.Host and
+// dashboard.Writer).
 type dashHost struct{ s *Server }
+
+func (h dashHost) UpdateBackend(id string, edit func(*config.Backend)) error {
+	if err := h.s.UpdateBackend(id, edit); err != nil {
+		return apiErrorOf(err)
+	}
+	return nil
+}
+
+func (h dashHost) HasBackend(id string) bool  { return h.s.backendConfig(id) != nil }
+func (h dashHost) JSONError(err error) string { return jsonErr(err) }
+
+func (h dashHost) AddKey(ctx context.Context, id, key string) error {
+	_, err := h.s.opts.Keys.Add(ctx, id, key)
+	return err
+}
+
+func (h dashHost) DeleteKey(ctx context.Context, id string, index int) error {
+	return h.s.opts.Keys.Delete(ctx, id, index)
+}
+
+func (h dashHost) ReloadKeys(ctx context.Context) { h.s.keys.load(ctx, h.s.backendIDs()) }
 
 func (h dashHost) Config() *config.Config               { return h.s.config() }
 func (h dashHost) Status() any                          { return h.s.Status() }

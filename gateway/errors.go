@@ -24,6 +24,9 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.Message }
 
+// HTTPStatus is the status e answers with (dashboard.StatusError).
+func (e *apiError) HTTPStatus() int { return e.Status }
+
 // writeError renders e in p's error shape (p.renderError): every error a
 // client gets, from guard refusals to the 503 summary, goes through here.
 func writeError(w http.ResponseWriter, p *clientProtocol, e *apiError) {

@@ -123,7 +123,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.client = &http.Client{Transport: rt, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	s.addr = eff.Listen
-	s.dash = dashboard.New(dashHost{s}, dashboard.Options{
+	s.dash = dashboard.New(dashHost{s}, dashHost{s}, dashboard.Options{
 		Now: opts.Now, Getenv: opts.Getenv, Logger: s.log, TokenRequired: opts.Token != "", Keychain: opts.Keys != nil,
 		EventsKeepalive: opts.EventsKeepalive,
 		WriteError: func(w http.ResponseWriter, status int, msg string) {
@@ -234,11 +234,7 @@ func (s *Server) routes() http.Handler {
 	}
 	e.GET("/healthz", s.handleHealth)
 	e.HEAD("/healthz", s.handleHealth)
-	e.GET("/api/status", s.handleStatus)
-	e.PATCH("/api/backends/:id", s.handlePatchBackend)
-	e.PUT("/api/backends/:id/keys", s.handlePutKeys)
-	e.DELETE("/api/backends/:id/keys/:index", s.handleDeleteKey)
-	s.dash.Routes(e) // GET /, /assets/…, /api/session, /api/backends, /api/events
+	s.dash.Routes(e) // GET /, /assets/…, /api/status, /api/session, /api/backends, /api/events; the /api writes
 	return e
 }
 

@@ -1,11 +1,12 @@
-// Package dashboard is the gateway's web dashboard: its static files, the launch-link → session-cookie
-// exchange and CSRF tokens (the write rule itself is in guard.go), the
-// read-only JSON it needs beyond /api/status, the Server-Sent Events feed,
-// and the in-process log of finished requests that feeds it. It sees the
-// gateway only through Host (a status snapshot, its change events, the
-// configuration in effect) and renders errors through the gateway's one
-// renderer (Options.WriteError); the settings and key writes stay the
-// gateway's (/api/…), guarded by the sessions kept here.
+// Package dashboard is the gateway's web dashboard and settings API: its
+// static files, the launch-link → session-cookie exchange and CSRF tokens
+// (the gateway's guard applies the write rule with CheckWrite), the
+// status and settings reads, the settings and key writes (writes.go), the
+// Server-Sent Events feed, and the in-process log of finished requests
+// that feeds it. It sees the gateway only through two small interfaces,
+// Host (the configuration in effect, a status snapshot, its change
+// events) and Writer (settings and key writes), and renders errors
+// through the gateway's one renderer (Options.WriteError).
 //
 // Routes (all behind the guard):
 //
@@ -87,6 +88,7 @@ type Options struct {
 // Dashboard is the dashboard's state. Create it with New.
 type Dashboard struct {
 	host      Host
+	writer    Writer
 	opts      Options
 	sessions  *sessions
 	requests  *requestLog
@@ -97,8 +99,9 @@ type Dashboard struct {
 	closeOnce sync.Once
 }
 
-// New returns a dashboard over host.
-func New(host Host, opts Options) *Dashboard {
+// New returns a dashboard that reads host and writes settings and keys
+// through w.
+func New(host Host, w Writer, opts Options) *Dashboard {
 	if opts.Getenv == nil {
 		opts.Getenv = func(string) string { return "" }
 	}
@@ -107,6 +110,7 @@ func New(host Host, opts Options) *Dashboard {
 	}
 	d := &Dashboard{
 		host:      host,
+		writer:    w,
 		opts:      opts,
 		sessions:  newSessions(opts.Now),
 		requests:  newRequestLog(),
@@ -120,8 +124,10 @@ func New(host Host, opts Options) *Dashboard {
 	return d
 }
 
-// Routes adds the dashboard's GET routes (GET / included).
+// Routes adds the dashboard's routes: its page and files, its reads and
+// the settings and key writes (writes.go).
 func (d *Dashboard) Routes(e *gin.Engine) {
+	d.writeRoutes(e)
 	e.GET("/", d.serveIndex)
 	e.GET("/assets/*file", d.serveAsset)
 	e.GET("/api/session", d.handleSession)
