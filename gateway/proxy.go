@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"switchyard/gateway/config"
@@ -19,6 +18,7 @@ import (
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/route"
 	"switchyard/gateway/sse"
+	"switchyard/gateway/streamout"
 )
 
 // Causes for cancelling an attempt, told apart in classification.
@@ -434,115 +434,6 @@ func copyRequestID(dst, src http.Header) {
 	}
 }
 
-// clientStream writes a committed SSE response: writes are flushed before
-// the relay next waits on the upstream, and a timer writes keep-alives
-// during upstream silences. A mutex keeps the timer's writes from
-// interleaving with the relay's.
-type clientStream struct {
-	mu        sync.Mutex
-	w         http.ResponseWriter
-	flusher   http.Flusher
-	keepAlive []byte
-	timer     *time.Timer
-	every     time.Duration
-	closed    bool
-	failed    bool
-	pending   bool          // written but not yet flushed
-	last      time.Duration // monoNow() of the last write (keep-alives wait for silence)
-}
-
-func (c *clientStream) start(every time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.every = every
-	c.w.WriteHeader(http.StatusOK)
-	c.last = monoNow()
-	c.timer = time.AfterFunc(every, c.ping)
-}
-
-func (c *clientStream) ping() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed || c.failed {
-		return
-	}
-	if rest := c.every - (monoNow() - c.last); rest > 0 {
-		c.timer.Reset(rest) // written since: wait out the rest of the silence
-		return
-	}
-	c.writeLocked(c.keepAlive)
-	c.last = monoNow()
-	c.timer.Reset(c.every)
-}
-
-// write hands b to the response without flushing it: the relay flushes
-// just before it waits on the upstream (flushingBody), so events that
-// arrived together leave in one write(2), and none waits for the next.
-func (c *clientStream) write(b []byte) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(b) == 0 {
-		return !c.failed
-	}
-	if c.failed {
-		return false
-	}
-	if _, err := c.w.Write(b); err != nil {
-		c.failed = true
-		return false
-	}
-	c.pending = true
-	c.last = monoNow() // not a timer reset: ping checks it (quietTimer's trick)
-	return true
-}
-
-// flush sends what write left pending.
-func (c *clientStream) flush() {
-	c.mu.Lock()
-	if c.pending && !c.failed && c.flusher != nil {
-		c.flusher.Flush()
-	}
-	c.pending = false
-	c.mu.Unlock()
-}
-
-// flushingBody is the upstream body as the relay reads it: each read,
-// where the relay may block, first flushes the client's pending bytes.
-type flushingBody struct {
-	r   io.Reader
-	out *clientStream
-}
-
-func (f flushingBody) Read(p []byte) (int, error) {
-	f.out.flush()
-	return f.r.Read(p)
-}
-
-func (c *clientStream) writeLocked(b []byte) bool {
-	if c.failed {
-		return false
-	}
-	if _, err := c.w.Write(b); err != nil {
-		c.failed = true
-		return false
-	}
-	if c.flusher != nil {
-		c.flusher.Flush()
-	}
-	c.pending = false
-	return true
-}
-
-// close stops keep-alives; after it returns the timer writes nothing.
-func (c *clientStream) close() {
-	c.mu.Lock()
-	c.closed = true
-	if c.timer != nil {
-		c.timer.Stop()
-	}
-	c.mu.Unlock()
-}
-
 // streamConverter turns upstream SSE events into client SSE bytes.
 type streamConverter = protocol.StreamConverter
 
@@ -585,17 +476,16 @@ func (s *Server) relayStream(c *call, resp *http.Response) outcome {
 	}
 	total := time.AfterFunc(c.a.Backend.StreamTimeout, func() { c.cancel(errStreamTimeout) })
 	defer total.Stop()
-	out := &clientStream{w: c.w, keepAlive: c.in.proto.keepAlive}
-	out.flusher, _ = c.w.(http.Flusher)
-	defer out.close()
-	defer out.flush() // first: the last events leave before the bookkeeping
+	out := streamout.New(c.w, c.in.proto.keepAlive)
+	defer out.Close()
+	defer out.Flush() // first: the last events leave before the bookkeeping
 	rl := &streamRelay{s: s, c: c, resp: resp, out: out, conv: s.converterFor(c.in, c.ex), key: []byte(c.a.Key.Reveal())}
 	defer func() {
 		if rl.idle != nil {
-			rl.idle.stop()
+			rl.idle.Stop()
 		}
 	}()
-	rd := sse.NewReader(flushingBody{resp.Body, out})
+	rd := sse.NewReader(out.Body(resp.Body))
 	for {
 		ev, rerr := rd.Next()
 		if o, done := rl.step(ev, rerr); done {
@@ -610,12 +500,12 @@ type streamRelay struct {
 	s         *Server
 	c         *call
 	resp      *http.Response
-	out       *clientStream
+	out       *streamout.Writer
 	conv      streamConverter
 	key       []byte // the attempt's key, redacted from what is relayed
 	buf       []byte
 	committed bool
-	idle      *quietTimer
+	idle      *streamout.QuietTimer
 }
 
 // step handles one upstream event (or the end: rerr != nil) and reports
@@ -640,7 +530,7 @@ func (rl *streamRelay) step(ev sse.Event, rerr error) (outcome, bool) {
 		st = rl.conv.End(rl.buf, rerr)
 	} else {
 		if rl.idle != nil {
-			rl.idle.touch()
+			rl.idle.Touch()
 		}
 		st = rl.conv.Event(rl.buf, ev)
 	}
@@ -654,7 +544,7 @@ func (rl *streamRelay) step(ev sse.Event, rerr error) (outcome, bool) {
 		}
 		rl.commit()
 	}
-	ok := rl.out.write(redactBytes(rl.buf, rl.key))
+	ok := rl.out.Write(redactBytes(rl.buf, rl.key))
 	rl.buf = rl.buf[:0]
 	if !ok {
 		return outcome{class: route.Canceled, committed: true, status: 200, reason: "client went away"}, true
@@ -676,7 +566,7 @@ func (rl *streamRelay) step(ev sse.Event, rerr error) (outcome, bool) {
 func (rl *streamRelay) commit() {
 	c := rl.c
 	c.firstByte.Stop()
-	rl.idle = newQuietTimer(c.a.Backend.StreamIdleTimeout, func() { c.cancel(errStreamIdle) })
+	rl.idle = streamout.NewQuietTimer(c.a.Backend.StreamIdleTimeout, func() { c.cancel(errStreamIdle) })
 	h := c.w.Header()
 	setRouteHeaders(c.w, c.a)
 	setApproximated(h, c.ex)
@@ -684,7 +574,7 @@ func (rl *streamRelay) commit() {
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
 	copyRequestID(h, rl.resp.Header)
-	rl.out.start(rl.s.opts.KeepAlive)
+	rl.out.Start(rl.s.opts.KeepAlive)
 	rl.committed = true
 }
 
@@ -708,8 +598,8 @@ func (rl *streamRelay) failed(msg string, rerr error) outcome {
 // new connection and leaves a socket in TIME-WAIT (strace: 25 connects in
 // 5 s of one client's streams). The client's events are flushed first;
 // the wait is bounded.
-func drainAfterDone(out *clientStream, body io.Reader, acancel context.CancelCauseFunc) {
-	out.flush()
+func drainAfterDone(out *streamout.Writer, body io.Reader, acancel context.CancelCauseFunc) {
+	out.Flush()
 	t := time.AfterFunc(50*time.Millisecond, func() { acancel(nil) })
 	io.Copy(io.Discard, io.LimitReader(body, 64<<10))
 	t.Stop()

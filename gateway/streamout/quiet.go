@@ -1,4 +1,9 @@
-package gateway
+// Package streamout is the client's side of a relayed stream: a Writer
+// that flushes just before the relay blocks on the upstream and writes
+// keep-alives during upstream silences, and the QuietTimer that cuts a
+// stream gone silent. Both watch the clock with an atomic store per
+// event instead of a timer reset.
+package streamout
 
 import (
 	"sync"
@@ -13,13 +18,13 @@ var monoStart = time.Now()
 // monoNow is the monotonic time since the process started.
 func monoNow() time.Duration { return time.Since(monoStart) }
 
-// quietTimer calls f once nothing has touched it for d. A touch is an
+// QuietTimer calls f once nothing has touched it for d. A touch is an
 // atomic store of the clock instead of a Timer.Reset, which takes the
 // timer heap's lock and was ~15% of relaying a fast stream
 // (BenchmarkHandler/*stream200); when the timer comes due after a touch,
 // it re-arms itself for the rest of d. It never wakes a quiet process
 // more than once per d.
-type quietTimer struct {
+type QuietTimer struct {
 	d    time.Duration
 	f    func()
 	last atomic.Int64 // monoNow() of the last touch
@@ -29,19 +34,20 @@ type quietTimer struct {
 	stopped bool
 }
 
-func newQuietTimer(d time.Duration, f func()) *quietTimer {
-	q := &quietTimer{d: d, f: f}
-	q.touch()
+// NewQuietTimer starts a QuietTimer.
+func NewQuietTimer(d time.Duration, f func()) *QuietTimer {
+	q := &QuietTimer{d: d, f: f}
+	q.Touch()
 	q.mu.Lock()
 	q.t = time.AfterFunc(d, q.fire)
 	q.mu.Unlock()
 	return q
 }
 
-// touch restarts the wait.
-func (q *quietTimer) touch() { q.last.Store(int64(monoNow())) }
+// Touch restarts the wait.
+func (q *QuietTimer) Touch() { q.last.Store(int64(monoNow())) }
 
-func (q *quietTimer) fire() {
+func (q *QuietTimer) fire() {
 	q.mu.Lock()
 	if q.stopped {
 		q.mu.Unlock()
@@ -57,8 +63,8 @@ func (q *quietTimer) fire() {
 	q.f()
 }
 
-// stop cancels the timer; f does not start after stop returns.
-func (q *quietTimer) stop() {
+// Stop cancels the timer; f does not start after Stop returns.
+func (q *QuietTimer) Stop() {
 	q.mu.Lock()
 	q.stopped = true
 	q.t.Stop()
