@@ -474,12 +474,13 @@ func (s *Server) relayStream(c *call, resp *http.Response) outcome {
 	if !strings.HasPrefix(ct, "text/event-stream") {
 		return outcome{class: route.Server, status: resp.StatusCode, reason: "upstream did not stream (content-type " + trunc(ct, 40) + ")"}
 	}
-	total := time.AfterFunc(c.a.Backend.StreamTimeout, func() { c.cancel(errStreamTimeout) })
+	cancel := c.cancel // the timers capture the func, not c (which then stays on the stack)
+	total := time.AfterFunc(c.a.Backend.StreamTimeout, func() { cancel(errStreamTimeout) })
 	defer total.Stop()
 	out := streamout.New(c.w, c.in.proto.keepAlive)
 	defer out.Close()
 	defer out.Flush() // first: the last events leave before the bookkeeping
-	rl := &streamRelay{s: s, c: c, resp: resp, out: out, conv: s.converterFor(c.in, c.ex), key: []byte(c.a.Key.Reveal())}
+	rl := &streamRelay{s: s, c: *c, resp: resp, out: out, conv: s.converterFor(c.in, c.ex), key: []byte(c.a.Key.Reveal())}
 	defer func() {
 		if rl.idle != nil {
 			rl.idle.Stop()
@@ -498,7 +499,7 @@ func (s *Server) relayStream(c *call, resp *http.Response) outcome {
 // the client's side, and whether the stream is committed to this attempt.
 type streamRelay struct {
 	s         *Server
-	c         *call
+	c         call // a copy: the *call stays on attempt's stack
 	resp      *http.Response
 	out       *streamout.Writer
 	conv      streamConverter
@@ -511,7 +512,7 @@ type streamRelay struct {
 // step handles one upstream event (or the end: rerr != nil) and reports
 // the attempt's outcome once there is one.
 func (rl *streamRelay) step(ev sse.Event, rerr error) (outcome, bool) {
-	c := rl.c
+	c := &rl.c
 	var st convert.Step
 	atEnd := rerr != nil
 	if atEnd {
@@ -564,9 +565,10 @@ func (rl *streamRelay) step(ev sse.Event, rerr error) (outcome, bool) {
 // commit sends the headers at the first content: the stream is this
 // attempt's from here on (the first-byte rule).
 func (rl *streamRelay) commit() {
-	c := rl.c
+	c := &rl.c
 	c.firstByte.Stop()
-	rl.idle = streamout.NewQuietTimer(c.a.Backend.StreamIdleTimeout, func() { c.cancel(errStreamIdle) })
+	cancel := c.cancel
+	rl.idle = streamout.NewQuietTimer(c.a.Backend.StreamIdleTimeout, func() { cancel(errStreamIdle) })
 	h := c.w.Header()
 	setRouteHeaders(c.w, c.a)
 	setApproximated(h, c.ex)
