@@ -349,6 +349,12 @@ func run() error {
 		t.client = &http.Client{Transport: tr}
 	}
 
+	return runLoad(o, up, procs, order)
+}
+
+// runLoad runs the load the flags ask for against the started targets and
+// writes the report.
+func runLoad(o *options, up *child, procs []*child, order []*target) error {
 	rep := &report{o: o, start: time.Now(), load0: loadavg()}
 	rep.header()
 	if o.idle > 0 {
