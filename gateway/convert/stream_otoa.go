@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"slices"
 	"strconv"
+	"switchyard/gateway/jscan"
 
 	"switchyard/gateway/anthropic"
 	"switchyard/gateway/openai"
@@ -23,8 +24,8 @@ import (
 // the stream with one `event: error` after closing the open block.
 type OToAStream struct {
 	opt   StreamOptions
-	scan  jscan
-	parts jscan // content given as an array of parts
+	scan  jscan.Scanner
+	parts jscan.Scanner // content given as an array of parts
 	ch    oChunk
 	ids   streamIDs
 
@@ -158,9 +159,9 @@ func (c *OToAStream) messageStart(dst, id, model []byte) []byte {
 	switch {
 	case c.opt.MessageID != "":
 		dst = appendJSONQuoted(dst, c.opt.MessageID)
-	case rawNonEmpty(id):
+	case jscan.RawNonEmpty(id):
 		dst = append(dst, `"msg_`...)
-		dst = appendRawJSONString(dst, id[1:])
+		dst = jscan.AppendRawJSONString(dst, id[1:])
 	default:
 		dst = append(dst, '"')
 		dst = c.ids.append(dst, "msg_", 24)
@@ -171,7 +172,7 @@ func (c *OToAStream) messageStart(dst, id, model []byte) []byte {
 	case c.opt.ClientModel != "":
 		dst = appendJSONQuoted(dst, c.opt.ClientModel)
 	case model != nil:
-		dst = appendRawJSONString(dst, model)
+		dst = jscan.AppendRawJSONString(dst, model)
 	default:
 		dst = append(dst, `""`...)
 	}
@@ -189,20 +190,20 @@ func (c *OToAStream) messageStart(dst, id, model []byte) []byte {
 func (c *OToAStream) choice(dst []byte, ch *oChoice) ([]byte, bool) {
 	content := false
 	r := ch.reasoning
-	if !rawNonEmpty(r) {
+	if !jscan.RawNonEmpty(r) {
 		r = ch.reasoningAlt
 	}
-	if rawNonEmpty(r) {
+	if jscan.RawNonEmpty(r) {
 		dst, content = c.delta(dst, blockThinking, r), true
 	}
-	if rawNonEmpty(ch.content) {
+	if jscan.RawNonEmpty(ch.content) {
 		dst, content = c.delta(dst, blockText, ch.content), true
 	} else if ch.contentParts != nil {
 		var ct bool
 		dst, ct = c.contentParts(dst, ch.contentParts)
 		content = content || ct
 	}
-	if rawNonEmpty(ch.refusal) {
+	if jscan.RawNonEmpty(ch.refusal) {
 		dst, content = c.delta(dst, blockText, ch.refusal), true
 		c.refusal = true
 	}
@@ -225,32 +226,32 @@ func (c *OToAStream) choice(dst []byte, ch *oChoice) ([]byte, bool) {
 // contentParts streams the text parts of an array-valued delta.content.
 func (c *OToAStream) contentParts(dst, arr []byte) ([]byte, bool) {
 	s := &c.parts
-	s.reset(arr)
+	s.Reset(arr)
 	content := false
-	if !s.array() {
+	if !s.Array() {
 		return dst, false
 	}
-	for first := true; s.more(&first, ']'); {
-		if !s.object() {
+	for first := true; s.More(&first, ']'); {
+		if !s.Object() {
 			continue
 		}
 		var typ, text, refusal []byte
-		for first := true; s.more(&first, '}'); {
-			switch string(s.key()) {
+		for first := true; s.More(&first, '}'); {
+			switch string(s.Key()) {
 			case "type":
-				typ = s.strOpt()
+				typ = s.StrOpt()
 			case "text":
-				text = s.strOpt()
+				text = s.StrOpt()
 			case "refusal":
-				refusal = s.strOpt()
+				refusal = s.StrOpt()
 			default:
-				s.skip()
+				s.Skip()
 			}
 		}
 		switch {
-		case (typ == nil || rawIs(typ, "text")) && rawNonEmpty(text):
+		case (typ == nil || jscan.RawIs(typ, "text")) && jscan.RawNonEmpty(text):
 			dst, content = c.delta(dst, blockText, text), true
-		case rawIs(typ, "refusal") && rawNonEmpty(refusal):
+		case jscan.RawIs(typ, "refusal") && jscan.RawNonEmpty(refusal):
 			dst, content = c.delta(dst, blockText, refusal), true
 			c.refusal = true
 		}
@@ -279,7 +280,7 @@ func (c *OToAStream) delta(dst []byte, kind uint8, raw []byte) []byte {
 	} else {
 		dst = append(dst, `{"type":"thinking_delta","thinking":`...)
 	}
-	dst = appendRawJSONString(dst, raw)
+	dst = jscan.AppendRawJSONString(dst, raw)
 	return append(dst, "}}\n\n"...)
 }
 
@@ -309,9 +310,9 @@ func (c *OToAStream) toolDelta(dst []byte, choice, j int, t *oToolDelta) ([]byte
 	if t.hasIndex {
 		idx = t.index
 	}
-	hasID, hasName, hasArgs := rawNonEmpty(t.id), rawNonEmpty(t.name), rawNonEmpty(t.args)
+	hasID, hasName, hasArgs := jscan.RawNonEmpty(t.id), jscan.RawNonEmpty(t.name), jscan.RawNonEmpty(t.args)
 	e := c.tool(choice, idx)
-	if e >= 0 && hasID && hasName && c.tools[e].rawID != "" && c.tools[e].rawID != string(rawInner(t.id)) {
+	if e >= 0 && hasID && hasName && c.tools[e].rawID != "" && c.tools[e].rawID != string(jscan.RawInner(t.id)) {
 		e = -1 // an upstream reusing one index for a new call (new id and name)
 	}
 	if e < 0 {
@@ -320,10 +321,10 @@ func (c *OToAStream) toolDelta(dst []byte, choice, j int, t *oToolDelta) ([]byte
 	}
 	tl := &c.tools[e]
 	if tl.rawID == "" && hasID {
-		tl.rawID, tl.id = string(rawInner(t.id)), unquoteRaw(t.id)
+		tl.rawID, tl.id = string(jscan.RawInner(t.id)), jscan.UnquoteRaw(t.id)
 	}
 	if tl.name == "" && hasName {
-		tl.name = unquoteRaw(t.name)
+		tl.name = jscan.UnquoteRaw(t.name)
 	}
 	if tl.closed {
 		if hasArgs {
@@ -339,10 +340,10 @@ func (c *OToAStream) toolDelta(dst []byte, choice, j int, t *oToolDelta) ([]byte
 		if tl.started {
 			dst = c.deltaHead(dst)
 			dst = append(dst, `{"type":"input_json_delta","partial_json":`...)
-			dst = appendRawJSONString(dst, t.args)
+			dst = jscan.AppendRawJSONString(dst, t.args)
 			dst, content = append(dst, "}}\n\n"...), true
 		} else {
-			tl.buf = append(tl.buf, rawInner(t.args)...)
+			tl.buf = append(tl.buf, jscan.RawInner(t.args)...)
 		}
 	}
 	return dst, content
@@ -389,7 +390,7 @@ func (c *OToAStream) startTool(dst []byte, e int, whole bool) []byte {
 	}
 	dst = append(dst, `,"input":{}}}`+"\n\n"...)
 	if len(tl.buf) > 0 && whole {
-		args := unquoteRaw(append(append([]byte{'"'}, tl.buf...), '"'))
+		args := jscan.UnquoteRaw(append(append([]byte{'"'}, tl.buf...), '"'))
 		dst = c.deltaHead(dst)
 		dst = append(dst, `{"type":"input_json_delta","partial_json":`...)
 		dst = appendJSONQuoted(dst, string(parseArguments(args, c.finish == "length")))
@@ -399,7 +400,7 @@ func (c *OToAStream) startTool(dst []byte, e int, whole bool) []byte {
 	if len(tl.buf) > 0 {
 		dst = c.deltaHead(dst)
 		dst = append(dst, `{"type":"input_json_delta","partial_json":"`...)
-		dst = appendFixUTF8(dst, tl.buf)
+		dst = jscan.AppendFixUTF8(dst, tl.buf)
 		dst = append(dst, "\"}}\n\n"...)
 		tl.buf = tl.buf[:0]
 	}
@@ -539,7 +540,7 @@ func (c *OToAStream) fail(dst []byte, typ, msg string) Step {
 // unknown values become "other" (inferred like a missing one).
 func finishName(raw []byte) string {
 	for _, f := range finishNames {
-		if rawIs(raw, f) {
+		if jscan.RawIs(raw, f) {
 			return f
 		}
 	}
@@ -580,45 +581,45 @@ type oUsage struct {
 	hasDetails, hasTopCR, hasTopCC                              bool
 }
 
-func (ch *oChunk) parse(s *jscan, data []byte) bool {
+func (ch *oChunk) parse(s *jscan.Scanner, data []byte) bool {
 	choices := ch.choices[:0]
 	*ch = oChunk{choices: choices}
-	s.reset(data)
-	if s.peek() != '{' {
-		s.fail()
+	s.Reset(data)
+	if s.Peek() != '{' {
+		s.Fail()
 		return false
 	}
-	s.object()
-	for first := true; s.more(&first, '}'); {
-		switch string(s.key()) {
+	s.Object()
+	for first := true; s.More(&first, '}'); {
+		switch string(s.Key()) {
 		case "id":
-			ch.id = s.strOpt()
+			ch.id = s.StrOpt()
 		case "model":
-			ch.model = s.strOpt()
+			ch.model = s.StrOpt()
 		case "choices":
-			if s.array() {
-				for first := true; s.more(&first, ']'); {
+			if s.Array() {
+				for first := true; s.More(&first, ']'); {
 					ch.parseChoice(s)
 				}
 			}
 		case "usage":
 			ch.parseUsage(s)
 		case "error":
-			if s.peek() == 'n' {
-				s.lit("null")
+			if s.Peek() == 'n' {
+				s.Lit("null")
 			} else {
-				s.skip()
+				s.Skip()
 				ch.isError = true
 			}
 		default:
-			s.skip()
+			s.Skip()
 		}
 	}
-	return s.done()
+	return s.Done()
 }
 
-func (ch *oChunk) parseChoice(s *jscan) {
-	if !s.object() {
+func (ch *oChunk) parseChoice(s *jscan.Scanner) {
+	if !s.Object() {
 		return
 	}
 	n := len(ch.choices)
@@ -630,120 +631,120 @@ func (ch *oChunk) parseChoice(s *jscan) {
 		ch.choices = append(ch.choices, oChoice{})
 	}
 	c := &ch.choices[n]
-	for first := true; s.more(&first, '}'); {
-		switch string(s.key()) {
+	for first := true; s.More(&first, '}'); {
+		switch string(s.Key()) {
 		case "index":
-			c.index = s.intOpt()
+			c.index = s.IntOpt()
 		case "delta":
-			if !s.object() {
+			if !s.Object() {
 				continue
 			}
-			for first := true; s.more(&first, '}'); {
-				switch string(s.key()) {
+			for first := true; s.More(&first, '}'); {
+				switch string(s.Key()) {
 				case "content":
-					switch s.peek() {
+					switch s.Peek() {
 					case '"':
-						c.content = s.str()
+						c.content = s.Str()
 					case '[':
-						c.contentParts = s.value()
+						c.contentParts = s.Value()
 					default:
-						s.skip()
+						s.Skip()
 					}
 				case "reasoning_content":
-					c.reasoning = s.strOpt()
+					c.reasoning = s.StrOpt()
 				case "reasoning":
-					c.reasoningAlt = s.strOpt()
+					c.reasoningAlt = s.StrOpt()
 				case "refusal":
-					c.refusal = s.strOpt()
+					c.refusal = s.StrOpt()
 				case "tool_calls":
-					if s.array() {
-						for first := true; s.more(&first, ']'); {
+					if s.Array() {
+						for first := true; s.More(&first, ']'); {
 							c.parseTool(s)
 						}
 					}
 				default:
-					s.skip()
+					s.Skip()
 				}
 			}
 		case "finish_reason":
-			c.finish = s.strOpt()
+			c.finish = s.StrOpt()
 		default:
-			s.skip()
+			s.Skip()
 		}
 	}
 }
 
-func (c *oChoice) parseTool(s *jscan) {
-	if !s.object() {
+func (c *oChoice) parseTool(s *jscan.Scanner) {
+	if !s.Object() {
 		return
 	}
 	c.tools = append(c.tools, oToolDelta{})
 	t := &c.tools[len(c.tools)-1]
-	for first := true; s.more(&first, '}'); {
-		switch string(s.key()) {
+	for first := true; s.More(&first, '}'); {
+		switch string(s.Key()) {
 		case "index":
-			if p := s.peek(); p == '-' || '0' <= p && p <= '9' {
-				t.index, t.hasIndex = s.num()
+			if p := s.Peek(); p == '-' || '0' <= p && p <= '9' {
+				t.index, t.hasIndex = s.Num()
 			} else {
-				s.skip()
+				s.Skip()
 			}
 		case "id":
-			t.id = s.strOpt()
+			t.id = s.StrOpt()
 		case "function":
-			if !s.object() {
+			if !s.Object() {
 				continue
 			}
-			for first := true; s.more(&first, '}'); {
-				switch string(s.key()) {
+			for first := true; s.More(&first, '}'); {
+				switch string(s.Key()) {
 				case "name":
-					t.name = s.strOpt()
+					t.name = s.StrOpt()
 				case "arguments":
-					t.args = s.strOpt()
+					t.args = s.StrOpt()
 				default:
-					s.skip()
+					s.Skip()
 				}
 			}
 		default:
-			s.skip()
+			s.Skip()
 		}
 	}
 }
 
-func (ch *oChunk) parseUsage(s *jscan) {
-	if !s.object() {
+func (ch *oChunk) parseUsage(s *jscan.Scanner) {
+	if !s.Object() {
 		return
 	}
 	ch.hasUsage = true
 	u := &ch.usage
-	for first := true; s.more(&first, '}'); {
-		switch string(s.key()) {
+	for first := true; s.More(&first, '}'); {
+		switch string(s.Key()) {
 		case "prompt_tokens":
-			u.prompt = s.intOpt()
+			u.prompt = s.IntOpt()
 		case "completion_tokens":
-			u.completion = s.intOpt()
+			u.completion = s.IntOpt()
 		case "total_tokens":
-			u.total = s.intOpt()
+			u.total = s.IntOpt()
 		case "cache_read_input_tokens":
-			u.topCR, u.hasTopCR = s.intOpt(), true
+			u.topCR, u.hasTopCR = s.IntOpt(), true
 		case "cache_creation_input_tokens":
-			u.topCC, u.hasTopCC = s.intOpt(), true
+			u.topCC, u.hasTopCC = s.IntOpt(), true
 		case "prompt_tokens_details":
-			if !s.object() {
+			if !s.Object() {
 				continue
 			}
 			u.hasDetails = true
-			for first := true; s.more(&first, '}'); {
-				switch string(s.key()) {
+			for first := true; s.More(&first, '}'); {
+				switch string(s.Key()) {
 				case "cached_tokens":
-					u.cached = s.intOpt()
+					u.cached = s.IntOpt()
 				case "cache_write_tokens":
-					u.cacheWrite = s.intOpt()
+					u.cacheWrite = s.IntOpt()
 				default:
-					s.skip()
+					s.Skip()
 				}
 			}
 		default:
-			s.skip()
+			s.Skip()
 		}
 	}
 }

@@ -3,6 +3,7 @@ package gemini
 import (
 	"bytes"
 	"encoding/json"
+	"switchyard/gateway/jscan"
 
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/sse"
@@ -34,7 +35,7 @@ type FromHubStream struct {
 	opt      protocol.StreamOptions
 	format   StreamFormat
 	thoughts bool
-	scan     jscan
+	scan     jscan.Scanner
 	ch       hChunk
 
 	started, done, gotFinish bool
@@ -102,17 +103,17 @@ func (c *FromHubStream) Event(dst []byte, ev sse.Event) protocol.Step {
 	content := false
 	for i := range ch.choices {
 		h := &ch.choices[i]
-		if rawNonEmpty(h.reasoning) && c.thoughts {
+		if jscan.RawNonEmpty(h.reasoning) && c.thoughts {
 			dst, content = c.textChunk(dst, h.reasoning, true), true
 		}
-		if rawNonEmpty(h.content) {
+		if jscan.RawNonEmpty(h.content) {
 			dst, content = c.textChunk(dst, h.content, false), true
 		}
 		for j := range h.tools {
 			c.toolDelta(&h.tools[j])
 		}
 		if h.finish != nil && !c.gotFinish {
-			c.gotFinish, c.finish = true, unquoteRaw(h.finish)
+			c.gotFinish, c.finish = true, jscan.UnquoteRaw(h.finish)
 		}
 	}
 	return protocol.Step{Out: dst, Content: content}
@@ -136,7 +137,7 @@ func (c *FromHubStream) begin(id, model []byte) {
 	case c.opt.ClientModel != "":
 		p = appendJSONQuoted(p, c.opt.ClientModel)
 	case model != nil:
-		p = appendRawJSONString(p, model)
+		p = jscan.AppendRawJSONString(p, model)
 	default:
 		p = append(p, `""`...)
 	}
@@ -144,8 +145,8 @@ func (c *FromHubStream) begin(id, model []byte) {
 	switch {
 	case c.opt.MessageID != "":
 		p = appendJSONQuoted(p, c.opt.MessageID)
-	case rawNonEmpty(id):
-		p = appendJSONQuoted(p, unquoteRaw(id))
+	case jscan.RawNonEmpty(id):
+		p = appendJSONQuoted(p, jscan.UnquoteRaw(id))
 	default:
 		p = appendJSONQuoted(p, randomSeed())
 	}
@@ -174,7 +175,7 @@ func (c *FromHubStream) textChunk(dst, raw []byte, thought bool) []byte {
 	dst = c.open(dst, !c.wrote())
 	c.markWrote()
 	dst = append(dst, `{"candidates":[{"content":{"parts":[{"text":`...)
-	dst = appendRawJSONString(dst, raw)
+	dst = jscan.AppendRawJSONString(dst, raw)
 	if thought {
 		dst = append(dst, `,"thought":true`...)
 	}
@@ -199,14 +200,14 @@ func (c *FromHubStream) toolDelta(t *hToolDelta) {
 		c.tools = append(c.tools, hTool{index: t.index})
 		tool = &c.tools[len(c.tools)-1]
 	}
-	if rawNonEmpty(t.id) && tool.id == "" {
-		tool.id = unquoteRaw(t.id)
+	if jscan.RawNonEmpty(t.id) && tool.id == "" {
+		tool.id = jscan.UnquoteRaw(t.id)
 	}
-	if rawNonEmpty(t.name) && tool.name == "" {
-		tool.name = unquoteRaw(t.name)
+	if jscan.RawNonEmpty(t.name) && tool.name == "" {
+		tool.name = jscan.UnquoteRaw(t.name)
 	}
-	if rawNonEmpty(t.args) {
-		tool.args = append(tool.args, unquoteRaw(t.args)...)
+	if jscan.RawNonEmpty(t.args) {
+		tool.args = append(tool.args, jscan.UnquoteRaw(t.args)...)
 	}
 }
 
