@@ -26,7 +26,7 @@ type OToAStream struct {
 	opt   StreamOptions
 	scan  jscan.Scanner
 	parts jscan.Scanner // content given as an array of parts
-	ch    oChunk
+	ch    openai.ChunkView
 	ids   streamIDs
 
 	started   bool // message_start sent
@@ -102,25 +102,25 @@ func (c *OToAStream) Event(dst []byte, ev sse.Event) Step {
 		return c.complete(dst)
 	}
 	ch := &c.ch
-	if !ch.parse(&c.scan, ev.Data) {
+	if !ch.Parse(&c.scan, ev.Data) {
 		if ev.Name == "error" {
 			return c.upstreamError(dst, ev.Data)
 		}
 		return c.fail(dst, "api_error", msgBadJSON)
 	}
-	if ch.isError || ev.Name == "error" {
+	if ch.IsError || ev.Name == "error" {
 		return c.upstreamError(dst, ev.Data)
 	}
-	if ch.hasUsage {
-		c.setUsage(&ch.usage)
+	if ch.HasUsage {
+		c.setUsage(&ch.Usage)
 	}
 	if !c.started {
-		dst = c.messageStart(dst, ch.id, ch.model)
+		dst = c.messageStart(dst, ch.ID, ch.Model)
 	}
 	content := false
-	for i := range ch.choices {
+	for i := range ch.Choices {
 		var ct bool
-		dst, ct = c.choice(dst, &ch.choices[i])
+		dst, ct = c.choice(dst, &ch.Choices[i])
 		content = content || ct
 		if c.done { // protocol violation
 			return Step{Out: dst, Content: content, Done: true, Err: c.err}
@@ -187,37 +187,37 @@ func (c *OToAStream) messageStart(dst, id, model []byte) []byte {
 
 // choice applies one choice of a chunk in the order reasoning → content →
 // tool_calls → finish_reason.
-func (c *OToAStream) choice(dst []byte, ch *oChoice) ([]byte, bool) {
+func (c *OToAStream) choice(dst []byte, ch *openai.ChoiceView) ([]byte, bool) {
 	content := false
-	r := ch.reasoning
+	r := ch.Reasoning
 	if !jscan.RawNonEmpty(r) {
-		r = ch.reasoningAlt
+		r = ch.ReasoningAlt
 	}
 	if jscan.RawNonEmpty(r) {
 		dst, content = c.delta(dst, blockThinking, r), true
 	}
-	if jscan.RawNonEmpty(ch.content) {
-		dst, content = c.delta(dst, blockText, ch.content), true
-	} else if ch.contentParts != nil {
+	if jscan.RawNonEmpty(ch.Content) {
+		dst, content = c.delta(dst, blockText, ch.Content), true
+	} else if ch.ContentParts != nil {
 		var ct bool
-		dst, ct = c.contentParts(dst, ch.contentParts)
+		dst, ct = c.contentParts(dst, ch.ContentParts)
 		content = content || ct
 	}
-	if jscan.RawNonEmpty(ch.refusal) {
-		dst, content = c.delta(dst, blockText, ch.refusal), true
+	if jscan.RawNonEmpty(ch.Refusal) {
+		dst, content = c.delta(dst, blockText, ch.Refusal), true
 		c.refusal = true
 	}
-	for j := range ch.tools {
+	for j := range ch.Tools {
 		var ct bool
-		dst, ct = c.toolDelta(dst, ch.index, j, &ch.tools[j])
+		dst, ct = c.toolDelta(dst, ch.Index, j, &ch.Tools[j])
 		content = content || ct
 		if c.done {
 			return dst, content
 		}
 	}
-	if ch.finish != nil {
+	if ch.Finish != nil {
 		var ct bool
-		dst, ct = c.finishChoice(dst, ch.index, finishName(ch.finish))
+		dst, ct = c.finishChoice(dst, ch.Index, finishName(ch.Finish))
 		content = content || ct
 	}
 	return dst, content
@@ -305,14 +305,14 @@ func (c *OToAStream) closeOpen(dst []byte) []byte {
 }
 
 // toolDelta applies one tool_calls[j] element (spec §3.2 rule 2).
-func (c *OToAStream) toolDelta(dst []byte, choice, j int, t *oToolDelta) ([]byte, bool) {
+func (c *OToAStream) toolDelta(dst []byte, choice, j int, t *openai.ToolDeltaView) ([]byte, bool) {
 	idx := j
-	if t.hasIndex {
-		idx = t.index
+	if t.HasIndex {
+		idx = t.Index
 	}
-	hasID, hasName, hasArgs := jscan.RawNonEmpty(t.id), jscan.RawNonEmpty(t.name), jscan.RawNonEmpty(t.args)
+	hasID, hasName, hasArgs := jscan.RawNonEmpty(t.ID), jscan.RawNonEmpty(t.Name), jscan.RawNonEmpty(t.Args)
 	e := c.tool(choice, idx)
-	if e >= 0 && hasID && hasName && c.tools[e].rawID != "" && c.tools[e].rawID != string(jscan.RawInner(t.id)) {
+	if e >= 0 && hasID && hasName && c.tools[e].rawID != "" && c.tools[e].rawID != string(jscan.RawInner(t.ID)) {
 		e = -1 // an upstream reusing one index for a new call (new id and name)
 	}
 	if e < 0 {
@@ -321,10 +321,10 @@ func (c *OToAStream) toolDelta(dst []byte, choice, j int, t *oToolDelta) ([]byte
 	}
 	tl := &c.tools[e]
 	if tl.rawID == "" && hasID {
-		tl.rawID, tl.id = string(jscan.RawInner(t.id)), jscan.UnquoteRaw(t.id)
+		tl.rawID, tl.id = string(jscan.RawInner(t.ID)), jscan.UnquoteRaw(t.ID)
 	}
 	if tl.name == "" && hasName {
-		tl.name = jscan.UnquoteRaw(t.name)
+		tl.name = jscan.UnquoteRaw(t.Name)
 	}
 	if tl.closed {
 		if hasArgs {
@@ -340,10 +340,10 @@ func (c *OToAStream) toolDelta(dst []byte, choice, j int, t *oToolDelta) ([]byte
 		if tl.started {
 			dst = c.deltaHead(dst)
 			dst = append(dst, `{"type":"input_json_delta","partial_json":`...)
-			dst = jscan.AppendRawJSONString(dst, t.args)
+			dst = jscan.AppendRawJSONString(dst, t.Args)
 			dst, content = append(dst, "}}\n\n"...), true
 		} else {
-			tl.buf = append(tl.buf, jscan.RawInner(t.args)...)
+			tl.buf = append(tl.buf, jscan.RawInner(t.Args)...)
 		}
 	}
 	return dst, content
@@ -492,19 +492,19 @@ func (c *OToAStream) complete(dst []byte) Step {
 	return Step{Out: dst, Content: content, Done: true}
 }
 
-func (c *OToAStream) setUsage(u *oUsage) {
+func (c *OToAStream) setUsage(u *openai.UsageView) {
 	c.hasUsage = true
-	c.usage = openai.Usage{PromptTokens: u.prompt, CompletionTokens: u.completion, TotalTokens: u.total}
-	if u.hasDetails {
-		c.details = openai.PromptTokensDetails{CachedTokens: u.cached, CacheWriteTokens: u.cacheWrite}
+	c.usage = openai.Usage{PromptTokens: u.Prompt, CompletionTokens: u.Completion, TotalTokens: u.Total}
+	if u.HasDetails {
+		c.details = openai.PromptTokensDetails{CachedTokens: u.Cached, CacheWriteTokens: u.CacheWrite}
 		c.usage.PromptTokensDetails = &c.details
 	}
-	if u.hasTopCR {
-		c.topCR = u.topCR
+	if u.HasTopCR {
+		c.topCR = u.TopCR
 		c.usage.CacheReadInputTokens = &c.topCR
 	}
-	if u.hasTopCC {
-		c.topCC = u.topCC
+	if u.HasTopCC {
+		c.topCC = u.TopCC
 		c.usage.CacheCreationInputTokens = &c.topCC
 	}
 }
@@ -548,203 +548,3 @@ func finishName(raw []byte) string {
 }
 
 var finishNames = [...]string{"stop", "tool_calls", "length", "content_filter", "function_call"}
-
-// oChunk holds the fields of one OpenAI chunk the converter uses; byte
-// fields are raw JSON string literals aliasing the event data (nil when
-// absent, null or not a string). Slices are reused across events.
-type oChunk struct {
-	id, model []byte
-	choices   []oChoice
-	hasUsage  bool
-	usage     oUsage
-	isError   bool
-}
-
-type oChoice struct {
-	index                   int
-	reasoning, reasoningAlt []byte // reasoning_content, reasoning
-	content, refusal        []byte
-	contentParts            []byte // raw array when content is one
-	tools                   []oToolDelta
-	finish                  []byte
-}
-
-type oToolDelta struct {
-	index    int
-	hasIndex bool
-	id, name []byte
-	args     []byte
-}
-
-type oUsage struct {
-	prompt, completion, total, cached, cacheWrite, topCR, topCC int
-	hasDetails, hasTopCR, hasTopCC                              bool
-}
-
-func (ch *oChunk) parse(s *jscan.Scanner, data []byte) bool {
-	choices := ch.choices[:0]
-	*ch = oChunk{choices: choices}
-	s.Reset(data)
-	if s.Peek() != '{' {
-		s.Fail()
-		return false
-	}
-	s.Object()
-	for first := true; s.More(&first, '}'); {
-		switch string(s.Key()) {
-		case "id":
-			ch.id = s.StrOpt()
-		case "model":
-			ch.model = s.StrOpt()
-		case "choices":
-			if s.Array() {
-				for first := true; s.More(&first, ']'); {
-					ch.parseChoice(s)
-				}
-			}
-		case "usage":
-			ch.parseUsage(s)
-		case "error":
-			if s.Peek() == 'n' {
-				s.Lit("null")
-			} else {
-				s.Skip()
-				ch.isError = true
-			}
-		default:
-			s.Skip()
-		}
-	}
-	return s.Done()
-}
-
-func (ch *oChunk) parseChoice(s *jscan.Scanner) {
-	if !s.Object() {
-		return
-	}
-	n := len(ch.choices)
-	if n < cap(ch.choices) {
-		ch.choices = ch.choices[:n+1]
-		tools := ch.choices[n].tools[:0]
-		ch.choices[n] = oChoice{tools: tools}
-	} else {
-		ch.choices = append(ch.choices, oChoice{})
-	}
-	c := &ch.choices[n]
-	for first := true; s.More(&first, '}'); {
-		switch string(s.Key()) {
-		case "index":
-			c.index = s.IntOpt()
-		case "delta":
-			if !s.Object() {
-				continue
-			}
-			for first := true; s.More(&first, '}'); {
-				switch string(s.Key()) {
-				case "content":
-					switch s.Peek() {
-					case '"':
-						c.content = s.Str()
-					case '[':
-						c.contentParts = s.Value()
-					default:
-						s.Skip()
-					}
-				case "reasoning_content":
-					c.reasoning = s.StrOpt()
-				case "reasoning":
-					c.reasoningAlt = s.StrOpt()
-				case "refusal":
-					c.refusal = s.StrOpt()
-				case "tool_calls":
-					if s.Array() {
-						for first := true; s.More(&first, ']'); {
-							c.parseTool(s)
-						}
-					}
-				default:
-					s.Skip()
-				}
-			}
-		case "finish_reason":
-			c.finish = s.StrOpt()
-		default:
-			s.Skip()
-		}
-	}
-}
-
-func (c *oChoice) parseTool(s *jscan.Scanner) {
-	if !s.Object() {
-		return
-	}
-	c.tools = append(c.tools, oToolDelta{})
-	t := &c.tools[len(c.tools)-1]
-	for first := true; s.More(&first, '}'); {
-		switch string(s.Key()) {
-		case "index":
-			if p := s.Peek(); p == '-' || '0' <= p && p <= '9' {
-				t.index, t.hasIndex = s.Num()
-			} else {
-				s.Skip()
-			}
-		case "id":
-			t.id = s.StrOpt()
-		case "function":
-			if !s.Object() {
-				continue
-			}
-			for first := true; s.More(&first, '}'); {
-				switch string(s.Key()) {
-				case "name":
-					t.name = s.StrOpt()
-				case "arguments":
-					t.args = s.StrOpt()
-				default:
-					s.Skip()
-				}
-			}
-		default:
-			s.Skip()
-		}
-	}
-}
-
-func (ch *oChunk) parseUsage(s *jscan.Scanner) {
-	if !s.Object() {
-		return
-	}
-	ch.hasUsage = true
-	u := &ch.usage
-	for first := true; s.More(&first, '}'); {
-		switch string(s.Key()) {
-		case "prompt_tokens":
-			u.prompt = s.IntOpt()
-		case "completion_tokens":
-			u.completion = s.IntOpt()
-		case "total_tokens":
-			u.total = s.IntOpt()
-		case "cache_read_input_tokens":
-			u.topCR, u.hasTopCR = s.IntOpt(), true
-		case "cache_creation_input_tokens":
-			u.topCC, u.hasTopCC = s.IntOpt(), true
-		case "prompt_tokens_details":
-			if !s.Object() {
-				continue
-			}
-			u.hasDetails = true
-			for first := true; s.More(&first, '}'); {
-				switch string(s.Key()) {
-				case "cached_tokens":
-					u.cached = s.IntOpt()
-				case "cache_write_tokens":
-					u.cacheWrite = s.IntOpt()
-				default:
-					s.Skip()
-				}
-			}
-		default:
-			s.Skip()
-		}
-	}
-}
