@@ -3,8 +3,8 @@ package gateway
 import (
 	"bytes"
 	"strconv"
-	"switchyard/gateway/jscan"
 
+	"switchyard/gateway/jscan"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/sse"
 )

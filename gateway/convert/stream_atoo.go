@@ -3,9 +3,9 @@ package convert
 import (
 	"encoding/json"
 	"strconv"
-	"switchyard/gateway/jscan"
 
 	"switchyard/gateway/anthropic"
+	"switchyard/gateway/jscan"
 	"switchyard/gateway/sse"
 )
 

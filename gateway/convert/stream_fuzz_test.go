@@ -8,9 +8,9 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"switchyard/gateway/convert/converttest"
 	"testing"
 
+	"switchyard/gateway/convert/converttest"
 	"switchyard/gateway/sse"
 )
 

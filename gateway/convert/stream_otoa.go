@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"slices"
 	"strconv"
-	"switchyard/gateway/jscan"
 
 	"switchyard/gateway/anthropic"
+	"switchyard/gateway/jscan"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/sse"
 )

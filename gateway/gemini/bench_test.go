@@ -3,12 +3,12 @@ package gemini_test
 import (
 	"os"
 	"path/filepath"
-	"switchyard/gateway/protocol/protocoltest"
 	"testing"
 
 	"switchyard/gateway/convert"
 	"switchyard/gateway/gemini"
 	"switchyard/gateway/protocol"
+	"switchyard/gateway/protocol/protocoltest"
 	"switchyard/gateway/sse"
 )
 

@@ -3,9 +3,9 @@ package gemini
 import (
 	"bytes"
 	"encoding/json"
+
 	"switchyard/gateway/jscan"
 	"switchyard/gateway/openai"
-
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/sse"
 )

@@ -3,6 +3,7 @@ package gemini
 import (
 	crand "crypto/rand"
 	"encoding/hex"
+
 	"switchyard/gateway/jscan"
 )
 

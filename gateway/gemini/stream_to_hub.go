@@ -2,8 +2,8 @@ package gemini
 
 import (
 	"strconv"
-	"switchyard/gateway/jscan"
 
+	"switchyard/gateway/jscan"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/sse"
 )

@@ -4,12 +4,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"switchyard/gateway/convert/converttest"
-	"switchyard/gateway/protocol/protocoltest"
 	"testing"
 
 	"switchyard/gateway/convert"
+	"switchyard/gateway/convert/converttest"
 	"switchyard/gateway/protocol"
+	"switchyard/gateway/protocol/protocoltest"
 )
 
 // An Anthropic stream through Anthropic→hub→Anthropic keeps its text and

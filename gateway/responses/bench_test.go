@@ -3,11 +3,11 @@ package responses
 import (
 	"bytes"
 	"os"
-	"switchyard/gateway/protocol/protocoltest"
 	"testing"
 
 	"switchyard/gateway/convert"
 	"switchyard/gateway/protocol"
+	"switchyard/gateway/protocol/protocoltest"
 )
 
 // BenchmarkFromHubStream: a hub stream (text, reasoning, a tool call)

@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"switchyard/gateway/convert/converttest"
-	"switchyard/gateway/protocol/protocoltest"
 	"testing"
 
+	"switchyard/gateway/convert/converttest"
 	"switchyard/gateway/protocol"
+	"switchyard/gateway/protocol/protocoltest"
 	"switchyard/gateway/responses/responsestest"
 )
 

@@ -3,8 +3,8 @@ package responses
 import (
 	"encoding/json"
 	"strconv"
-	"switchyard/gateway/jscan"
 
+	"switchyard/gateway/jscan"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/sse"

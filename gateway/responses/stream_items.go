@@ -2,8 +2,8 @@ package responses
 
 import (
 	"encoding/json"
-	"switchyard/gateway/jscan"
 
+	"switchyard/gateway/jscan"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/protocol"
 )

@@ -8,13 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"switchyard/gateway/protocol/protocoltest"
 	"testing"
 
 	oresponses "github.com/openai/openai-go/v3/responses"
 
 	"switchyard/gateway/convert"
 	"switchyard/gateway/protocol"
+	"switchyard/gateway/protocol/protocoltest"
 	"switchyard/gateway/responses/responsestest"
 	"switchyard/gateway/sse"
 )

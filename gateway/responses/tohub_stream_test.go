@@ -6,12 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"switchyard/gateway/convert/converttest"
-	"switchyard/gateway/protocol/protocoltest"
 	"testing"
 
 	"switchyard/gateway/convert"
+	"switchyard/gateway/convert/converttest"
 	"switchyard/gateway/protocol"
+	"switchyard/gateway/protocol/protocoltest"
 	"switchyard/gateway/responses/responsestest"
 	"switchyard/gateway/sse"
 )
