@@ -8,7 +8,9 @@ import (
 
 	"switchyard/gateway/anthropic"
 	"switchyard/gateway/convert"
+	"switchyard/gateway/gemini"
 	"switchyard/gateway/openai"
+	"switchyard/gateway/responses"
 )
 
 // proto is the protocol a client speaks (and so the shape of its errors).
@@ -75,7 +77,15 @@ func writeError(w http.ResponseWriter, p proto, e *apiError) {
 	status := e.Status
 	switch p {
 	case protoGemini:
-		body = geminiError(status, e.Message)
+		status = gemini.StatusForClient(status)
+		body = gemini.ErrorJSON(status, e.Message)
+	case protoResponses:
+		typ := e.Type
+		if isAnthropicType(typ) {
+			typ = "" // an upstream's Anthropic type: the status decides
+		}
+		status = convert.OpenAIStatusForClient(status)
+		body = responses.AppendError(nil, status, typ, e.Code, e.Message, e.Param)
 	case protoAnthropic:
 		typ := e.Type
 		if typ == "" || !isAnthropicType(typ) {
@@ -107,32 +117,6 @@ func writeError(w http.ResponseWriter, p proto, e *apiError) {
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	w.Write(body)
-}
-
-// geminiError is Google's error shape:
-// {"error":{"code":404,"message":"…","status":"NOT_FOUND"}}.
-func geminiError(status int, msg string) []byte {
-	st := "INTERNAL"
-	switch status {
-	case 400, 413, 415, 422:
-		st = "INVALID_ARGUMENT"
-	case 401:
-		st = "UNAUTHENTICATED"
-	case 403:
-		st = "PERMISSION_DENIED"
-	case 404:
-		st = "NOT_FOUND"
-	case 405:
-		st = "UNIMPLEMENTED"
-	case 429:
-		st = "RESOURCE_EXHAUSTED"
-	case 503:
-		st = "UNAVAILABLE"
-	case 504:
-		st = "DEADLINE_EXCEEDED"
-	}
-	b, _ := json.Marshal(map[string]any{"error": map[string]any{"code": status, "message": msg, "status": st}})
-	return b
 }
 
 func isAnthropicType(t string) bool {
