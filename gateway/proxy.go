@@ -179,8 +179,6 @@ func (s *Server) prepare(in *inbound, a route.Attempt, bc *config.Backend) (*exc
 		}
 		ex.path = nativePath(ex.format, in.stream)
 		return ex, nil
-	case bf == nil:
-		return nil, nil // this backend cannot serve this protocol: skipped
 	}
 	h, aerr := in.hubRequest()
 	if aerr != nil {
@@ -249,9 +247,6 @@ func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, in *inbound
 	ex, aerr := s.prepare(in, a, bc)
 	if aerr != nil {
 		return outcome{class: route.ClientFault, reason: aerr.Message, status: aerr.Status, clientErr: aerr}
-	}
-	if ex == nil {
-		return outcome{class: route.NoModel, reason: "speaks " + a.Backend.Format + ", which " + in.proto.String() + " clients cannot use"}
 	}
 	if len(ex.notes.Approximated) > 0 && !in.approxLogged {
 		in.approxLogged = true // once per request, not per attempt
