@@ -20,7 +20,6 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
-	"switchyard/gateway/convert/converttest"
 	"testing"
 	"time"
 
@@ -31,6 +30,7 @@ import (
 	"github.com/openai/openai-go/v3/shared"
 
 	"switchyard/gateway/config"
+	"switchyard/gateway/convert/converttest"
 	"switchyard/gateway/sse"
 )
 

@@ -7,7 +7,9 @@ import (
 
 	"switchyard/gateway/anthropic"
 	"switchyard/gateway/convert"
+	"switchyard/gateway/gemini"
 	"switchyard/gateway/openai"
+	"switchyard/gateway/responses"
 )
 
 // apiError is an error on its way to a client: the one type every handler
@@ -77,32 +79,21 @@ func renderAnthropicError(e *apiError) (int, []byte) {
 	return e.Status, body
 }
 
-func renderGeminiError(e *apiError) (int, []byte) { return e.Status, geminiError(e.Status, e.Message) }
-
-// geminiError is Google's error shape:
-// {"error":{"code":404,"message":"…","status":"NOT_FOUND"}}.
-func geminiError(status int, msg string) []byte {
-	st := "INTERNAL"
-	switch status {
-	case 400, 413, 415, 422:
-		st = "INVALID_ARGUMENT"
-	case 401:
-		st = "UNAUTHENTICATED"
-	case 403:
-		st = "PERMISSION_DENIED"
-	case 404:
-		st = "NOT_FOUND"
-	case 405:
-		st = "UNIMPLEMENTED"
-	case 429:
-		st = "RESOURCE_EXHAUSTED"
-	case 503:
-		st = "UNAVAILABLE"
-	case 504:
-		st = "DEADLINE_EXCEEDED"
+// renderResponsesError is the Responses API's shape:
+// {"error":{type,code,message,param}}.
+func renderResponsesError(e *apiError) (int, []byte) {
+	typ := e.Type
+	if isAnthropicType(typ) {
+		typ = "" // an upstream's Anthropic type: the status decides
 	}
-	b, _ := json.Marshal(map[string]any{"error": map[string]any{"code": status, "message": msg, "status": st}})
-	return b
+	status := convert.OpenAIStatusForClient(e.Status)
+	return status, responses.AppendError(nil, status, typ, e.Code, e.Message, e.Param)
+}
+
+// renderGeminiError is Google's shape: {"error":{code,message,status}}.
+func renderGeminiError(e *apiError) (int, []byte) {
+	status := gemini.StatusForClient(e.Status)
+	return status, gemini.ErrorJSON(status, e.Message)
 }
 
 func isAnthropicType(t string) bool {

@@ -15,11 +15,12 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"switchyard/gateway/convert/converttest"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"switchyard/gateway/convert/converttest"
 )
 
 // sseEv is one SSE event a fake sends. Name "" means a data-only event

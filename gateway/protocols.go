@@ -178,7 +178,7 @@ var (
 		},
 		pass:        passthrough.NewResponses,
 		keepAlive:   []byte(": keepalive\n\n"),
-		renderError: renderOpenAIError,
+		renderError: renderResponsesError,
 	}
 	// protoGemini names the Gemini API's error shape for its paths; its
 	// routes and conversions are still to come (package gemini has them).

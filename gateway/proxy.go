@@ -168,8 +168,6 @@ func (s *Server) prepare(in *inbound, a route.Attempt) (*exchange, *apiError) {
 		}
 		ex.path = bf.path(upModel, in.stream)
 		return ex, nil
-	case in.proto.toHub == nil:
-		return nil, nil // the client's protocol has no way to the hub yet
 	}
 	h, aerr := in.hubRequest()
 	if aerr != nil {
@@ -226,9 +224,6 @@ func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, in *inbound
 	ex, aerr := s.prepare(in, a)
 	if aerr != nil {
 		return outcome{class: route.ClientFault, reason: aerr.Message, status: aerr.Status, clientErr: aerr}
-	}
-	if ex == nil {
-		return outcome{class: route.NoModel, reason: "speaks " + a.Backend.Format + ", which " + in.proto.String() + " clients cannot use"}
 	}
 	if len(ex.notes.Approximated) > 0 && !in.approxLogged {
 		in.approxLogged = true // once per request, not per attempt

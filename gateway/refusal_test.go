@@ -52,6 +52,7 @@ func TestRefusalsSpeakTheRoutesProtocol(t *testing.T) {
 		{"/gateway/v1/chat/completions", "openai"},
 		{"/v1/messages", "anthropic"},
 		{"/v1/messages/count_tokens", "anthropic"},
+		{"/v1/responses", "openai"}, // the Responses error envelope is OpenAI's
 		{"/v1beta/models/gemini-2.5-pro:generateContent", "gemini"},
 	}
 	refusals := []struct {

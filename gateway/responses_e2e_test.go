@@ -298,3 +298,31 @@ func TestResponsesBackendStreamsToChatAndAnthropic(t *testing.T) {
 		t.Fatalf("upstream request %s %s", up.requests()[1].Path, up.requests()[1].Body)
 	}
 }
+
+// A Responses client streaming from a format: responses backend gets the
+// upstream's events untouched; a stream cut before response.completed
+// ends with exactly one error event and no completion.
+func TestResponsesPassthroughStream(t *testing.T) {
+	cut := false
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		body := respUpstreamStream
+		if cut {
+			body = body[:strings.Index(body, "event: response.completed")]
+		}
+		w.Write([]byte(body))
+	})
+	g := startGateway(t, []config.Backend{backend("r", 1, config.FormatResponses, up.URL+"/v1")})
+	req := `{"model":"gpt-5-codex","stream":true,"input":"weather?"}`
+	resp, body := g.post(t, "/v1/responses", req)
+	if resp.StatusCode != 200 || string(body) != respUpstreamStream {
+		t.Fatalf("%d; the stream was not passed through untouched:\n%s", resp.StatusCode, body)
+	}
+	cut = true
+	resp, body = g.post(t, "/v1/responses", req)
+	s := string(body)
+	if resp.StatusCode != 200 || strings.Count(s, "event: error") != 1 || strings.Contains(s, "response.completed") ||
+		!strings.Contains(s, `"sequence_number":7`) {
+		t.Fatalf("cut stream: %d\n%s", resp.StatusCode, s)
+	}
+}

@@ -5,10 +5,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"switchyard/gateway/config"
 	"sync"
 	"time"
 
+	"switchyard/gateway/config"
 	"switchyard/gateway/route"
 )
 

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/godbus/dbus/v5"
 )
 
 // errNoSessionBus is why the Secret Service cannot be reached without a
@@ -29,17 +31,20 @@ func noBus() error {
 	// godbus itself looks only in /run/user/UID (the bus socket, or a
 	// dbus-session file naming the address), then autolaunches.
 	run := "/run/user/" + strconv.Itoa(os.Getuid())
-	for _, name := range []string{"bus", "dbus-session"} {
-		if _, err := os.Stat(filepath.Join(run, name)); err == nil {
-			return nil
-		}
+	if _, err := os.Stat(filepath.Join(run, "bus")); err == nil {
+		return nil
+	}
+	// godbus takes a dbus-session file only when it names an address;
+	// with any other content it autolaunches.
+	if b, err := os.ReadFile(filepath.Join(run, "dbus-session")); err == nil && strings.HasPrefix(string(b), "DBUS_SESSION_BUS_ADDRESS=") {
+		return nil
 	}
 	// A bus socket in $XDG_RUNTIME_DIR elsewhere is real too, but godbus
 	// would not find it: name it for godbus.
 	if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
 		sock := filepath.Join(dir, "bus")
 		if fi, err := os.Stat(sock); err == nil && fi.Mode()&os.ModeSocket != 0 {
-			os.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+sock)
+			os.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+dbus.EscapeBusAddressValue(sock))
 			return nil
 		}
 	}

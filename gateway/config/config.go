@@ -46,6 +46,10 @@ const (
 	FormatResponses Format = "responses"
 )
 
+// Formats lists every format a backend may declare; the gateway has an
+// adapter for each (a test holds it to that).
+var Formats = []Format{FormatOpenAI, FormatAnthropic, FormatResponses}
+
 // Documented defaults. A field left out of config.yaml takes these values.
 const (
 	DefaultListen            = "127.0.0.1:7861"

@@ -100,9 +100,9 @@ func (c *Config) backendProblems(i int, seenID, seenPrefix map[string]int) []pro
 	if b.Priority < 1 {
 		add("priority", fmt.Sprintf("%d is out of range; use 1 or more (lower is tried first)", b.Priority))
 	}
-	switch b.Format {
-	case FormatOpenAI, FormatAnthropic, FormatResponses:
-	case "":
+	switch {
+	case slices.Contains(Formats, b.Format):
+	case b.Format == "":
 		add("format", `missing; use "openai", "anthropic" or "responses"`)
 	default:
 		add("format", fmt.Sprintf(`%q is not a format; use "openai", "anthropic" or "responses"`, string(b.Format)))

@@ -6,10 +6,10 @@ import (
 	"errors"
 	"io"
 	"strings"
-	"switchyard/gateway/convert/converttest"
 	"testing"
 
 	"switchyard/gateway/anthropic"
+	"switchyard/gateway/convert/converttest"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/sse"
 )

@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"switchyard/gateway/protocol"
 
 	"switchyard/gateway/anthropic"
 	"switchyard/gateway/openai"
+	"switchyard/gateway/protocol"
 )
 
 // defaultMaxTokens is used when neither the client nor the backend config

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"switchyard/gateway/anthropic"
+	"switchyard/gateway/jscan"
 	"switchyard/gateway/sse"
 )
 
@@ -20,7 +21,7 @@ import (
 // protocol violation, or EOF before message_stop.
 type AToOStream struct {
 	opt  StreamOptions
-	scan jscan
+	scan jscan.Scanner
 	ev   aEvent
 	ids  streamIDs
 
@@ -120,7 +121,7 @@ func (c *AToOStream) Event(dst []byte, ev sse.Event) Step {
 		if c.finished {
 			return Step{Out: dst}
 		}
-		finish := StopReasonToFinish(string(rawInner(e.dStop)))
+		finish := StopReasonToFinish(string(jscan.RawInner(e.dStop)))
 		if finish == "tool_calls" && c.nextTool == 0 {
 			finish = "stop" // e.g. only server tools ran: no call for the client to answer
 		}
@@ -173,9 +174,9 @@ func (c *AToOStream) messageStart(dst []byte) Step {
 	switch {
 	case c.opt.MessageID != "":
 		p = appendJSONQuoted(p, c.opt.MessageID)
-	case rawNonEmpty(e.msgID):
+	case jscan.RawNonEmpty(e.msgID):
 		p = append(p, `"chatcmpl-`...)
-		p = appendRawJSONString(p, e.msgID[1:])
+		p = jscan.AppendRawJSONString(p, e.msgID[1:])
 	default:
 		p = append(p, `"chatcmpl-`...)
 		p = c.ids.append(p, "msg_", 24)
@@ -188,7 +189,7 @@ func (c *AToOStream) messageStart(dst []byte) Step {
 	case c.opt.ClientModel != "":
 		p = appendJSONQuoted(p, c.opt.ClientModel)
 	case e.msgModel != nil:
-		p = appendRawJSONString(p, e.msgModel)
+		p = jscan.AppendRawJSONString(p, e.msgModel)
 	default:
 		p = append(p, `""`...)
 	}
@@ -201,21 +202,21 @@ func (c *AToOStream) blockStart(dst []byte) Step {
 	e := &c.ev
 	b := aBlock{index: e.index}
 	content := false
-	switch string(rawInner(e.cbType)) {
+	switch string(jscan.RawInner(e.cbType)) {
 	case "text":
 		b.kind = aText
-		if rawNonEmpty(e.cbText) {
+		if jscan.RawNonEmpty(e.cbText) {
 			dst = c.chunk(dst, `"content":`, e.cbText, "")
 			content = true
 		}
 	case "thinking":
 		b.kind = aThinking
-		if rawNonEmpty(e.cbThinking) {
+		if jscan.RawNonEmpty(e.cbThinking) {
 			dst = c.chunk(dst, `"reasoning_content":`, e.cbThinking, "")
 			content = true
 		}
 	case "tool_use":
-		if c.opt.JSONTool != "" && unquoteRaw(e.cbName) == c.opt.JSONTool {
+		if c.opt.JSONTool != "" && jscan.UnquoteRaw(e.cbName) == c.opt.JSONTool {
 			b.kind = aJSONTool
 			if len(e.cbInput) > 2 && e.cbInput[0] == '{' && !emptyObject(e.cbInput) {
 				b.input = append([]byte(nil), e.cbInput...)
@@ -242,8 +243,8 @@ func (c *AToOStream) toolStart(dst []byte, k int) []byte {
 	dst = append(dst, `{"index":0,"delta":{"tool_calls":[{"index":`...)
 	dst = appendInt(dst, k)
 	dst = append(dst, `,"id":`...)
-	if rawNonEmpty(e.cbID) {
-		dst = appendRawJSONString(dst, e.cbID)
+	if jscan.RawNonEmpty(e.cbID) {
+		dst = jscan.AppendRawJSONString(dst, e.cbID)
 	} else {
 		dst = append(dst, '"')
 		dst = c.ids.append(dst, "toolu_", 24)
@@ -251,32 +252,32 @@ func (c *AToOStream) toolStart(dst []byte, k int) []byte {
 	}
 	dst = append(dst, `,"type":"function","function":{"name":`...)
 	switch {
-	case !rawNonEmpty(e.cbName):
+	case !jscan.RawNonEmpty(e.cbName):
 		dst = append(dst, `"tool_`...)
 		dst = appendInt(dst, k)
 		dst = append(dst, '"')
 	case c.opt.ToolNames != nil:
-		dst = appendJSONQuoted(dst, c.opt.ToolNames.Client(unquoteRaw(e.cbName)))
+		dst = appendJSONQuoted(dst, c.opt.ToolNames.Client(jscan.UnquoteRaw(e.cbName)))
 	default:
-		dst = appendRawJSONString(dst, e.cbName)
+		dst = jscan.AppendRawJSONString(dst, e.cbName)
 	}
 	return append(dst, `,"arguments":""}}]},"logprobs":null,"finish_reason":null}]}`+"\n\n"...)
 }
 
 func (c *AToOStream) blockDelta(dst []byte) Step {
 	e := &c.ev
-	switch string(rawInner(e.dType)) {
+	switch string(jscan.RawInner(e.dType)) {
 	case "text_delta":
-		if rawNonEmpty(e.dText) {
+		if jscan.RawNonEmpty(e.dText) {
 			return Step{Out: c.chunk(dst, `"content":`, e.dText, ""), Content: true}
 		}
 	case "thinking_delta":
-		if rawNonEmpty(e.dThinking) {
+		if jscan.RawNonEmpty(e.dThinking) {
 			return Step{Out: c.chunk(dst, `"reasoning_content":`, e.dThinking, ""), Content: true}
 		}
 	case "input_json_delta":
 		b := c.block(e.index)
-		if b == nil || (b.kind != aTool && b.kind != aJSONTool) || b.stopped || !rawNonEmpty(e.dPartial) {
+		if b == nil || (b.kind != aTool && b.kind != aJSONTool) || b.stopped || !jscan.RawNonEmpty(e.dPartial) {
 			return Step{Out: dst}
 		}
 		if b.kind == aJSONTool {
@@ -334,7 +335,7 @@ func (c *AToOStream) args(dst []byte, k int, raw []byte) []byte {
 	dst = append(dst, `{"index":0,"delta":{"tool_calls":[{"index":`...)
 	dst = appendInt(dst, k)
 	dst = append(dst, `,"function":{"arguments":`...)
-	dst = appendRawJSONString(dst, raw)
+	dst = jscan.AppendRawJSONString(dst, raw)
 	return append(dst, `}}]},"logprobs":null,"finish_reason":null}]}`+"\n\n"...)
 }
 
@@ -367,7 +368,7 @@ func (c *AToOStream) chunk(dst []byte, field string, raw []byte, reason string) 
 	dst = append(dst, `{"index":0,"delta":{`...)
 	dst = append(dst, field...)
 	if raw != nil {
-		dst = appendRawJSONString(dst, raw)
+		dst = jscan.AppendRawJSONString(dst, raw)
 	}
 	dst = append(dst, `},"logprobs":null,"finish_reason":`...)
 	if reason == "" {
@@ -443,111 +444,111 @@ type aEvent struct {
 	dType, dText, dThinking, dPartial, dStop []byte
 }
 
-func (e *aEvent) parse(s *jscan, data []byte) bool {
+func (e *aEvent) parse(s *jscan.Scanner, data []byte) bool {
 	*e = aEvent{}
-	s.reset(data)
-	if s.peek() != '{' {
-		s.fail()
+	s.Reset(data)
+	if s.Peek() != '{' {
+		s.Fail()
 		return false
 	}
-	s.object()
-	for first := true; s.more(&first, '}'); {
-		switch string(s.key()) {
+	s.Object()
+	for first := true; s.More(&first, '}'); {
+		switch string(s.Key()) {
 		case "type":
-			e.typ = s.strOpt()
+			e.typ = s.StrOpt()
 		case "index":
-			if c := s.peek(); c == '-' || '0' <= c && c <= '9' {
-				e.index, e.hasIndex = s.num()
+			if c := s.Peek(); c == '-' || '0' <= c && c <= '9' {
+				e.index, e.hasIndex = s.Num()
 			} else {
-				s.skip()
+				s.Skip()
 			}
 		case "message":
-			if s.object() {
-				for first := true; s.more(&first, '}'); {
-					switch string(s.key()) {
+			if s.Object() {
+				for first := true; s.More(&first, '}'); {
+					switch string(s.Key()) {
 					case "id":
-						e.msgID = s.strOpt()
+						e.msgID = s.StrOpt()
 					case "model":
-						e.msgModel = s.strOpt()
+						e.msgModel = s.StrOpt()
 					case "usage":
 						parseAUsage(s, &e.msgUsage)
 					default:
-						s.skip()
+						s.Skip()
 					}
 				}
 			}
 		case "content_block":
-			if s.object() {
-				for first := true; s.more(&first, '}'); {
-					switch string(s.key()) {
+			if s.Object() {
+				for first := true; s.More(&first, '}'); {
+					switch string(s.Key()) {
 					case "type":
-						e.cbType = s.strOpt()
+						e.cbType = s.StrOpt()
 					case "text":
-						e.cbText = s.strOpt()
+						e.cbText = s.StrOpt()
 					case "thinking":
-						e.cbThinking = s.strOpt()
+						e.cbThinking = s.StrOpt()
 					case "id":
-						e.cbID = s.strOpt()
+						e.cbID = s.StrOpt()
 					case "name":
-						e.cbName = s.strOpt()
+						e.cbName = s.StrOpt()
 					case "input":
-						e.cbInput = s.value()
+						e.cbInput = s.Value()
 					default:
-						s.skip()
+						s.Skip()
 					}
 				}
 			}
 		case "delta":
-			if s.object() {
-				for first := true; s.more(&first, '}'); {
-					switch string(s.key()) {
+			if s.Object() {
+				for first := true; s.More(&first, '}'); {
+					switch string(s.Key()) {
 					case "type":
-						e.dType = s.strOpt()
+						e.dType = s.StrOpt()
 					case "text":
-						e.dText = s.strOpt()
+						e.dText = s.StrOpt()
 					case "thinking":
-						e.dThinking = s.strOpt()
+						e.dThinking = s.StrOpt()
 					case "partial_json":
-						e.dPartial = s.strOpt()
+						e.dPartial = s.StrOpt()
 					case "stop_reason":
-						e.dStop = s.strOpt()
+						e.dStop = s.StrOpt()
 					default:
-						s.skip()
+						s.Skip()
 					}
 				}
 			}
 		case "usage":
 			parseAUsage(s, &e.usage)
 		case "error":
-			if s.peek() == 'n' {
-				s.lit("null")
+			if s.Peek() == 'n' {
+				s.Lit("null")
 			} else {
-				s.skip()
+				s.Skip()
 				e.isError = true
 			}
 		default:
-			s.skip()
+			s.Skip()
 		}
 	}
-	return s.done()
+	return s.Done()
 }
 
-func parseAUsage(s *jscan, u *anthropic.Usage) {
-	if !s.object() {
+func parseAUsage(s *jscan.Scanner, u *anthropic.Usage) {
+	if !s.Object() {
 		return
 	}
-	for first := true; s.more(&first, '}'); {
-		switch string(s.key()) {
+	for first := true; s.More(&first, '}'); {
+		switch string(s.Key()) {
 		case "input_tokens":
-			u.InputTokens = s.intOpt()
+			u.InputTokens = s.IntOpt()
 		case "output_tokens":
-			u.OutputTokens = s.intOpt()
+			u.OutputTokens = s.IntOpt()
 		case "cache_read_input_tokens":
-			u.CacheReadInputTokens = s.intOpt()
+			u.CacheReadInputTokens = s.IntOpt()
 		case "cache_creation_input_tokens":
-			u.CacheCreationInputTokens = s.intOpt()
+			u.CacheCreationInputTokens = s.IntOpt()
 		default:
-			s.skip()
+			s.Skip()
 		}
 	}
 }
@@ -559,7 +560,7 @@ var aEventNames = [...]string{"message_start", "content_block_start", "content_b
 // JSON type.
 func aEventName(typ []byte, isError bool) string {
 	for _, n := range aEventNames {
-		if string(rawInner(typ)) == n {
+		if string(jscan.RawInner(typ)) == n {
 			return n
 		}
 	}

@@ -8,9 +8,9 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"switchyard/gateway/convert/converttest"
 	"testing"
 
+	"switchyard/gateway/convert/converttest"
 	"switchyard/gateway/sse"
 )
 
@@ -51,73 +51,6 @@ func FuzzOToAStream(f *testing.F) {
 		}
 		checkSteps(t, "o2a", steps)
 	})
-}
-
-// FuzzJSONScan checks the hand-written scanner against encoding/json: the
-// same documents are valid, and string literals it returns re-encode to the
-// same strings.
-func FuzzJSONScan(f *testing.F) {
-	for _, s := range []string{`{}`, `[]`, `{"a":[1,-2.5e+3,true,false,null,"x\u00e9\n"]}`, `"\ud83d\ude00"`, `01`, `{"a":1,}`,
-		`[1 2]`, `"\x01"`, `-`, `1.`, `1e`, `{"a" 1}`, "\"\xff\"", `{"text":"a\"b"}`} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, in []byte) {
-		var s jscan
-		s.reset(in)
-		s.skip()
-		got := s.done()
-		if depth := bytes.Count(in, []byte("[")) + bytes.Count(in, []byte("{")); depth >= maxJSONDepth && !got {
-			return // deeper than we accept; encoding/json allows 10000
-		}
-		if want := json.Valid(in); got != want {
-			t.Fatalf("jscan valid = %v, json.Valid = %v for %q", got, want, in)
-		}
-		s.reset(in)
-		if s.peek() != '"' {
-			return
-		}
-		raw := s.str()
-		if !s.done() {
-			return
-		}
-		var want string
-		if err := json.Unmarshal(in, &want); err != nil {
-			t.Fatal(err)
-		}
-		var fromRaw, fromQuoted string
-		if err := json.Unmarshal(appendRawJSONString(nil, raw), &fromRaw); err != nil || fromRaw != want {
-			t.Fatalf("appendRawJSONString(%q) = %q, %v; want %q", raw, fromRaw, err, want)
-		}
-		if err := json.Unmarshal(appendJSONQuoted(nil, want), &fromQuoted); err != nil || fromQuoted != want {
-			t.Fatalf("appendJSONQuoted(%q) = %q, %v", want, fromQuoted, err)
-		}
-		if u := unquoteRaw(raw); u != want {
-			t.Fatalf("unquoteRaw(%q) = %q, want %q", raw, u, want)
-		}
-	})
-}
-
-func TestJSONScanNumbers(t *testing.T) {
-	for in, want := range map[string]int{"0": 0, "-0": 0, "42": 42, "-7": -7, "9223372036854775807": 9223372036854775807} {
-		var s jscan
-		s.reset([]byte(in))
-		if v, ok := s.num(); !ok || v != want || !s.done() {
-			t.Errorf("num(%s) = %d, %v", in, v, ok)
-		}
-	}
-	for _, in := range []string{"1.5", "1e3", "9223372036854775808", "-1E-2"} {
-		var s jscan
-		s.reset([]byte(in))
-		if _, ok := s.num(); ok || !s.done() {
-			t.Errorf("num(%s): ok or invalid", in)
-		}
-	}
-	deep := strings.Repeat("[", maxJSONDepth+2) + strings.Repeat("]", maxJSONDepth+2)
-	var s jscan
-	s.reset([]byte(deep))
-	if s.skip(); s.done() {
-		t.Error("nesting deeper than maxJSONDepth accepted")
-	}
 }
 
 func TestAppendJSONQuoted(t *testing.T) {

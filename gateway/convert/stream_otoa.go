@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"switchyard/gateway/anthropic"
+	"switchyard/gateway/jscan"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/sse"
 )
@@ -23,9 +24,9 @@ import (
 // the stream with one `event: error` after closing the open block.
 type OToAStream struct {
 	opt   StreamOptions
-	scan  jscan
-	parts jscan // content given as an array of parts
-	ch    oChunk
+	scan  jscan.Scanner
+	parts jscan.Scanner // content given as an array of parts
+	ch    openai.ChunkView
 	ids   streamIDs
 
 	started   bool // message_start sent
@@ -101,25 +102,25 @@ func (c *OToAStream) Event(dst []byte, ev sse.Event) Step {
 		return c.complete(dst)
 	}
 	ch := &c.ch
-	if !ch.parse(&c.scan, ev.Data) {
+	if !ch.Parse(&c.scan, ev.Data) {
 		if ev.Name == "error" {
 			return c.upstreamError(dst, ev.Data)
 		}
 		return c.fail(dst, "api_error", msgBadJSON)
 	}
-	if ch.isError || ev.Name == "error" {
+	if ch.IsError || ev.Name == "error" {
 		return c.upstreamError(dst, ev.Data)
 	}
-	if ch.hasUsage {
-		c.setUsage(&ch.usage)
+	if ch.HasUsage {
+		c.setUsage(&ch.Usage)
 	}
 	if !c.started {
-		dst = c.messageStart(dst, ch.id, ch.model)
+		dst = c.messageStart(dst, ch.ID, ch.Model)
 	}
 	content := false
-	for i := range ch.choices {
+	for i := range ch.Choices {
 		var ct bool
-		dst, ct = c.choice(dst, &ch.choices[i])
+		dst, ct = c.choice(dst, &ch.Choices[i])
 		content = content || ct
 		if c.done { // protocol violation
 			return Step{Out: dst, Content: content, Done: true, Err: c.err}
@@ -158,9 +159,9 @@ func (c *OToAStream) messageStart(dst, id, model []byte) []byte {
 	switch {
 	case c.opt.MessageID != "":
 		dst = appendJSONQuoted(dst, c.opt.MessageID)
-	case rawNonEmpty(id):
+	case jscan.RawNonEmpty(id):
 		dst = append(dst, `"msg_`...)
-		dst = appendRawJSONString(dst, id[1:])
+		dst = jscan.AppendRawJSONString(dst, id[1:])
 	default:
 		dst = append(dst, '"')
 		dst = c.ids.append(dst, "msg_", 24)
@@ -171,7 +172,7 @@ func (c *OToAStream) messageStart(dst, id, model []byte) []byte {
 	case c.opt.ClientModel != "":
 		dst = appendJSONQuoted(dst, c.opt.ClientModel)
 	case model != nil:
-		dst = appendRawJSONString(dst, model)
+		dst = jscan.AppendRawJSONString(dst, model)
 	default:
 		dst = append(dst, `""`...)
 	}
@@ -186,37 +187,37 @@ func (c *OToAStream) messageStart(dst, id, model []byte) []byte {
 
 // choice applies one choice of a chunk in the order reasoning → content →
 // tool_calls → finish_reason.
-func (c *OToAStream) choice(dst []byte, ch *oChoice) ([]byte, bool) {
+func (c *OToAStream) choice(dst []byte, ch *openai.ChoiceView) ([]byte, bool) {
 	content := false
-	r := ch.reasoning
-	if !rawNonEmpty(r) {
-		r = ch.reasoningAlt
+	r := ch.Reasoning
+	if !jscan.RawNonEmpty(r) {
+		r = ch.ReasoningAlt
 	}
-	if rawNonEmpty(r) {
+	if jscan.RawNonEmpty(r) {
 		dst, content = c.delta(dst, blockThinking, r), true
 	}
-	if rawNonEmpty(ch.content) {
-		dst, content = c.delta(dst, blockText, ch.content), true
-	} else if ch.contentParts != nil {
+	if jscan.RawNonEmpty(ch.Content) {
+		dst, content = c.delta(dst, blockText, ch.Content), true
+	} else if ch.ContentParts != nil {
 		var ct bool
-		dst, ct = c.contentParts(dst, ch.contentParts)
+		dst, ct = c.contentParts(dst, ch.ContentParts)
 		content = content || ct
 	}
-	if rawNonEmpty(ch.refusal) {
-		dst, content = c.delta(dst, blockText, ch.refusal), true
+	if jscan.RawNonEmpty(ch.Refusal) {
+		dst, content = c.delta(dst, blockText, ch.Refusal), true
 		c.refusal = true
 	}
-	for j := range ch.tools {
+	for j := range ch.Tools {
 		var ct bool
-		dst, ct = c.toolDelta(dst, ch.index, j, &ch.tools[j])
+		dst, ct = c.toolDelta(dst, ch.Index, j, &ch.Tools[j])
 		content = content || ct
 		if c.done {
 			return dst, content
 		}
 	}
-	if ch.finish != nil {
+	if ch.Finish != nil {
 		var ct bool
-		dst, ct = c.finishChoice(dst, ch.index, finishName(ch.finish))
+		dst, ct = c.finishChoice(dst, ch.Index, finishName(ch.Finish))
 		content = content || ct
 	}
 	return dst, content
@@ -225,32 +226,32 @@ func (c *OToAStream) choice(dst []byte, ch *oChoice) ([]byte, bool) {
 // contentParts streams the text parts of an array-valued delta.content.
 func (c *OToAStream) contentParts(dst, arr []byte) ([]byte, bool) {
 	s := &c.parts
-	s.reset(arr)
+	s.Reset(arr)
 	content := false
-	if !s.array() {
+	if !s.Array() {
 		return dst, false
 	}
-	for first := true; s.more(&first, ']'); {
-		if !s.object() {
+	for first := true; s.More(&first, ']'); {
+		if !s.Object() {
 			continue
 		}
 		var typ, text, refusal []byte
-		for first := true; s.more(&first, '}'); {
-			switch string(s.key()) {
+		for first := true; s.More(&first, '}'); {
+			switch string(s.Key()) {
 			case "type":
-				typ = s.strOpt()
+				typ = s.StrOpt()
 			case "text":
-				text = s.strOpt()
+				text = s.StrOpt()
 			case "refusal":
-				refusal = s.strOpt()
+				refusal = s.StrOpt()
 			default:
-				s.skip()
+				s.Skip()
 			}
 		}
 		switch {
-		case (typ == nil || rawIs(typ, "text")) && rawNonEmpty(text):
+		case (typ == nil || jscan.RawIs(typ, "text")) && jscan.RawNonEmpty(text):
 			dst, content = c.delta(dst, blockText, text), true
-		case rawIs(typ, "refusal") && rawNonEmpty(refusal):
+		case jscan.RawIs(typ, "refusal") && jscan.RawNonEmpty(refusal):
 			dst, content = c.delta(dst, blockText, refusal), true
 			c.refusal = true
 		}
@@ -279,7 +280,7 @@ func (c *OToAStream) delta(dst []byte, kind uint8, raw []byte) []byte {
 	} else {
 		dst = append(dst, `{"type":"thinking_delta","thinking":`...)
 	}
-	dst = appendRawJSONString(dst, raw)
+	dst = jscan.AppendRawJSONString(dst, raw)
 	return append(dst, "}}\n\n"...)
 }
 
@@ -304,14 +305,14 @@ func (c *OToAStream) closeOpen(dst []byte) []byte {
 }
 
 // toolDelta applies one tool_calls[j] element (docs/conversion.md §3.2 rule 2).
-func (c *OToAStream) toolDelta(dst []byte, choice, j int, t *oToolDelta) ([]byte, bool) {
+func (c *OToAStream) toolDelta(dst []byte, choice, j int, t *openai.ToolDeltaView) ([]byte, bool) {
 	idx := j
-	if t.hasIndex {
-		idx = t.index
+	if t.HasIndex {
+		idx = t.Index
 	}
-	hasID, hasName, hasArgs := rawNonEmpty(t.id), rawNonEmpty(t.name), rawNonEmpty(t.args)
+	hasID, hasName, hasArgs := jscan.RawNonEmpty(t.ID), jscan.RawNonEmpty(t.Name), jscan.RawNonEmpty(t.Args)
 	e := c.tool(choice, idx)
-	if e >= 0 && hasID && hasName && c.tools[e].rawID != "" && c.tools[e].rawID != string(rawInner(t.id)) {
+	if e >= 0 && hasID && hasName && c.tools[e].rawID != "" && c.tools[e].rawID != string(jscan.RawInner(t.ID)) {
 		e = -1 // an upstream reusing one index for a new call (new id and name)
 	}
 	if e < 0 {
@@ -320,10 +321,10 @@ func (c *OToAStream) toolDelta(dst []byte, choice, j int, t *oToolDelta) ([]byte
 	}
 	tl := &c.tools[e]
 	if tl.rawID == "" && hasID {
-		tl.rawID, tl.id = string(rawInner(t.id)), unquoteRaw(t.id)
+		tl.rawID, tl.id = string(jscan.RawInner(t.ID)), jscan.UnquoteRaw(t.ID)
 	}
 	if tl.name == "" && hasName {
-		tl.name = unquoteRaw(t.name)
+		tl.name = jscan.UnquoteRaw(t.Name)
 	}
 	if tl.closed {
 		if hasArgs {
@@ -339,10 +340,10 @@ func (c *OToAStream) toolDelta(dst []byte, choice, j int, t *oToolDelta) ([]byte
 		if tl.started {
 			dst = c.deltaHead(dst)
 			dst = append(dst, `{"type":"input_json_delta","partial_json":`...)
-			dst = appendRawJSONString(dst, t.args)
+			dst = jscan.AppendRawJSONString(dst, t.Args)
 			dst, content = append(dst, "}}\n\n"...), true
 		} else {
-			tl.buf = append(tl.buf, rawInner(t.args)...)
+			tl.buf = append(tl.buf, jscan.RawInner(t.Args)...)
 		}
 	}
 	return dst, content
@@ -389,7 +390,7 @@ func (c *OToAStream) startTool(dst []byte, e int, whole bool) []byte {
 	}
 	dst = append(dst, `,"input":{}}}`+"\n\n"...)
 	if len(tl.buf) > 0 && whole {
-		args := unquoteRaw(append(append([]byte{'"'}, tl.buf...), '"'))
+		args := jscan.UnquoteRaw(append(append([]byte{'"'}, tl.buf...), '"'))
 		dst = c.deltaHead(dst)
 		dst = append(dst, `{"type":"input_json_delta","partial_json":`...)
 		dst = appendJSONQuoted(dst, string(parseArguments(args, c.finish == "length")))
@@ -399,7 +400,7 @@ func (c *OToAStream) startTool(dst []byte, e int, whole bool) []byte {
 	if len(tl.buf) > 0 {
 		dst = c.deltaHead(dst)
 		dst = append(dst, `{"type":"input_json_delta","partial_json":"`...)
-		dst = appendFixUTF8(dst, tl.buf)
+		dst = jscan.AppendFixUTF8(dst, tl.buf)
 		dst = append(dst, "\"}}\n\n"...)
 		tl.buf = tl.buf[:0]
 	}
@@ -491,19 +492,19 @@ func (c *OToAStream) complete(dst []byte) Step {
 	return Step{Out: dst, Content: content, Done: true}
 }
 
-func (c *OToAStream) setUsage(u *oUsage) {
+func (c *OToAStream) setUsage(u *openai.UsageView) {
 	c.hasUsage = true
-	c.usage = openai.Usage{PromptTokens: u.prompt, CompletionTokens: u.completion, TotalTokens: u.total}
-	if u.hasDetails {
-		c.details = openai.PromptTokensDetails{CachedTokens: u.cached, CacheWriteTokens: u.cacheWrite}
+	c.usage = openai.Usage{PromptTokens: u.Prompt, CompletionTokens: u.Completion, TotalTokens: u.Total}
+	if u.HasDetails {
+		c.details = openai.PromptTokensDetails{CachedTokens: u.Cached, CacheWriteTokens: u.CacheWrite}
 		c.usage.PromptTokensDetails = &c.details
 	}
-	if u.hasTopCR {
-		c.topCR = u.topCR
+	if u.HasTopCR {
+		c.topCR = u.TopCR
 		c.usage.CacheReadInputTokens = &c.topCR
 	}
-	if u.hasTopCC {
-		c.topCC = u.topCC
+	if u.HasTopCC {
+		c.topCC = u.TopCC
 		c.usage.CacheCreationInputTokens = &c.topCC
 	}
 }
@@ -539,7 +540,7 @@ func (c *OToAStream) fail(dst []byte, typ, msg string) Step {
 // unknown values become "other" (inferred like a missing one).
 func finishName(raw []byte) string {
 	for _, f := range finishNames {
-		if rawIs(raw, f) {
+		if jscan.RawIs(raw, f) {
 			return f
 		}
 	}
@@ -547,203 +548,3 @@ func finishName(raw []byte) string {
 }
 
 var finishNames = [...]string{"stop", "tool_calls", "length", "content_filter", "function_call"}
-
-// oChunk holds the fields of one OpenAI chunk the converter uses; byte
-// fields are raw JSON string literals aliasing the event data (nil when
-// absent, null or not a string). Slices are reused across events.
-type oChunk struct {
-	id, model []byte
-	choices   []oChoice
-	hasUsage  bool
-	usage     oUsage
-	isError   bool
-}
-
-type oChoice struct {
-	index                   int
-	reasoning, reasoningAlt []byte // reasoning_content, reasoning
-	content, refusal        []byte
-	contentParts            []byte // raw array when content is one
-	tools                   []oToolDelta
-	finish                  []byte
-}
-
-type oToolDelta struct {
-	index    int
-	hasIndex bool
-	id, name []byte
-	args     []byte
-}
-
-type oUsage struct {
-	prompt, completion, total, cached, cacheWrite, topCR, topCC int
-	hasDetails, hasTopCR, hasTopCC                              bool
-}
-
-func (ch *oChunk) parse(s *jscan, data []byte) bool {
-	choices := ch.choices[:0]
-	*ch = oChunk{choices: choices}
-	s.reset(data)
-	if s.peek() != '{' {
-		s.fail()
-		return false
-	}
-	s.object()
-	for first := true; s.more(&first, '}'); {
-		switch string(s.key()) {
-		case "id":
-			ch.id = s.strOpt()
-		case "model":
-			ch.model = s.strOpt()
-		case "choices":
-			if s.array() {
-				for first := true; s.more(&first, ']'); {
-					ch.parseChoice(s)
-				}
-			}
-		case "usage":
-			ch.parseUsage(s)
-		case "error":
-			if s.peek() == 'n' {
-				s.lit("null")
-			} else {
-				s.skip()
-				ch.isError = true
-			}
-		default:
-			s.skip()
-		}
-	}
-	return s.done()
-}
-
-func (ch *oChunk) parseChoice(s *jscan) {
-	if !s.object() {
-		return
-	}
-	n := len(ch.choices)
-	if n < cap(ch.choices) {
-		ch.choices = ch.choices[:n+1]
-		tools := ch.choices[n].tools[:0]
-		ch.choices[n] = oChoice{tools: tools}
-	} else {
-		ch.choices = append(ch.choices, oChoice{})
-	}
-	c := &ch.choices[n]
-	for first := true; s.more(&first, '}'); {
-		switch string(s.key()) {
-		case "index":
-			c.index = s.intOpt()
-		case "delta":
-			if !s.object() {
-				continue
-			}
-			for first := true; s.more(&first, '}'); {
-				switch string(s.key()) {
-				case "content":
-					switch s.peek() {
-					case '"':
-						c.content = s.str()
-					case '[':
-						c.contentParts = s.value()
-					default:
-						s.skip()
-					}
-				case "reasoning_content":
-					c.reasoning = s.strOpt()
-				case "reasoning":
-					c.reasoningAlt = s.strOpt()
-				case "refusal":
-					c.refusal = s.strOpt()
-				case "tool_calls":
-					if s.array() {
-						for first := true; s.more(&first, ']'); {
-							c.parseTool(s)
-						}
-					}
-				default:
-					s.skip()
-				}
-			}
-		case "finish_reason":
-			c.finish = s.strOpt()
-		default:
-			s.skip()
-		}
-	}
-}
-
-func (c *oChoice) parseTool(s *jscan) {
-	if !s.object() {
-		return
-	}
-	c.tools = append(c.tools, oToolDelta{})
-	t := &c.tools[len(c.tools)-1]
-	for first := true; s.more(&first, '}'); {
-		switch string(s.key()) {
-		case "index":
-			if p := s.peek(); p == '-' || '0' <= p && p <= '9' {
-				t.index, t.hasIndex = s.num()
-			} else {
-				s.skip()
-			}
-		case "id":
-			t.id = s.strOpt()
-		case "function":
-			if !s.object() {
-				continue
-			}
-			for first := true; s.more(&first, '}'); {
-				switch string(s.key()) {
-				case "name":
-					t.name = s.strOpt()
-				case "arguments":
-					t.args = s.strOpt()
-				default:
-					s.skip()
-				}
-			}
-		default:
-			s.skip()
-		}
-	}
-}
-
-func (ch *oChunk) parseUsage(s *jscan) {
-	if !s.object() {
-		return
-	}
-	ch.hasUsage = true
-	u := &ch.usage
-	for first := true; s.more(&first, '}'); {
-		switch string(s.key()) {
-		case "prompt_tokens":
-			u.prompt = s.intOpt()
-		case "completion_tokens":
-			u.completion = s.intOpt()
-		case "total_tokens":
-			u.total = s.intOpt()
-		case "cache_read_input_tokens":
-			u.topCR, u.hasTopCR = s.intOpt(), true
-		case "cache_creation_input_tokens":
-			u.topCC, u.hasTopCC = s.intOpt(), true
-		case "prompt_tokens_details":
-			if !s.object() {
-				continue
-			}
-			u.hasDetails = true
-			for first := true; s.more(&first, '}'); {
-				switch string(s.key()) {
-				case "cached_tokens":
-					u.cached = s.intOpt()
-				case "cache_write_tokens":
-					u.cacheWrite = s.intOpt()
-				default:
-					s.skip()
-				}
-			}
-		default:
-			s.skip()
-		}
-	}
-}

@@ -12,10 +12,10 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"switchyard/gateway/convert/converttest"
 	"testing"
 	"testing/iotest"
 
+	"switchyard/gateway/convert/converttest"
 	"switchyard/gateway/sse"
 )
 

@@ -5,10 +5,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"switchyard/gateway/convert/converttest"
 	"testing"
 
 	"switchyard/gateway/convert"
+	"switchyard/gateway/convert/converttest"
 	"switchyard/gateway/gemini"
 	"switchyard/gateway/gemini/geminitest"
 	"switchyard/gateway/protocol"

@@ -9,7 +9,7 @@ import (
 // StatusName returns Google's status string for an HTTP status.
 func StatusName(status int) string {
 	switch status {
-	case 400:
+	case 400, 413, 415, 422:
 		return "INVALID_ARGUMENT"
 	case 401:
 		return "UNAUTHENTICATED"
@@ -25,7 +25,7 @@ func StatusName(status int) string {
 		return "CANCELLED"
 	case 500:
 		return "INTERNAL"
-	case 501:
+	case 405, 501:
 		return "UNIMPLEMENTED"
 	case 502, 503, 529:
 		return "UNAVAILABLE"

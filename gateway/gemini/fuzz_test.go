@@ -3,15 +3,11 @@ package gemini_test
 import (
 	"bytes"
 	"encoding/json"
-	"go/parser"
-	"go/token"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"switchyard/gateway/convert/converttest"
 	"testing"
 
+	"switchyard/gateway/convert/converttest"
 	"switchyard/gateway/gemini"
 	"switchyard/gateway/gemini/geminitest"
 	"switchyard/gateway/protocol"
@@ -81,26 +77,4 @@ func FuzzRequestToHub(f *testing.F) {
 			}
 		}
 	})
-}
-
-// The package imports only the standard library and openai/protocol/sse.
-func TestDependencies(t *testing.T) {
-	files, _ := filepath.Glob("*.go")
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		ast, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, imp := range ast.Imports {
-			p, _ := strconv.Unquote(imp.Path.Value)
-			switch {
-			case p == "switchyard/gateway/openai", p == "switchyard/gateway/protocol", p == "switchyard/gateway/sse":
-			case strings.Contains(p, ".") || strings.HasPrefix(p, "switchyard/") || p == "net/http":
-				t.Errorf("%s imports %s", f, p)
-			}
-		}
-	}
 }

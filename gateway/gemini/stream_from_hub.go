@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 
+	"switchyard/gateway/jscan"
+	"switchyard/gateway/openai"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/sse"
 )
@@ -34,15 +36,15 @@ type FromHubStream struct {
 	opt      protocol.StreamOptions
 	format   StreamFormat
 	thoughts bool
-	scan     jscan
-	ch       hChunk
+	scan     jscan.Scanner
+	ch       openai.ChunkView
 
 	started, done, gotFinish bool
 	opened                   bool
 	finish                   string
 	ident                    []byte // `],"modelVersion":…,"responseId":…}`
 	tools                    []hTool
-	usage                    hUsage
+	usage                    openai.UsageView
 	hasUsage                 bool
 }
 
@@ -78,10 +80,10 @@ func (c *FromHubStream) Event(dst []byte, ev sse.Event) protocol.Step {
 		return c.complete(dst)
 	}
 	ch := &c.ch
-	if !ch.parse(&c.scan, ev.Data) {
+	if !ch.Parse(&c.scan, ev.Data) {
 		return c.fail(dst, 500, "upstream protocol error: malformed JSON in stream event")
 	}
-	if ch.isError {
+	if ch.IsError {
 		var e struct {
 			Error struct{ Message, Type, Code any } `json:"error"`
 		}
@@ -93,26 +95,30 @@ func (c *FromHubStream) Event(dst []byte, ev sse.Event) protocol.Step {
 		}
 		return c.fail(dst, statusForHubType(typ), msg)
 	}
-	if ch.hasUsage {
-		c.usage, c.hasUsage = ch.usage, true
+	if ch.HasUsage {
+		c.usage, c.hasUsage = ch.Usage, true
 	}
 	if !c.started {
-		c.begin(ch.id, ch.model)
+		c.begin(ch.ID, ch.Model)
 	}
 	content := false
-	for i := range ch.choices {
-		h := &ch.choices[i]
-		if rawNonEmpty(h.reasoning) && c.thoughts {
-			dst, content = c.textChunk(dst, h.reasoning, true), true
+	for i := range ch.Choices {
+		h := &ch.Choices[i]
+		reasoning := h.Reasoning
+		if reasoning == nil {
+			reasoning = h.ReasoningAlt
 		}
-		if rawNonEmpty(h.content) {
-			dst, content = c.textChunk(dst, h.content, false), true
+		if jscan.RawNonEmpty(reasoning) && c.thoughts {
+			dst, content = c.textChunk(dst, reasoning, true), true
 		}
-		for j := range h.tools {
-			c.toolDelta(&h.tools[j])
+		if jscan.RawNonEmpty(h.Content) {
+			dst, content = c.textChunk(dst, h.Content, false), true
 		}
-		if h.finish != nil && !c.gotFinish {
-			c.gotFinish, c.finish = true, unquoteRaw(h.finish)
+		for j := range h.Tools {
+			c.toolDelta(&h.Tools[j])
+		}
+		if h.Finish != nil && !c.gotFinish {
+			c.gotFinish, c.finish = true, jscan.UnquoteRaw(h.Finish)
 		}
 	}
 	return protocol.Step{Out: dst, Content: content}
@@ -136,7 +142,7 @@ func (c *FromHubStream) begin(id, model []byte) {
 	case c.opt.ClientModel != "":
 		p = appendJSONQuoted(p, c.opt.ClientModel)
 	case model != nil:
-		p = appendRawJSONString(p, model)
+		p = jscan.AppendRawJSONString(p, model)
 	default:
 		p = append(p, `""`...)
 	}
@@ -144,8 +150,8 @@ func (c *FromHubStream) begin(id, model []byte) {
 	switch {
 	case c.opt.MessageID != "":
 		p = appendJSONQuoted(p, c.opt.MessageID)
-	case rawNonEmpty(id):
-		p = appendJSONQuoted(p, unquoteRaw(id))
+	case jscan.RawNonEmpty(id):
+		p = appendJSONQuoted(p, jscan.UnquoteRaw(id))
 	default:
 		p = appendJSONQuoted(p, randomSeed())
 	}
@@ -174,7 +180,7 @@ func (c *FromHubStream) textChunk(dst, raw []byte, thought bool) []byte {
 	dst = c.open(dst, !c.wrote())
 	c.markWrote()
 	dst = append(dst, `{"candidates":[{"content":{"parts":[{"text":`...)
-	dst = appendRawJSONString(dst, raw)
+	dst = jscan.AppendRawJSONString(dst, raw)
 	if thought {
 		dst = append(dst, `,"thought":true`...)
 	}
@@ -188,25 +194,25 @@ func (c *FromHubStream) textChunk(dst, raw []byte, thought bool) []byte {
 func (c *FromHubStream) wrote() bool { return c.opened }
 func (c *FromHubStream) markWrote()  { c.opened = true }
 
-func (c *FromHubStream) toolDelta(t *hToolDelta) {
+func (c *FromHubStream) toolDelta(t *openai.ToolDeltaView) {
 	var tool *hTool
 	for i := range c.tools {
-		if c.tools[i].index == t.index {
+		if c.tools[i].index == t.Index {
 			tool = &c.tools[i]
 		}
 	}
 	if tool == nil {
-		c.tools = append(c.tools, hTool{index: t.index})
+		c.tools = append(c.tools, hTool{index: t.Index})
 		tool = &c.tools[len(c.tools)-1]
 	}
-	if rawNonEmpty(t.id) && tool.id == "" {
-		tool.id = unquoteRaw(t.id)
+	if jscan.RawNonEmpty(t.ID) && tool.id == "" {
+		tool.id = jscan.UnquoteRaw(t.ID)
 	}
-	if rawNonEmpty(t.name) && tool.name == "" {
-		tool.name = unquoteRaw(t.name)
+	if jscan.RawNonEmpty(t.Name) && tool.name == "" {
+		tool.name = jscan.UnquoteRaw(t.Name)
 	}
-	if rawNonEmpty(t.args) {
-		tool.args = append(tool.args, unquoteRaw(t.args)...)
+	if jscan.RawNonEmpty(t.Args) {
+		tool.args = append(tool.args, jscan.UnquoteRaw(t.Args)...)
 	}
 }
 
@@ -276,27 +282,27 @@ func (c *FromHubStream) appendCall(dst []byte, i int) []byte {
 func (c *FromHubStream) appendUsage(dst []byte) []byte {
 	u := c.usage
 	if !c.hasUsage {
-		u.prompt = c.opt.InputEstimate
+		u.Prompt = c.opt.InputEstimate
 	}
-	cand := u.completion - u.reasoning
+	cand := u.Completion - u.Reasoning
 	if cand < 0 {
-		cand = u.completion
-		u.reasoning = 0
+		cand = u.Completion
+		u.Reasoning = 0
 	}
 	dst = append(dst, `,"usageMetadata":{"promptTokenCount":`...)
-	dst = appendInt(dst, u.prompt)
+	dst = appendInt(dst, u.Prompt)
 	dst = append(dst, `,"candidatesTokenCount":`...)
 	dst = appendInt(dst, cand)
-	if u.cached > 0 {
+	if u.Cached > 0 {
 		dst = append(dst, `,"cachedContentTokenCount":`...)
-		dst = appendInt(dst, u.cached)
+		dst = appendInt(dst, u.Cached)
 	}
-	if u.reasoning > 0 {
+	if u.Reasoning > 0 {
 		dst = append(dst, `,"thoughtsTokenCount":`...)
-		dst = appendInt(dst, u.reasoning)
+		dst = appendInt(dst, u.Reasoning)
 	}
 	dst = append(dst, `,"totalTokenCount":`...)
-	dst = appendInt(dst, max(u.total, u.prompt+u.completion))
+	dst = appendInt(dst, max(u.Total, u.Prompt+u.Completion))
 	return append(dst, '}')
 }
 

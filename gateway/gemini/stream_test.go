@@ -9,10 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"switchyard/gateway/convert/converttest"
 	"testing"
 	"testing/iotest"
 
+	"switchyard/gateway/convert/converttest"
 	"switchyard/gateway/gemini"
 	"switchyard/gateway/gemini/geminitest"
 	"switchyard/gateway/protocol"

@@ -3,6 +3,7 @@ package gemini
 import (
 	"strconv"
 
+	"switchyard/gateway/jscan"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/sse"
 )
@@ -18,7 +19,7 @@ import (
 // finishReason gives the hub error chunk and no [DONE].
 type ToHubStream struct {
 	opt  protocol.StreamOptions
-	scan jscan
+	scan jscan.Scanner
 	ch   gChunk
 
 	started, done bool
@@ -79,10 +80,10 @@ func (c *ToHubStream) Event(dst []byte, ev sse.Event) protocol.Step {
 		case p.call:
 			dst = c.toolCall(dst, p)
 			content = true
-		case rawNonEmpty(p.text) && p.thought:
+		case jscan.RawNonEmpty(p.text) && p.thought:
 			dst = c.delta(dst, `"reasoning_content":`, p.text)
 			content = true
-		case rawNonEmpty(p.text):
+		case jscan.RawNonEmpty(p.text):
 			dst = c.delta(dst, `"content":`, p.text)
 			content = true
 		}
@@ -104,7 +105,7 @@ func (c *ToHubStream) End(dst []byte, readErr error) protocol.Step {
 	}
 	finish := "content_filter"
 	if c.finish != nil {
-		finish = FinishToHub(unquoteRaw(c.finish), c.tools > 0)
+		finish = FinishToHub(jscan.UnquoteRaw(c.finish), c.tools > 0)
 	}
 	dst = append(dst, c.prefix...)
 	dst = append(dst, `{"index":0,"delta":{},"logprobs":null,"finish_reason":"`...)
@@ -125,9 +126,9 @@ func (c *ToHubStream) start(dst []byte) []byte {
 	switch {
 	case c.opt.MessageID != "":
 		p = appendJSONQuoted(p, c.opt.MessageID)
-	case rawNonEmpty(ch.responseID):
+	case jscan.RawNonEmpty(ch.responseID):
 		p = append(p, `"chatcmpl-`...)
-		p = appendRawJSONString(p, ch.responseID[1:])
+		p = jscan.AppendRawJSONString(p, ch.responseID[1:])
 	default:
 		p = appendJSONQuoted(p, "chatcmpl-"+derivedID(strconv.FormatInt(c.opt.Created, 10)+randomSeed(), 0)[5:])
 	}
@@ -139,7 +140,7 @@ func (c *ToHubStream) start(dst []byte) []byte {
 	case c.opt.ClientModel != "":
 		p = appendJSONQuoted(p, c.opt.ClientModel)
 	case ch.model != nil:
-		p = appendRawJSONString(p, ch.model)
+		p = jscan.AppendRawJSONString(p, ch.model)
 	default:
 		p = append(p, `""`...)
 	}
@@ -152,7 +153,7 @@ func (c *ToHubStream) delta(dst []byte, field string, raw []byte) []byte {
 	dst = append(dst, c.prefix...)
 	dst = append(dst, `{"index":0,"delta":{`...)
 	dst = append(dst, field...)
-	dst = appendRawJSONString(dst, raw)
+	dst = jscan.AppendRawJSONString(dst, raw)
 	return append(dst, `},"logprobs":null,"finish_reason":null}]}`+"\n\n"...)
 }
 
@@ -163,21 +164,21 @@ func (c *ToHubStream) toolCall(dst []byte, p *gPart) []byte {
 	dst = append(dst, `{"index":0,"delta":{"tool_calls":[{"index":`...)
 	dst = appendInt(dst, k)
 	dst = append(dst, `,"id":`...)
-	if rawNonEmpty(p.id) {
-		dst = appendRawJSONString(dst, p.id)
+	if jscan.RawNonEmpty(p.id) {
+		dst = jscan.AppendRawJSONString(dst, p.id)
 	} else {
 		dst = appendJSONQuoted(dst, derivedID(string(c.idSeed), k))
 	}
 	dst = append(dst, `,"type":"function","function":{"name":`...)
 	switch {
-	case !rawNonEmpty(p.name):
+	case !jscan.RawNonEmpty(p.name):
 		dst = append(dst, `"tool_`...)
 		dst = appendInt(dst, k)
 		dst = append(dst, '"')
 	case c.opt.ToolNames != nil:
-		dst = appendJSONQuoted(dst, c.opt.ToolNames.Client(unquoteRaw(p.name)))
+		dst = appendJSONQuoted(dst, c.opt.ToolNames.Client(jscan.UnquoteRaw(p.name)))
 	default:
-		dst = appendRawJSONString(dst, p.name)
+		dst = jscan.AppendRawJSONString(dst, p.name)
 	}
 	dst = append(dst, `,"arguments":`...)
 	if len(p.args) > 0 && p.args[0] == '{' {

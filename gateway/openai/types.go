@@ -1,6 +1,8 @@
 // Package openai holds the OpenAI Chat Completions wire types the gateway
-// reads and writes, and the error shape OpenAI clients expect. It is
-// stdlib-only; SSE framing lives in package sse.
+// reads and writes, the error shape OpenAI clients expect, and ChunkView,
+// the one fast reader of the hub's stream chunks that every hub → client
+// converter shares. It imports only the standard library and jscan; SSE
+// framing lives in package sse.
 package openai
 
 import (

@@ -2,9 +2,9 @@ package passthrough
 
 import (
 	"bytes"
-	"encoding/json"
 	"strconv"
 
+	"switchyard/gateway/jscan"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/sse"
 )
@@ -19,6 +19,7 @@ type responsesPass struct {
 	content bool
 	done    bool
 	seq     int64 // the last sequence_number seen
+	scan    jscan.Scanner
 }
 
 var responsesContent = map[string]bool{
@@ -31,19 +32,29 @@ func (p *responsesPass) Event(dst []byte, ev sse.Event) protocol.Step {
 	if p.done {
 		return protocol.Step{Out: dst, Done: true}
 	}
-	var pk struct {
-		Type string `json:"type"`
-		Seq  *int64 `json:"sequence_number"`
+	// One validating pass that reads only "type" and "sequence_number"
+	// (jscan: no encoding/json per event on the passthrough path).
+	s := &p.scan
+	s.Reset(ev.Data)
+	var rawType []byte
+	if s.Object() {
+		for first := true; s.More(&first, '}'); {
+			switch string(s.Key()) {
+			case "type":
+				rawType = s.StrOpt()
+			case "sequence_number":
+				p.seq = int64(s.IntOpt())
+			default:
+				s.Skip()
+			}
+		}
 	}
-	if err := json.Unmarshal(ev.Data, &pk); err != nil {
+	if !s.Done() {
 		return p.fail(dst, "upstream sent a malformed event")
-	}
-	if pk.Seq != nil {
-		p.seq = *pk.Seq
 	}
 	typ := ev.Name
 	if typ == "" {
-		typ = pk.Type
+		typ = jscan.UnquoteRaw(rawType)
 	}
 	st := protocol.Step{Out: sse.AppendEvent(dst, ev.Name, ev.Data)}
 	switch {
@@ -76,11 +87,7 @@ func (p *responsesPass) KeepAlive(dst []byte) []byte {
 
 func (p *responsesPass) fail(dst []byte, msg string) protocol.Step {
 	p.done = true
-	b := []byte(`{"type":"error","code":"server_error","message":` + jsonString(msg) + `,"param":null,"sequence_number":` + strconv.FormatInt(p.seq+1, 10) + `}`)
+	b := protocol.AppendJSONString([]byte(`{"type":"error","code":"server_error","message":`), msg)
+	b = append(append(append(b, `,"param":null,"sequence_number":`...), strconv.FormatInt(p.seq+1, 10)...), '}')
 	return protocol.Step{Out: sse.AppendEvent(dst, "error", b), Done: true, Err: &protocol.StreamError{Type: "server_error", Message: msg}}
-}
-
-func jsonString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
 }

@@ -1,41 +1,16 @@
 package protocol_test
 
 import (
-	"bytes"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"switchyard/gateway/convert/converttest"
 	"testing"
 
 	"switchyard/gateway/convert"
+	"switchyard/gateway/convert/converttest"
 	"switchyard/gateway/protocol"
-	"switchyard/gateway/sse"
+	"switchyard/gateway/protocol/protocoltest"
 )
-
-// run feeds an upstream transcript through c the way the gateway does.
-func run(t *testing.T, c protocol.StreamConverter, in []byte) ([]byte, *protocol.StreamError) {
-	t.Helper()
-	r := sse.NewReader(bytes.NewReader(in))
-	var out []byte
-	for {
-		ev, err := r.Next()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				err = nil
-			}
-			st := c.End(out, err)
-			return st.Out, st.Err
-		}
-		st := c.Event(out, ev)
-		out = st.Out
-		if st.Done {
-			return out, st.Err
-		}
-	}
-}
 
 // An Anthropic stream through Anthropic→hub→Anthropic keeps its text and
 // tool calls and stays a valid Anthropic stream; a cut stays a cut.
@@ -52,8 +27,8 @@ func TestChainRoundTrip(t *testing.T) {
 			}
 			up := convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true, MessageID: "chatcmpl-x"})
 			down := convert.NewOToAStream(protocol.StreamOptions{MessageID: "msg_x", BufferToolArgs: true}) // A upstreams may interleave blocks (vector 71)
-			out, serr := run(t, protocol.Chain(up, down), in)
-			_, directErr := run(t, convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true}), in)
+			out, serr, _ := protocoltest.Run(protocol.Chain(up, down), in)
+			_, directErr, _ := protocoltest.Run(convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true}), in)
 			if (serr == nil) != (directErr == nil) {
 				t.Fatalf("chain error %v, direct error %v\n%s", serr, directErr, out)
 			}

@@ -2,53 +2,19 @@ package responses
 
 import (
 	"bytes"
-	"io"
 	"os"
 	"testing"
 
 	"switchyard/gateway/convert"
 	"switchyard/gateway/protocol"
-	"switchyard/gateway/sse"
+	"switchyard/gateway/protocol/protocoltest"
 )
-
-func loadEvents(b *testing.B, path string) []sse.Event {
-	in, err := os.ReadFile(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	r := sse.NewReader(bytes.NewReader(in))
-	var evs []sse.Event
-	for {
-		ev, err := r.Next()
-		if err == io.EOF {
-			return evs
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-		evs = append(evs, sse.Event{Name: ev.Name, Data: append([]byte(nil), ev.Data...)})
-	}
-}
-
-func benchStream(b *testing.B, evs []sse.Event, mk func() protocol.StreamConverter) {
-	var out []byte
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		c := mk()
-		for _, ev := range evs {
-			out = c.Event(out[:0], ev).Out
-		}
-		out = c.End(out[:0], nil).Out
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(evs)), "ns/event")
-}
 
 // BenchmarkFromHubStream: a hub stream (text, reasoning, a tool call)
 // into Responses events.
 func BenchmarkFromHubStream(b *testing.B) {
-	evs := loadEvents(b, "testdata/stream/03-reasoning-text-tool.in.sse")
-	benchStream(b, evs, func() protocol.StreamConverter {
+	evs := protocoltest.Events(b, readFile(b, "testdata/stream/03-reasoning-text-tool.in.sse"))
+	protocoltest.Bench(b, evs, func() protocol.StreamConverter {
 		return NewFromHubStream(protocol.StreamOptions{ClientModel: "m"}, Notes{})
 	})
 }
@@ -57,8 +23,8 @@ func BenchmarkFromHubStream(b *testing.B) {
 // (thinking, text, a tool call, usage) through the hub into Responses
 // events: the path a Codex request to AnyRouter takes.
 func BenchmarkChainAnthropicToResponses(b *testing.B) {
-	evs := loadEvents(b, "../convert/testdata/stream/50-a2o-claude-thinking-tool-use.in.sse")
-	benchStream(b, evs, func() protocol.StreamConverter {
+	evs := protocoltest.Events(b, readFile(b, "../convert/testdata/stream/50-a2o-claude-thinking-tool-use.in.sse"))
+	protocoltest.Bench(b, evs, func() protocol.StreamConverter {
 		return protocol.Chain(convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true}),
 			NewFromHubStream(protocol.StreamOptions{ClientModel: "m"}, Notes{}))
 	})
@@ -82,8 +48,8 @@ func BenchmarkChainAnthropicToResponsesLong(b *testing.B) {
 	}
 	f.Write(in.Bytes())
 	f.Close()
-	evs := loadEvents(b, f.Name())
-	benchStream(b, evs, func() protocol.StreamConverter {
+	evs := protocoltest.Events(b, readFile(b, f.Name()))
+	protocoltest.Bench(b, evs, func() protocol.StreamConverter {
 		return protocol.Chain(convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true}),
 			NewFromHubStream(protocol.StreamOptions{ClientModel: "m"}, Notes{}))
 	})
@@ -92,8 +58,8 @@ func BenchmarkChainAnthropicToResponsesLong(b *testing.B) {
 // BenchmarkToHubStream: a Responses backend's stream (reasoning, parallel
 // calls) into hub chunks.
 func BenchmarkToHubStream(b *testing.B) {
-	evs := loadEvents(b, "testdata/tohub/02-reasoning-parallel-tools.in.sse")
-	benchStream(b, evs, func() protocol.StreamConverter {
+	evs := protocoltest.Events(b, readFile(b, "testdata/tohub/02-reasoning-parallel-tools.in.sse"))
+	protocoltest.Bench(b, evs, func() protocol.StreamConverter {
 		return NewToHubStream(protocol.StreamOptions{IncludeUsage: true})
 	})
 }

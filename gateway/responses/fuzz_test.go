@@ -5,10 +5,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"switchyard/gateway/convert/converttest"
 	"testing"
 
+	"switchyard/gateway/convert/converttest"
 	"switchyard/gateway/protocol"
+	"switchyard/gateway/protocol/protocoltest"
 	"switchyard/gateway/responses/responsestest"
 )
 
@@ -22,7 +23,7 @@ func FuzzFromHubStream(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		c := NewFromHubStream(protocol.StreamOptions{MessageID: "resp_fuzz"}, fuzzNotes)
-		out, _, _ := runStream(c, in)
+		out, _, _ := protocoltest.Run(c, in)
 		if err := responsestest.Check(out); err != nil {
 			t.Fatalf("%v\n%s", err, out)
 		}
@@ -75,7 +76,7 @@ func FuzzToHubStream(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		c := NewToHubStream(protocol.StreamOptions{MessageID: "fuzz", IncludeUsage: true})
-		out, serr, _ := runStream(c, in)
+		out, serr, _ := protocoltest.Run(c, in)
 		if err := converttest.CheckOpenAIStream(out); err != nil {
 			t.Fatalf("%v\n%s", err, out)
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strconv"
 
+	"switchyard/gateway/jscan"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/sse"
@@ -34,7 +35,8 @@ type FromHubStream struct {
 	tools         map[int]*sItem
 	finish        string
 	usage         *openai.Usage
-	chunk         hubChunk
+	chunk         openai.ChunkView
+	scan          jscan.Scanner
 }
 
 type sItem struct {
@@ -54,21 +56,6 @@ const (
 	kCustom
 	kLocalShell
 )
-
-type hubChunk struct {
-	Choices []struct {
-		Delta struct {
-			Content          *string           `json:"content"`
-			ReasoningContent *string           `json:"reasoning_content"`
-			Reasoning        *string           `json:"reasoning"`
-			Refusal          *string           `json:"refusal"`
-			ToolCalls        []openai.ToolCall `json:"tool_calls"`
-		} `json:"delta"`
-		FinishReason *string `json:"finish_reason"`
-	} `json:"choices"`
-	Usage *openai.Usage       `json:"usage"`
-	Error *openai.ErrorDetail `json:"error"`
-}
 
 // NewFromHubStream returns a converter for one hub stream. opt.MessageID
 // fixes the response id (tests); opt.ClientModel names the model.
@@ -94,51 +81,55 @@ func (c *FromHubStream) Event(dst []byte, ev sse.Event) protocol.Step {
 	if string(ev.Data) == "[DONE]" {
 		return c.complete(c.begin(dst))
 	}
-	if text, ok := textOnly(ev.Data); ok {
-		// The common case, a plain text delta: no full decode.
-		st := protocol.Step{Out: c.begin(dst)}
-		if text != "" {
-			st.Out = c.textDelta(st.Out, text)
-			st.Content = true
-		}
-		return st
+	ch := &c.chunk
+	if !ch.Parse(&c.scan, ev.Data) {
+		return c.fail(c.begin(dst), "server_error", "upstream sent a malformed event")
 	}
-	c.chunk = hubChunk{}
-	if err := json.Unmarshal(ev.Data, &c.chunk); err != nil {
-		return c.fail(c.begin(dst), "server_error", "upstream sent a malformed event: "+err.Error())
-	}
-	if e := c.chunk.Error; e != nil {
-		return c.fail(c.begin(dst), e.Type, e.Message)
+	if ch.IsError {
+		var e openai.ErrorBody
+		_ = json.Unmarshal(ev.Data, &e) // rare: decoded only here
+		return c.fail(c.begin(dst), e.Error.Type, e.Error.Message)
 	}
 	st := protocol.Step{Out: c.begin(dst)}
-	if c.chunk.Usage != nil {
-		c.usage = c.chunk.Usage
+	if ch.HasUsage {
+		c.usage = usageFromView(&ch.Usage)
 	}
-	if len(c.chunk.Choices) == 0 {
+	if len(ch.Choices) == 0 {
 		return st
 	}
-	ch := &c.chunk.Choices[0]
-	d := &ch.Delta
-	if r := firstSet(d.ReasoningContent, d.Reasoning); r != "" {
-		st.Out = c.reasoningDelta(st.Out, r)
+	h := &ch.Choices[0]
+	r := h.Reasoning
+	if !jscan.RawNonEmpty(r) {
+		r = h.ReasoningAlt
+	}
+	if jscan.RawNonEmpty(r) {
+		st.Out = c.reasoningDelta(st.Out, jscan.UnquoteRaw(r))
 		st.Content = true
 	}
-	if d.Content != nil && *d.Content != "" {
-		st.Out = c.textDelta(st.Out, *d.Content)
+	for _, t := range [2][]byte{h.Content, h.Refusal} {
+		if jscan.RawNonEmpty(t) {
+			st.Out = c.textDelta(st.Out, jscan.UnquoteRaw(t))
+			st.Content = true
+		}
+	}
+	for i := range h.Tools {
+		st.Out = c.toolDelta(st.Out, &h.Tools[i])
 		st.Content = true
 	}
-	if d.Refusal != nil && *d.Refusal != "" {
-		st.Out = c.textDelta(st.Out, *d.Refusal)
-		st.Content = true
-	}
-	for i := range d.ToolCalls {
-		st.Out = c.toolDelta(st.Out, &d.ToolCalls[i])
-		st.Content = true
-	}
-	if ch.FinishReason != nil && *ch.FinishReason != "" {
-		c.finish = *ch.FinishReason
+	if jscan.RawNonEmpty(h.Finish) {
+		c.finish = jscan.UnquoteRaw(h.Finish)
 	}
 	return st
+}
+
+// usageFromView copies a hub chunk's usage.
+func usageFromView(u *openai.UsageView) *openai.Usage {
+	out := &openai.Usage{PromptTokens: u.Prompt, CompletionTokens: u.Completion, TotalTokens: u.Total,
+		PromptTokensDetails: &openai.PromptTokensDetails{CachedTokens: u.Cached, CacheWriteTokens: u.CacheWrite}}
+	if u.Reasoning > 0 {
+		out.CompletionTokensDetails = &openai.CompletionTokensDetails{ReasoningTokens: u.Reasoning}
+	}
+	return out
 }
 
 // End is called when the hub stream ends. A clean end after a finish
@@ -156,16 +147,6 @@ func (c *FromHubStream) End(dst []byte, readErr error) protocol.Step {
 		msg += ": " + readErr.Error()
 	}
 	return c.fail(dst, "server_error", msg)
-}
-
-func firstSet(a, b *string) string {
-	if a != nil && *a != "" {
-		return *a
-	}
-	if b != nil {
-		return *b
-	}
-	return ""
 }
 
 // begin writes response.created and response.in_progress once.

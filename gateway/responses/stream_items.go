@@ -3,6 +3,7 @@ package responses
 import (
 	"encoding/json"
 
+	"switchyard/gateway/jscan"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/protocol"
 )
@@ -41,16 +42,14 @@ func (c *FromHubStream) textDelta(dst []byte, text string) []byte {
 
 // toolDelta handles one tool-call fragment: a new index opens a
 // function_call item, later fragments add arguments to it.
-func (c *FromHubStream) toolDelta(dst []byte, tc *openai.ToolCall) []byte {
-	idx := 0
-	if tc.Index != nil {
-		idx = *tc.Index
-	}
+func (c *FromHubStream) toolDelta(dst []byte, tc *openai.ToolDeltaView) []byte {
+	idx := tc.Index
+	name, args := jscan.UnquoteRaw(tc.Name), jscan.UnquoteRaw(tc.Args)
 	it := c.tools[idx]
 	if it == nil {
 		dst = c.closeReasoning(dst)
 		dst = c.closeMessage(dst)
-		t := c.notes.client(tc.Function.Name)
+		t := c.notes.client(name)
 		kind, prefix := kFunction, "fc_"
 		switch t.Kind {
 		case KindCustom:
@@ -59,25 +58,25 @@ func (c *FromHubStream) toolDelta(dst []byte, tc *openai.ToolCall) []byte {
 			kind, prefix = kLocalShell, "lsh_"
 		}
 		it = c.newItem(kind, prefix)
-		it.callID, it.tool = tc.ID, t
+		it.callID, it.tool = jscan.UnquoteRaw(tc.ID), t
 		if it.callID == "" {
 			it.callID = c.ids.next("call_")
 		}
 		c.tools[idx] = it
 		dst = c.itemAdded(dst, it)
-	} else if it.tool.Name == "" && tc.Function.Name != "" {
-		it.tool = c.notes.client(tc.Function.Name)
+	} else if it.tool.Name == "" && name != "" {
+		it.tool = c.notes.client(name)
 	}
-	if tc.Function.Arguments == "" {
+	if args == "" {
 		return dst
 	}
-	it.buf = append(it.buf, tc.Function.Arguments...)
+	it.buf = append(it.buf, args...)
 	if it.kind != kFunction {
 		return dst // known only whole: sent with the item's done event
 	}
 	dst = c.itemHead(dst, "response.function_call_arguments.delta", it)
 	dst = append(dst, `,"delta":`...)
-	dst = appendJSONString(dst, tc.Function.Arguments)
+	dst = appendJSONString(dst, args)
 	return append(dst, "}\n\n"...)
 }
 

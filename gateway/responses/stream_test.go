@@ -3,7 +3,6 @@ package responses
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"flag"
 	"io"
 	"os"
@@ -15,34 +14,12 @@ import (
 
 	"switchyard/gateway/convert"
 	"switchyard/gateway/protocol"
+	"switchyard/gateway/protocol/protocoltest"
 	"switchyard/gateway/responses/responsestest"
 	"switchyard/gateway/sse"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files (go test ./gateway/responses -update)")
-
-// runStream feeds an upstream transcript through c the way the gateway
-// does: event by event, then End at EOF.
-func runStream(c protocol.StreamConverter, in []byte) ([]byte, *protocol.StreamError, bool) {
-	r := sse.NewReader(bytes.NewReader(in))
-	var out []byte
-	content := false
-	for {
-		ev, err := r.Next()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				err = nil
-			}
-			st := c.End(out, err)
-			return st.Out, st.Err, content || st.Content
-		}
-		st := c.Event(out, ev)
-		out, content = st.Out, content || st.Content
-		if st.Done {
-			return out, st.Err, content
-		}
-	}
-}
 
 // streamNotes reads the `: opts custom=a,b` line of a transcript.
 func streamNotes(in []byte) Notes {
@@ -73,7 +50,7 @@ func TestStreamGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := NewFromHubStream(protocol.StreamOptions{ClientModel: "gpt-x", Created: 1700000000, MessageID: "resp_test"}, streamNotes(in))
-			out, serr, _ := runStream(c, in)
+			out, serr, _ := protocoltest.Run(c, in)
 			if err := responsestest.Check(out, responsestest.ValidArguments()); err != nil {
 				t.Fatalf("invalid Responses stream: %v\n%s", err, out)
 			}
@@ -188,11 +165,11 @@ func TestChainFromAnthropic(t *testing.T) {
 			}
 			up := convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true})
 			down := NewFromHubStream(protocol.StreamOptions{ClientModel: "claude-x"}, Notes{})
-			out, serr, _ := runStream(protocol.Chain(up, down), in)
+			out, serr, _ := protocoltest.Run(protocol.Chain(up, down), in)
 			if err := responsestest.Check(out, responsestest.ValidArguments()); err != nil {
 				t.Fatalf("invalid Responses stream: %v\n%s", err, out)
 			}
-			_, directErr, _ := runStream(convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true}), in)
+			_, directErr, _ := protocoltest.Run(convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true}), in)
 			if (serr == nil) != (directErr == nil) {
 				t.Fatalf("chain error %v, direct error %v\n%s", serr, directErr, out)
 			}

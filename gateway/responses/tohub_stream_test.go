@@ -6,11 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"switchyard/gateway/convert/converttest"
 	"testing"
 
 	"switchyard/gateway/convert"
+	"switchyard/gateway/convert/converttest"
 	"switchyard/gateway/protocol"
+	"switchyard/gateway/protocol/protocoltest"
 	"switchyard/gateway/responses/responsestest"
 	"switchyard/gateway/sse"
 )
@@ -27,7 +28,7 @@ func TestToHubStreamGolden(t *testing.T) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			in := readFile(t, f)
 			c := NewToHubStream(protocol.StreamOptions{Created: 1700000000, MessageID: "test", IncludeUsage: true, InputEstimate: 7})
-			out, serr, _ := runStream(c, in)
+			out, serr, _ := protocoltest.Run(c, in)
 			checkHub(t, out, serr, true)
 			want := strings.TrimSuffix(f, ".in.sse") + ".want.sse"
 			if *update {
@@ -74,10 +75,10 @@ func TestChainFromResponses(t *testing.T) {
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			in := readFile(t, f)
-			_, direct, _ := runStream(NewToHubStream(protocol.StreamOptions{IncludeUsage: true}), in)
+			_, direct, _ := protocoltest.Run(NewToHubStream(protocol.StreamOptions{IncludeUsage: true}), in)
 
 			toA := protocol.Chain(NewToHubStream(protocol.StreamOptions{IncludeUsage: true}), convert.NewOToAStream(protocol.StreamOptions{ClientModel: "claude-x"}))
-			out, serr, _ := runStream(toA, in)
+			out, serr, _ := protocoltest.Run(toA, in)
 			if err := converttest.CheckAnthropicStream(out); err != nil {
 				t.Fatalf("Anthropic client stream: %v\n%s", err, out)
 			}
@@ -86,7 +87,7 @@ func TestChainFromResponses(t *testing.T) {
 			}
 
 			toR := protocol.Chain(NewToHubStream(protocol.StreamOptions{IncludeUsage: true}), NewFromHubStream(protocol.StreamOptions{ClientModel: "gpt-x"}, Notes{}))
-			out, serr, _ = runStream(toR, in)
+			out, serr, _ = protocoltest.Run(toR, in)
 			if err := responsestest.Check(out); err != nil {
 				t.Fatalf("Responses client stream: %v\n%s", err, out)
 			}
@@ -107,7 +108,7 @@ func TestHubRoundTrip(t *testing.T) {
 			in := readFile(t, f)
 			notes := streamNotes(in)
 			chain := protocol.Chain(NewFromHubStream(protocol.StreamOptions{}, notes), NewToHubStream(protocol.StreamOptions{IncludeUsage: true}))
-			out, serr, _ := runStream(chain, in)
+			out, serr, _ := protocoltest.Run(chain, in)
 			checkHub(t, out, serr, bytes.Contains(in, []byte(`"usage":{`)))
 			if bytes.HasPrefix(in, []byte(": opts")) || bytes.Contains(in, []byte("local_shell")) {
 				return // custom tools come back as {"input":…}: compared by the custom test

@@ -3,10 +3,6 @@ package responses
 import (
 	"encoding/json"
 	"errors"
-	"go/parser"
-	"go/token"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -119,30 +115,5 @@ func TestResponseToHub(t *testing.T) {
 	r.Status, r.IncompleteDetails = "incomplete", &IncompleteDetails{Reason: "max_output_tokens"}
 	if f := *ResponseToHub(&r).Choices[0].FinishReason; f != "length" {
 		t.Fatalf("incomplete: %s", f)
-	}
-}
-
-// The package stays pure: stdlib and the gateway's protocol packages only.
-func TestImports(t *testing.T) {
-	files, _ := filepath.Glob("*.go")
-	sub, _ := filepath.Glob("responsestest/*.go")
-	for _, f := range append(files, sub...) {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		af, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, imp := range af.Imports {
-			p, _ := strconv.Unquote(imp.Path.Value)
-			switch p {
-			case "switchyard/gateway/openai", "switchyard/gateway/protocol", "switchyard/gateway/sse":
-				continue
-			}
-			if strings.Contains(strings.SplitN(p, "/", 2)[0], ".") || strings.HasPrefix(p, "switchyard/") || p == "net/http" {
-				t.Errorf("%s imports %s", f, p)
-			}
-		}
 	}
 }

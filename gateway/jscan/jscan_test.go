@@ -1,0 +1,77 @@
+package jscan
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"switchyard/gateway/protocol"
+)
+
+// FuzzJSONScan checks the hand-written scanner against encoding/json: the
+// same documents are valid, and string literals it returns re-encode to the
+// same strings.
+func FuzzJSONScan(f *testing.F) {
+	for _, s := range []string{`{}`, `[]`, `{"a":[1,-2.5e+3,true,false,null,"x\u00e9\n"]}`, `"\ud83d\ude00"`, `01`, `{"a":1,}`,
+		`[1 2]`, `"\x01"`, `-`, `1.`, `1e`, `{"a" 1}`, "\"\xff\"", `{"text":"a\"b"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var s Scanner
+		s.Reset(in)
+		s.Skip()
+		got := s.Done()
+		if depth := bytes.Count(in, []byte("[")) + bytes.Count(in, []byte("{")); depth >= MaxDepth && !got {
+			return // deeper than we accept; encoding/json allows 10000
+		}
+		if want := json.Valid(in); got != want {
+			t.Fatalf("jscan valid = %v, json.Valid = %v for %q", got, want, in)
+		}
+		s.Reset(in)
+		if s.Peek() != '"' {
+			return
+		}
+		raw := s.Str()
+		if !s.Done() {
+			return
+		}
+		var want string
+		if err := json.Unmarshal(in, &want); err != nil {
+			t.Fatal(err)
+		}
+		var fromRaw, fromQuoted string
+		if err := json.Unmarshal(AppendRawJSONString(nil, raw), &fromRaw); err != nil || fromRaw != want {
+			t.Fatalf("AppendRawJSONString(%q) = %q, %v; want %q", raw, fromRaw, err, want)
+		}
+		if err := json.Unmarshal(protocol.AppendJSONString(nil, want), &fromQuoted); err != nil || fromQuoted != want {
+			t.Fatalf("AppendJSONString(%q) = %q, %v", want, fromQuoted, err)
+		}
+		if u := UnquoteRaw(raw); u != want {
+			t.Fatalf("UnquoteRaw(%q) = %q, want %q", raw, u, want)
+		}
+	})
+}
+
+func TestJSONScanNumbers(t *testing.T) {
+	for in, want := range map[string]int{"0": 0, "-0": 0, "42": 42, "-7": -7, "9223372036854775807": 9223372036854775807} {
+		var s Scanner
+		s.Reset([]byte(in))
+		if v, ok := s.Num(); !ok || v != want || !s.Done() {
+			t.Errorf("num(%s) = %d, %v", in, v, ok)
+		}
+	}
+	for _, in := range []string{"1.5", "1e3", "9223372036854775808", "-1E-2"} {
+		var s Scanner
+		s.Reset([]byte(in))
+		if _, ok := s.Num(); ok || !s.Done() {
+			t.Errorf("num(%s): ok or invalid", in)
+		}
+	}
+	deep := strings.Repeat("[", MaxDepth+2) + strings.Repeat("]", MaxDepth+2)
+	var s Scanner
+	s.Reset([]byte(deep))
+	if s.Skip(); s.Done() {
+		t.Error("nesting deeper than MaxDepth accepted")
+	}
+}

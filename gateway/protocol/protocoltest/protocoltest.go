@@ -1,0 +1,72 @@
+// Package protocoltest runs stream converters the way the gateway does,
+// for the tests and benchmarks of every protocol adapter (protocol,
+// convert, responses, gemini). It is test support: only tests import it.
+package protocoltest
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"testing"
+
+	"switchyard/gateway/protocol"
+	"switchyard/gateway/sse"
+)
+
+// Run feeds an upstream transcript through c event by event, then End at
+// the end of input (nil for a clean EOF, the read error otherwise), and
+// stops at the first Done step. It returns the client's bytes, the
+// stream's error (nil when it finished cleanly) and whether any step
+// carried content.
+func Run(c protocol.StreamConverter, in []byte) (out []byte, err *protocol.StreamError, content bool) {
+	r := sse.NewReader(bytes.NewReader(in))
+	for {
+		ev, rerr := r.Next()
+		if rerr != nil {
+			if errors.Is(rerr, io.EOF) {
+				rerr = nil
+			}
+			st := c.End(out, rerr)
+			return st.Out, st.Err, content || st.Content
+		}
+		st := c.Event(out, ev)
+		out, content = st.Out, content || st.Content
+		if st.Done {
+			return out, st.Err, content
+		}
+	}
+}
+
+// Events parses a transcript into events that own their data.
+func Events(tb testing.TB, in []byte) []sse.Event {
+	tb.Helper()
+	r := sse.NewReader(bytes.NewReader(in))
+	var evs []sse.Event
+	for {
+		ev, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return evs
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		evs = append(evs, sse.Event{Name: ev.Name, Data: append([]byte(nil), ev.Data...)})
+	}
+}
+
+// Bench runs a fresh converter from mk over evs (then End) b.N times,
+// reusing one output buffer, and reports ns per upstream event.
+func Bench(b *testing.B, evs []sse.Event, mk func() protocol.StreamConverter) {
+	b.Helper()
+	var out []byte
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		c := mk()
+		for _, ev := range evs {
+			out = c.Event(out[:0], ev).Out
+		}
+		out = c.End(out[:0], nil).Out
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(evs)), "ns/event")
+}
