@@ -16,6 +16,9 @@ func TestProtocolRegistryComplete(t *testing.T) {
 		}
 	}
 	for p, cp := range clientProtocols {
+		if len(cp.routes) == 0 {
+			continue // names an error shape only; serves nothing
+		}
 		if cp.toHub == nil || cp.fromHub == nil || cp.pass == nil || backendFormats[cp.native] == nil {
 			t.Errorf("client protocol %v is incomplete", p)
 		}
