@@ -179,12 +179,13 @@ const fxRawSSEHead = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCach
 type fxUp struct {
 	*upstream
 	cancelled atomic.Int64
+	cancelCh  chan struct{} // one value per cancellation seen
 	gate      chan struct{}
 	gateOnce  sync.Once
 }
 
 func fxNewUp(t *testing.T, mk func(u *fxUp) http.HandlerFunc) *fxUp {
-	u := &fxUp{gate: make(chan struct{})}
+	u := &fxUp{gate: make(chan struct{}), cancelCh: make(chan struct{}, 64)}
 	h := mk(u)
 	u.upstream = newUpstream(t, h)
 	return u
@@ -207,7 +208,19 @@ func (u *fxUp) waitCancel(r *http.Request) {
 	select {
 	case <-r.Context().Done():
 		u.cancelled.Add(1)
+		u.cancelCh <- struct{}{}
 	case <-time.After(10 * time.Second):
+	}
+}
+
+// sawCancel waits (bounded) for the upstream to see a cancellation: the
+// upstream's handler learns it on its own goroutine, after the client.
+func (u *fxUp) sawCancel() bool {
+	select {
+	case <-u.cancelCh:
+		return true
+	case <-time.After(3 * time.Second):
+		return false
 	}
 }
 
@@ -857,7 +870,7 @@ func fxRunFault(t *testing.T, combo fxCombo, f fxFault, stream bool, preFB, mid 
 		t.Logf("failover reason: %s", st.Failovers[0].Reason)
 	}
 	if f.wantCancel {
-		if !fxEventually(3*time.Second, func() bool { return bad.cancelled.Load() == 1 }) {
+		if !bad.sawCancel() || bad.cancelled.Load() != 1 {
 			t.Fatalf("the faulty upstream never saw its request cancelled")
 		}
 	}
@@ -983,7 +996,7 @@ func TestStreamIdleTimeoutCuts(t *testing.T) {
 			if res.Elapsed < 300*time.Millisecond || res.Elapsed > 3*time.Second {
 				t.Fatalf("the idle cut came after %v, want about 300ms", res.Elapsed)
 			}
-			if !fxEventually(3*time.Second, func() bool { return up.cancelled.Load() == 1 }) {
+			if !up.sawCancel() || up.cancelled.Load() != 1 {
 				t.Fatal("upstream not cancelled")
 			}
 		})

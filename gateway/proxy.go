@@ -65,7 +65,8 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *inbound) {
 	var lastAttempt route.Attempt
 	for a, ok := plan.Next(); ok; a, ok = plan.Next() {
 		lastAttempt = a
-		o := s.attempt(ctx, w, in, a, cfg.RequestDeadline)
+		rec := &record{plan: plan, a: a}
+		o := s.attempt(ctx, w, in, a, cfg.RequestDeadline, rec)
 		if o.class != route.OK && r.Context().Err() != nil {
 			// The client left: whatever failed is not the upstream's
 			// fault. (A finished answer stays OK even when the client hangs
@@ -74,12 +75,12 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *inbound) {
 		} else if ctx.Err() != nil && !o.committed && o.class != route.OK {
 			// The overall deadline ran out: stop here, and do not count
 			// the cut attempt against a backend that was merely last.
-			plan.Done(a, route.Canceled, o.reason, 0)
+			rec.done(outcome{class: route.Canceled, reason: o.reason})
 			s.logRequest(in, a, 504, plan.Attempts(), start, "request deadline exceeded")
 			writeError(w, in.proto, &apiError{Status: 504, Type: "timeout_error", Message: fmt.Sprintf("no backend answered within the request deadline (%s, request_deadline in config.yaml); tried: %s", cfg.RequestDeadline, plan.Summary())})
 			return
 		}
-		act := plan.Done(a, o.class, o.reason, o.retryAfter)
+		act := rec.done(o)
 		if o.committed || act == route.Finish {
 			switch {
 			case o.class == route.Canceled:
@@ -101,6 +102,25 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *inbound) {
 	w.Header().Set("X-Switchyard-Attempts", strconv.Itoa(plan.Attempts()))
 	writeError(w, in.proto, &apiError{Status: 503, Type: "overloaded_error", Message: msg})
 	s.logRequest(in, lastAttempt, 503, plan.Attempts(), start, plan.Summary())
+}
+
+// record enters one attempt's outcome in the plan, once: a relay records
+// a good answer before writing its last bytes, so /api/status and the tray
+// name the pair that answered by the time the client has the answer; the
+// loop records whatever else the attempt came to.
+type record struct {
+	plan *route.Plan
+	a    route.Attempt
+	did  bool
+	act  route.Action
+}
+
+func (r *record) done(o outcome) route.Action {
+	if !r.did {
+		r.did = true
+		r.act = r.plan.Done(r.a, o.class, o.reason, o.retryAfter)
+	}
+	return r.act
 }
 
 // setApproximated tells the client what its request's conversion could
@@ -220,7 +240,7 @@ func newUpstreamRequest(ctx context.Context, in *inbound, a route.Attempt, ex *e
 // attempt runs one upstream try and, if it succeeds, answers the client.
 // deadline is the request_deadline that bounds ctx (for messages); the
 // backend's own limits are on its spec (a.Backend).
-func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, in *inbound, a route.Attempt, deadline time.Duration) outcome {
+func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, in *inbound, a route.Attempt, deadline time.Duration, rec *record) outcome {
 	ex, aerr := s.prepare(in, a)
 	if aerr != nil {
 		return outcome{class: route.ClientFault, reason: aerr.Message, status: aerr.Status, clientErr: aerr}
@@ -238,7 +258,7 @@ func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, in *inbound
 		timer = time.AfterFunc(a.Backend.Timeout, func() { acancel(errAttemptTimeout) })
 	}
 	defer timer.Stop()
-	c := &call{ctx: ctx, actx: actx, cancel: acancel, firstByte: timer, w: w, in: in, a: a, ex: ex, deadline: deadline}
+	c := &call{ctx: ctx, actx: actx, cancel: acancel, firstByte: timer, w: w, in: in, a: a, ex: ex, deadline: deadline, rec: rec}
 
 	req, err := newUpstreamRequest(actx, in, a, ex)
 	if err != nil {
@@ -286,6 +306,7 @@ type call struct {
 	a         route.Attempt
 	ex        *exchange
 	deadline  time.Duration // request_deadline, which bounds ctx
+	rec       *record       // records the good answer before it is written
 }
 
 // failure classifies a transport error, telling our own timeouts apart.
@@ -405,6 +426,7 @@ func (s *Server) relayJSON(c *call, resp *http.Response) outcome {
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	copyRequestID(h, resp.Header)
+	c.rec.done(outcome{class: route.OK})
 	w.WriteHeader(http.StatusOK)
 	if _, err := w.Write(body); err != nil {
 		return outcome{class: route.Canceled, committed: true, status: 200, reason: "client went away"}
@@ -539,6 +561,9 @@ func (rl *streamRelay) step(ev sse.Event, rerr error) (outcome, bool) {
 			return outcome{}, false // framing only (message_start, role chunk): hold it
 		}
 		rl.commit()
+	}
+	if (st.Done || atEnd) && st.Err == nil {
+		c.rec.done(outcome{class: route.OK}) // before the last bytes leave
 	}
 	ok := rl.out.Write(redactBytes(rl.buf, rl.key))
 	rl.buf = rl.buf[:0]
