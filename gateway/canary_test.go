@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"switchyard/gateway"
+	"switchyard/gateway/clock/clocktest"
 	"switchyard/gateway/config"
 )
 
@@ -155,14 +156,14 @@ func TestCanaryKeysNeverLeak(t *testing.T) {
 	canaries := []string{keyA, keyB, keyC, token, wrongToken, failKey, panicKey}
 
 	alpha, beta, gamma := fxEchoUp(t, "alpha"), fxEchoUp(t, "beta"), fxEchoUp(t, "gamma")
-	clk := &fxClock{t: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
 	ks := &fxKeyStore{m: map[string][]string{}}
 	g := startGateway(t, []config.Backend{
 		backend("alpha", 1, config.FormatOpenAI, alpha.URL),
 		backend("beta", 2, config.FormatAnthropic, beta.URL),
 		backend("gamma", 3, config.FormatOpenAI, gamma.URL),
 	}, withEnv("ALPHA_API_KEYS", keyA, "GAMMA_API_KEYS", keyC), withKeys(ks),
-		fxOpt(func(o *gateway.Options) { o.Now = clk.Now; o.Token = token }))
+		fxOpt(func(o *gateway.Options) { o.Clock = clk; o.Token = token }))
 
 	tap := fxNewTap(t)
 	hc := tap.client()

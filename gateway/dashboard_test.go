@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"switchyard/gateway"
+	"switchyard/gateway/clock"
+	"switchyard/gateway/clock/clocktest"
 	"switchyard/gateway/config"
 )
 
@@ -63,26 +65,8 @@ func (f *fakeKeys) list(id string) []string {
 	return k
 }
 
-// fakeClock is a settable clock for Options.Now.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func withNow(now func() time.Time) gwOpt {
-	return func(o *gateway.Options, _ *config.Config) { o.Now = now }
+func withClock(c clock.Clock) gwOpt {
+	return func(o *gateway.Options, _ *config.Config) { o.Clock = c }
 }
 
 func withToken(tok string) gwOpt {
@@ -375,9 +359,9 @@ func TestDashboardPageAndHeaders(t *testing.T) {
 }
 
 func TestDashboardLaunchLink(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	up := newUpstream(t, chatOK("a"))
-	g := startGateway(t, []config.Backend{backend("a", 1, config.FormatOpenAI, up.URL)}, withNow(clock.Now))
+	g := startGateway(t, []config.Backend{backend("a", 1, config.FormatOpenAI, up.URL)}, withClock(clk))
 
 	link := g.NewLaunchURL()
 	m := regexp.MustCompile(`^http://([^/]+)/\?launch=([A-Z2-7]{26,})$`).FindStringSubmatch(link)
@@ -432,11 +416,11 @@ func TestDashboardLaunchLink(t *testing.T) {
 
 	expiring := g.NewLaunchURL()
 	fresh := g.NewLaunchURL()
-	clock.Advance(9 * time.Minute)
+	clk.Advance(9 * time.Minute)
 	if resp, _ := get(fresh); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("link used after 9 minutes: %d, want 303", resp.StatusCode)
 	}
-	clock.Advance(61 * time.Second)
+	clk.Advance(61 * time.Second)
 	refused("expired link", expiring)
 
 	// The session works; the other session's cookie was not disturbed.

@@ -31,6 +31,7 @@ type keyCache struct {
 	table   *route.Table
 	log     *slog.Logger
 	timeout time.Duration
+	now     func() time.Time
 
 	mu        sync.Mutex
 	loaded    time.Time
@@ -75,7 +76,7 @@ func (k *keyCache) load(ctx context.Context, ids []string) {
 		}
 	}
 	k.mu.Lock()
-	k.loaded = time.Now()
+	k.loaded = k.now()
 	k.source = src
 	if firstErr != nil && (k.lastError == nil || k.lastError.Error() != firstErr.Error()) {
 		k.log.Warn("reading API keys from the OS keychain failed; backends keep the keys they had", "err", firstErr)
@@ -91,7 +92,7 @@ func (k *keyCache) maybeRefresh(ids func() []string) {
 		return
 	}
 	k.mu.Lock()
-	if k.loading || time.Since(k.loaded) < keyRefresh {
+	if k.loading || k.now().Sub(k.loaded) < keyRefresh {
 		k.mu.Unlock()
 		return
 	}

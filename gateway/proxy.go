@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"switchyard/gateway/clock"
 	"switchyard/gateway/config"
 	"switchyard/gateway/convert"
 	"switchyard/gateway/protocol"
@@ -55,7 +56,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *inbound) {
 			Message: "switchyard is at its limit of " + strconv.Itoa(cap(s.slots)) + " requests in flight; retry shortly"})
 		return
 	}
-	start := time.Now()
+	start := s.clock.Now()
 	cfg := s.config()
 	ctx, cancel := context.WithTimeout(r.Context(), cfg.RequestDeadline)
 	defer cancel()
@@ -251,11 +252,11 @@ func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, in *inbound
 	}
 	actx, acancel := context.WithCancelCause(ctx)
 	defer acancel(nil)
-	var timer *time.Timer
+	var timer clock.Timer
 	if in.stream {
-		timer = time.AfterFunc(a.Backend.FirstByteTimeout, func() { acancel(errFirstByte) })
+		timer = s.clock.AfterFunc(a.Backend.FirstByteTimeout, func() { acancel(errFirstByte) })
 	} else {
-		timer = time.AfterFunc(a.Backend.Timeout, func() { acancel(errAttemptTimeout) })
+		timer = s.clock.AfterFunc(a.Backend.Timeout, func() { acancel(errAttemptTimeout) })
 	}
 	defer timer.Stop()
 	c := &call{ctx: ctx, actx: actx, cancel: acancel, firstByte: timer, w: w, in: in, a: a, ex: ex, deadline: deadline, rec: rec}
@@ -300,7 +301,7 @@ func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, in *inbound
 type call struct {
 	ctx, actx context.Context
 	cancel    context.CancelCauseFunc
-	firstByte *time.Timer // streams: stopped at the first content
+	firstByte clock.Timer // streams: stopped at the first content
 	w         http.ResponseWriter
 	in        *inbound
 	a         route.Attempt
@@ -459,7 +460,7 @@ func (s *Server) converterFor(in *inbound, ex *exchange) streamConverter {
 	if !ex.convert {
 		return cp.pass()
 	}
-	opt := convert.StreamOptions{ClientModel: in.model, Created: time.Now().Unix(), IncludeUsage: in.includeUsage, InputEstimate: ex.estimate}
+	opt := convert.StreamOptions{ClientModel: in.model, Created: s.clock.Now().Unix(), IncludeUsage: in.includeUsage, InputEstimate: ex.estimate}
 	var up, down streamConverter
 	if cp.streamFromHub != nil {
 		down = cp.streamFromHub(in, ex.hub, opt)
@@ -492,9 +493,9 @@ func (s *Server) relayStream(c *call, resp *http.Response) outcome {
 		return outcome{class: route.Server, status: resp.StatusCode, reason: "upstream did not stream (content-type " + trunc(ct, 40) + ")"}
 	}
 	cancel := c.cancel // the timers capture the func, not c (which then stays on the stack)
-	total := time.AfterFunc(c.a.Backend.StreamTimeout, func() { cancel(errStreamTimeout) })
+	total := s.clock.AfterFunc(c.a.Backend.StreamTimeout, func() { cancel(errStreamTimeout) })
 	defer total.Stop()
-	out := streamout.New(c.w, c.in.proto.keepAlive)
+	out := streamout.New(s.clock, c.w, c.in.proto.keepAlive)
 	defer out.Close()
 	defer out.Flush() // first: the last events leave before the bookkeeping
 	rl := &streamRelay{s: s, c: *c, resp: resp, out: out, conv: s.converterFor(c.in, c.ex), key: []byte(c.a.Key.Reveal())}
@@ -575,7 +576,7 @@ func (rl *streamRelay) step(ev sse.Event, rerr error) (outcome, bool) {
 	}
 	if st.Done || atEnd {
 		if !atEnd {
-			drainAfterDone(rl.out, rl.resp.Body, c.cancel)
+			drainAfterDone(rl.s.clock, rl.out, rl.resp.Body, c.cancel)
 		}
 		return outcome{class: route.OK, committed: true, status: 200}, true
 	}
@@ -588,7 +589,7 @@ func (rl *streamRelay) commit() {
 	c := &rl.c
 	c.firstByte.Stop()
 	cancel := c.cancel
-	rl.idle = streamout.NewQuietTimer(c.a.Backend.StreamIdleTimeout, func() { cancel(errStreamIdle) })
+	rl.idle = streamout.NewQuietTimer(rl.s.clock, c.a.Backend.StreamIdleTimeout, func() { cancel(errStreamIdle) })
 	h := c.w.Header()
 	setRouteHeaders(c.w, c.a)
 	setApproximated(h, c.ex)
@@ -620,9 +621,9 @@ func (rl *streamRelay) failed(msg string, rerr error) outcome {
 // new connection and leaves a socket in TIME-WAIT (strace: 25 connects in
 // 5 s of one client's streams). The client's events are flushed first;
 // the wait is bounded.
-func drainAfterDone(out *streamout.Writer, body io.Reader, acancel context.CancelCauseFunc) {
+func drainAfterDone(clk clock.Clock, out *streamout.Writer, body io.Reader, acancel context.CancelCauseFunc) {
 	out.Flush()
-	t := time.AfterFunc(50*time.Millisecond, func() { acancel(nil) })
+	t := clk.AfterFunc(50*time.Millisecond, func() { acancel(nil) })
 	io.Copy(io.Discard, io.LimitReader(body, 64<<10))
 	t.Stop()
 }

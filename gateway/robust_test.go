@@ -24,29 +24,12 @@ import (
 	"github.com/openai/openai-go/v3"
 
 	"switchyard/gateway"
+	"switchyard/gateway/clock/clocktest"
 	"switchyard/gateway/config"
 	"switchyard/gateway/route"
 )
 
 // ---- helpers ----
-
-// fxClock is a settable clock for Options.Now.
-type fxClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fxClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fxClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // fxDials counts the gateway's outbound connection attempts per address.
 type fxDials struct {
@@ -132,13 +115,13 @@ func fxChat(t *testing.T, g *gw, stream bool) (string, error) {
 // back in rotation. A 429 with Retry-After: 2 cools the pair for exactly
 // 2s. When every backend is cooling, the request is still tried.
 func TestCooldownEndToEnd(t *testing.T) {
-	clk := &fxClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	tr, dials := fxCountingTransport(t)
 	aURL := deadURL(t)
 	aAddr := fxHostOf(aURL)
 	b := fxNewModal(t, "b")
 	g := startGateway(t, []config.Backend{backend("a", 1, config.FormatOpenAI, aURL), backend("b", 2, config.FormatOpenAI, b.URL)},
-		fxOpt(func(o *gateway.Options) { o.Now = clk.Now; o.Transport = tr }))
+		fxOpt(func(o *gateway.Options) { o.Clock = clk; o.Transport = tr }))
 
 	// 1. Tried once, refused, answered by b.
 	if text, err := fxChat(t, g, false); err != nil || text != "hello from b" {

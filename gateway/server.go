@@ -17,6 +17,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"switchyard/gateway/clock"
 	"switchyard/gateway/config"
 	"switchyard/gateway/dashboard"
 	"switchyard/gateway/modelrule"
@@ -39,8 +40,9 @@ type Options struct {
 	Version  string
 	// Token, when set, is required from clients (SWITCHYARD_TOKEN).
 	Token string
-	// Now is the clock (tests); nil = time.Now.
-	Now func() time.Time
+	// Clock reads the time and runs every timer of the gateway (tests
+	// inject clocktest.Fake); nil = the system clock.
+	Clock clock.Clock
 	// Transport overrides the upstream transport (tests); nil = a shared,
 	// tuned *http.Transport.
 	Transport http.RoundTripper
@@ -62,6 +64,7 @@ type Options struct {
 // Server is the gateway. Create it with New, serve it with Serve.
 type Server struct {
 	opts    Options
+	clock   clock.Clock
 	log     *slog.Logger
 	table   *route.Table
 	keys    *keyCache
@@ -92,9 +95,7 @@ func New(opts Options) (*Server, error) {
 	if opts.Getenv == nil {
 		opts.Getenv = func(string) string { return "" }
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
+	opts.Clock = clock.Or(opts.Clock)
 	if opts.KeepAlive <= 0 {
 		opts.KeepAlive = 15 * time.Second
 	}
@@ -109,12 +110,13 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: opts, log: opts.Logger, fileCfg: opts.Config.Clone(), cfg: eff, slots: make(chan struct{}, opts.MaxInFlight)}
-	s.refused = newRefusals(s.log, opts.Now)
-	s.table = route.NewTable(specs(eff), opts.Now)
-	s.keys = &keyCache{store: opts.Keys, env: envKeys, table: s.table, log: s.log, timeout: 5 * time.Second}
+	s.clock = opts.Clock
+	s.refused = newRefusals(s.log, s.clock.Now)
+	s.table = route.NewTable(specs(eff), s.clock.Now)
+	s.keys = &keyCache{store: opts.Keys, env: envKeys, table: s.table, log: s.log, timeout: 5 * time.Second, now: s.clock.Now}
 	s.keys.load(context.Background(), s.backendIDs())
 	if opts.StateDir != "" {
-		s.state = newStateFile(opts.StateDir, s.table, s.log)
+		s.state = newStateFile(opts.StateDir, s.table, s.log, s.clock)
 		s.state.restore()
 	}
 	rt := opts.Transport
@@ -124,7 +126,7 @@ func New(opts Options) (*Server, error) {
 	s.client = &http.Client{Transport: rt, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	s.addr = eff.Listen
 	s.dash = dashboard.New(dashHost{s}, dashHost{s}, dashboard.Options{
-		Now: opts.Now, Getenv: opts.Getenv, Logger: s.log, TokenRequired: opts.Token != "", Keychain: opts.Keys != nil,
+		Now: s.clock.Now, Getenv: opts.Getenv, Logger: s.log, TokenRequired: opts.Token != "", Keychain: opts.Keys != nil,
 		EventsKeepalive: opts.EventsKeepalive,
 		WriteError: func(w http.ResponseWriter, status int, msg string) {
 			writeError(w, protoOpenAI, &apiError{Status: status, Message: msg})

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"switchyard/gateway"
+	"switchyard/gateway/clock"
 	"switchyard/gateway/config"
 )
 
@@ -53,6 +54,11 @@ type fxFastClock struct {
 }
 
 func (c fxFastClock) Now() time.Time { return c.start.Add(time.Since(c.start) * 1000) }
+
+// AfterFunc keeps the real pace: only cooldowns run fast.
+func (c fxFastClock) AfterFunc(d time.Duration, f func()) clock.Timer {
+	return clock.Real.AfterFunc(d, f)
+}
 
 // fxSoakFaults counts what the flaky upstreams injected.
 type fxSoakFaults struct {
@@ -199,7 +205,7 @@ func fxSoak(t *testing.T, budget time.Duration, maxRequests int64) fxSoakStats {
 	// clear of it on a loaded machine; non-stream hangs on b1/b2 resolve
 	// at their 300ms call timeout, stream hangs at 1s.
 	g := startGateway(t, []config.Backend{b1, b2, b3}, fxTimeouts(time.Second, 2*time.Second),
-		fxOpt(func(o *gateway.Options) { o.Now = fxFastClock{start: time.Now()}.Now; o.Transport = chaos }),
+		fxOpt(func(o *gateway.Options) { o.Clock = fxFastClock{start: time.Now()}; o.Transport = chaos }),
 		withStateDir(t.TempDir()))
 	ct := &http.Transport{MaxIdleConnsPerHost: 32, DisableCompression: true}
 	t.Cleanup(ct.CloseIdleConnections)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"switchyard/gateway/clock"
 	"switchyard/gateway/config"
 	"switchyard/gateway/route"
 )
@@ -29,10 +30,11 @@ type stateFile struct {
 	done  chan struct{}
 	once  sync.Once
 	last  []byte
+	clock clock.Clock
 }
 
-func newStateFile(dir string, t *route.Table, log *slog.Logger) *stateFile {
-	return &stateFile{path: filepath.Join(dir, "state.json"), table: t, log: log, stop: make(chan struct{}), done: make(chan struct{})}
+func newStateFile(dir string, t *route.Table, log *slog.Logger, clk clock.Clock) *stateFile {
+	return &stateFile{path: filepath.Join(dir, "state.json"), table: t, log: log, clock: clk, stop: make(chan struct{}), done: make(chan struct{})}
 }
 
 func (f *stateFile) restore() {
@@ -74,9 +76,16 @@ func (f *stateFile) loop() {
 		case <-f.stop:
 			f.write()
 			return
-		case <-time.After(time.Second):
+		case <-f.after(time.Second):
 		}
 	}
+}
+
+// after is time.After on the gateway's clock.
+func (f *stateFile) after(d time.Duration) <-chan struct{} {
+	ch := make(chan struct{})
+	f.clock.AfterFunc(d, func() { close(ch) })
+	return ch
 }
 
 func (f *stateFile) write() {

@@ -3,36 +3,19 @@ package route
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"switchyard/gateway/clock/clocktest"
 	"switchyard/gateway/modelrule"
 )
 
-// fakeClock is the table's settable clock. Tests never sleep.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
+// The table runs on the shared fake clock (clocktest): tests never sleep.
 var t0 = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func newTestTable(t testing.TB, specs ...BackendSpec) (*Table, *fakeClock) {
+func newTestTable(t testing.TB, specs ...BackendSpec) (*Table, *clocktest.Fake) {
 	t.Helper()
-	c := &fakeClock{t: t0}
+	c := clocktest.New(t0)
 	return NewTable(specs, c.Now), c
 }
 

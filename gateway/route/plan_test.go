@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"switchyard/gateway/clock/clocktest"
 	"switchyard/gateway/modelrule"
 )
 
@@ -23,7 +24,7 @@ type be struct {
 	noAliases bool
 }
 
-func buildTable(t testing.TB, bs ...be) (*Table, *fakeClock) {
+func buildTable(t testing.TB, bs ...be) (*Table, *clocktest.Fake) {
 	t.Helper()
 	var specs []BackendSpec
 	for _, b := range bs {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"switchyard/gateway/clock/clocktest"
 )
 
 func TestStatus(t *testing.T) {
@@ -232,7 +234,7 @@ func TestSetKeys(t *testing.T) {
 }
 
 func TestActivePairsRoundTrip(t *testing.T) {
-	mk := func() (*Table, *fakeClock) {
+	mk := func() (*Table, *clocktest.Fake) {
 		return buildTable(t, be{id: "a", prio: 1, urls: 3, keys: 3, rule: "claude"}, be{id: "b", prio: 2, urls: 2, rule: "gpt"})
 	}
 	tb, _ := mk()

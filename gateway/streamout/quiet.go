@@ -9,14 +9,20 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"switchyard/gateway/clock"
 )
 
-// monoStart anchors monoNow: time.Since on a time holding a monotonic
-// reading costs one clock read.
-var monoStart = time.Now()
+// mono reads the clock as a duration since a start: on the real clock,
+// whose times carry a monotonic reading, a subtraction is monotonic.
+type mono struct {
+	clk   clock.Clock
+	start time.Time
+}
 
-// monoNow is the monotonic time since the process started.
-func monoNow() time.Duration { return time.Since(monoStart) }
+func newMono(clk clock.Clock) mono { return mono{clk, clk.Now()} }
+
+func (m mono) now() time.Duration { return m.clk.Now().Sub(m.start) }
 
 // QuietTimer calls f once nothing has touched it for d. A touch is an
 // atomic store of the clock instead of a Timer.Reset, which takes the
@@ -27,25 +33,26 @@ func monoNow() time.Duration { return time.Since(monoStart) }
 type QuietTimer struct {
 	d    time.Duration
 	f    func()
-	last atomic.Int64 // monoNow() of the last touch
+	last atomic.Int64 // mono.now() of the last touch
+	mono mono
 
 	mu      sync.Mutex
-	t       *time.Timer
+	t       clock.Timer
 	stopped bool
 }
 
 // NewQuietTimer starts a QuietTimer.
-func NewQuietTimer(d time.Duration, f func()) *QuietTimer {
-	q := &QuietTimer{d: d, f: f}
+func NewQuietTimer(clk clock.Clock, d time.Duration, f func()) *QuietTimer {
+	q := &QuietTimer{d: d, f: f, mono: newMono(clk)}
 	q.Touch()
 	q.mu.Lock()
-	q.t = time.AfterFunc(d, q.fire)
+	q.t = clk.AfterFunc(d, q.fire)
 	q.mu.Unlock()
 	return q
 }
 
 // Touch restarts the wait.
-func (q *QuietTimer) Touch() { q.last.Store(int64(monoNow())) }
+func (q *QuietTimer) Touch() { q.last.Store(int64(q.mono.now())) }
 
 func (q *QuietTimer) fire() {
 	q.mu.Lock()
@@ -53,7 +60,7 @@ func (q *QuietTimer) fire() {
 		q.mu.Unlock()
 		return
 	}
-	if rest := q.d - (monoNow() - time.Duration(q.last.Load())); rest > 0 {
+	if rest := q.d - (q.mono.now() - time.Duration(q.last.Load())); rest > 0 {
 		q.t.Reset(rest)
 		q.mu.Unlock()
 		return

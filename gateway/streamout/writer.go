@@ -5,12 +5,14 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"switchyard/gateway/clock"
 )
 
 // New returns a Writer for w whose keep-alive (valid anywhere in the
 // client's stream) is keepAlive. Nothing is written before Start.
-func New(w http.ResponseWriter, keepAlive []byte) *Writer {
-	c := &Writer{w: w, keepAlive: keepAlive}
+func New(clk clock.Clock, w http.ResponseWriter, keepAlive []byte) *Writer {
+	c := &Writer{w: w, keepAlive: keepAlive, mono: newMono(clk)}
 	c.flusher, _ = w.(http.Flusher)
 	return c
 }
@@ -28,12 +30,13 @@ type Writer struct {
 	w         http.ResponseWriter
 	flusher   http.Flusher
 	keepAlive []byte
-	timer     *time.Timer
+	mono      mono
+	timer     clock.Timer
 	every     time.Duration
 	closed    bool
 	failed    bool
 	pending   bool          // written but not yet flushed
-	last      time.Duration // monoNow() of the last write (keep-alives wait for silence)
+	last      time.Duration // mono.now() of the last write (keep-alives wait for silence)
 }
 
 // Start sends the status line and headers (already set on w) and starts
@@ -43,8 +46,8 @@ func (c *Writer) Start(every time.Duration) {
 	defer c.mu.Unlock()
 	c.every = every
 	c.w.WriteHeader(http.StatusOK)
-	c.last = monoNow()
-	c.timer = time.AfterFunc(every, c.ping)
+	c.last = c.mono.now()
+	c.timer = c.mono.clk.AfterFunc(every, c.ping)
 }
 
 func (c *Writer) ping() {
@@ -53,12 +56,12 @@ func (c *Writer) ping() {
 	if c.closed || c.failed {
 		return
 	}
-	if rest := c.every - (monoNow() - c.last); rest > 0 {
+	if rest := c.every - (c.mono.now() - c.last); rest > 0 {
 		c.timer.Reset(rest) // written since: wait out the rest of the silence
 		return
 	}
 	c.writeLocked(c.keepAlive)
-	c.last = monoNow()
+	c.last = c.mono.now()
 	c.timer.Reset(c.every)
 }
 
@@ -79,7 +82,7 @@ func (c *Writer) Write(b []byte) bool {
 		return false
 	}
 	c.pending = true
-	c.last = monoNow() // not a timer reset: ping checks it (quietTimer's trick)
+	c.last = c.mono.now() // not a timer reset: ping checks it (quietTimer's trick)
 	return true
 }
 
