@@ -66,6 +66,14 @@ func TestDependencyRules(t *testing.T) {
 			}
 		}
 	}
+	// The protocol layer knows HTTP but not the server: no gin, no gateway
+	// root, no dashboard, no keystore.
+	for _, x := range deps["switchyard/gateway/protocols"] {
+		switch x {
+		case "github.com/gin-gonic/gin", "switchyard/gateway", "switchyard/gateway/dashboard", "switchyard/keystore":
+			t.Errorf("switchyard/gateway/protocols depends on %s", x)
+		}
+	}
 	// Routing decides; it does not read configuration or serve HTTP.
 	for _, x := range deps["switchyard/gateway/route"] {
 		if x == "switchyard/gateway/config" || x == "github.com/gin-gonic/gin" || x == "net/http" {

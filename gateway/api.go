@@ -6,6 +6,7 @@ import (
 	"net"
 
 	"switchyard/gateway/config"
+	"switchyard/gateway/protocols"
 	"switchyard/gateway/route"
 )
 
@@ -45,15 +46,15 @@ func (s *Server) Subscribe() (<-chan struct{}, func()) { return s.table.Events()
 
 var errUnknownBackend = errors.New("unknown backend")
 
-func apiErrorOf(err error) *apiError {
-	var ae *apiError
+func apiErrorOf(err error) *protocols.Error {
+	var ae *protocols.Error
 	if errors.As(err, &ae) {
 		return ae
 	}
 	if errors.Is(err, errUnknownBackend) {
-		return &apiError{Status: 404, Message: err.Error()}
+		return &protocols.Error{Status: 404, Message: err.Error()}
 	}
-	return &apiError{Status: 400, Message: err.Error()}
+	return &protocols.Error{Status: 400, Message: err.Error()}
 }
 
 // SetEnabled enables or disables a backend and saves the config.
@@ -74,15 +75,15 @@ func (s *Server) UpdateBackend(id string, edit func(*config.Backend)) error {
 	}
 	edit(b)
 	if err := next.Validate(); err != nil {
-		return &apiError{Status: 400, Message: err.Error()}
+		return &protocols.Error{Status: 400, Message: err.Error()}
 	}
 	eff, _, err := config.ApplyEnv(next, s.opts.Getenv)
 	if err != nil {
-		return &apiError{Status: 400, Message: err.Error()}
+		return &protocols.Error{Status: 400, Message: err.Error()}
 	}
 	if s.opts.ConfigPath != "" {
 		if err := next.Save(s.opts.ConfigPath); err != nil {
-			return &apiError{Status: 500, Message: "saving config: " + err.Error()}
+			return &protocols.Error{Status: 500, Message: "saving config: " + err.Error()}
 		}
 	}
 	s.fileCfg, s.cfg = next, eff
@@ -102,7 +103,7 @@ func (h dashHost) UpdateBackend(id string, edit func(*config.Backend)) error {
 }
 
 func (h dashHost) HasBackend(id string) bool  { return h.s.backendConfig(id) != nil }
-func (h dashHost) JSONError(err error) string { return jsonErr(err) }
+func (h dashHost) JSONError(err error) string { return protocols.JSONErr(err) }
 
 func (h dashHost) AddKey(ctx context.Context, id, key string) error {
 	_, err := h.s.opts.Keys.Add(ctx, id, key)

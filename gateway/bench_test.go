@@ -54,6 +54,7 @@ import (
 
 	"switchyard/gateway/config"
 	"switchyard/gateway/passthrough"
+	"switchyard/gateway/protocols"
 )
 
 // ---- payloads ----
@@ -593,7 +594,7 @@ func BenchmarkRoutingFields(b *testing.B) {
 			b.SetBytes(int64(len(c.body)))
 			b.ReportAllocs()
 			for b.Loop() {
-				var f routingFields
+				var f passthrough.Fields
 				if err := json.Unmarshal(c.body, &f); err != nil || f.Model == "" {
 					b.Fatal(err)
 				}
@@ -612,7 +613,7 @@ func BenchmarkRoutingFields(b *testing.B) {
 			b.SetBytes(int64(len(c.body)))
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := withModel(c.body, "gpt-4.1-2025-04-14"); err != nil {
+				if _, err := protocols.WithModel(c.body, "gpt-4.1-2025-04-14"); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"switchyard/gateway/dashboard"
+	"switchyard/gateway/protocols"
 )
 
 // guard is the local-safety middleware (docs/hardening.md S1–S6, R2). It runs
@@ -157,12 +158,12 @@ func (g *guard) tokenOK(r *http.Request) bool {
 }
 
 // refuse turns a request away before routing: the error in the shape of
-// the protocol whose route was called (protoFor), counted and logged by
+// the protocol whose route was called (protocols.For), counted and logged by
 // kind. Messages never echo a header value beyond the truncated Host.
 func (g *guard) refuse(w http.ResponseWriter, r *http.Request, status int, kind, msg string) {
 	g.refused.add(kind, r.Method, r.URL.Path, msg)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	writeError(w, protoFor(r), &apiError{Status: status, Message: msg})
+	protocols.WriteError(w, protocols.For(r), &protocols.Error{Status: status, Message: msg})
 }
 
 func trunc(s string, n int) string {

@@ -14,38 +14,39 @@ import (
 	"switchyard/gateway/config"
 	"switchyard/gateway/convert"
 	"switchyard/gateway/openai"
+	"switchyard/gateway/protocols"
 	"switchyard/gateway/route"
 )
 
-// inbound reads a client request; on failure it has answered (a body
+// read reads a client request; on failure it has answered (a body
 // over the limit is counted as a refusal).
-func (s *Server) inbound(c *gin.Context, p *clientProtocol) (*inbound, bool) {
-	in, aerr := readInbound(c.Writer, c.Request, p)
+func (s *Server) read(c *gin.Context, p *protocols.Client) (*protocols.Inbound, bool) {
+	in, aerr := protocols.Read(c.Writer, c.Request, p)
 	if aerr != nil {
 		if aerr.Status == http.StatusRequestEntityTooLarge {
 			s.refused.add(refuseTooLarge, c.Request.Method, c.Request.URL.Path, aerr.Message)
 		}
-		writeError(c.Writer, p, aerr)
+		protocols.WriteError(c.Writer, p, aerr)
 		return nil, false
 	}
 	return in, true
 }
 
-// handleProxy serves the routes of client protocol p (protocols.go):
+// handleProxy serves the routes of client protocol p (package protocols):
 // POST /v1/chat/completions, /v1/messages (?beta=true is tolerated;
 // x-api-key or Authorization: Bearer is accepted and never forwarded),
 // /v1/responses. Each goes through the same plan, failover and first-byte
 // rule, converted through the hub for backends of other formats and
 // untouched for backends of the protocol's own.
-func (s *Server) handleProxy(p *clientProtocol) gin.HandlerFunc {
+func (s *Server) handleProxy(p *protocols.Client) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		in, ok := s.inbound(c, p)
+		in, ok := s.read(c, p)
 		if !ok {
 			return
 		}
-		if p.check != nil {
-			if aerr := p.check(s, in); aerr != nil {
-				writeError(c.Writer, p, aerr)
+		if p.Check != nil {
+			if aerr := p.Check(in, s.log); aerr != nil {
+				protocols.WriteError(c.Writer, p, aerr)
 				return
 			}
 		}
@@ -57,16 +58,16 @@ func (s *Server) handleProxy(p *clientProtocol) gin.HandlerFunc {
 // first Anthropic-format candidate when that is the first candidate,
 // otherwise (or if that fails) a local estimate. It never answers 5xx.
 func (s *Server) handleCountTokens(c *gin.Context) {
-	in, ok := s.inbound(c, protoAnthropic)
+	in, ok := s.read(c, protocols.Anthropic)
 	if !ok {
 		return
 	}
-	req, aerr := in.anthropicRequest()
+	req, aerr := in.AnthropicRequest()
 	if aerr != nil {
-		writeError(c.Writer, protoAnthropic, aerr)
+		protocols.WriteError(c.Writer, protocols.Anthropic, aerr)
 		return
 	}
-	plan := s.table.NewPlan(in.model)
+	plan := s.table.NewPlan(in.Model)
 	if a, ok := plan.Next(); ok && a.Backend.Format == string(config.FormatAnthropic) {
 		if body, ok := s.countUpstream(c.Request.Context(), in, a, plan); ok {
 			c.Header("X-Switchyard-Backend", a.Backend.ID)
@@ -80,16 +81,16 @@ func (s *Server) handleCountTokens(c *gin.Context) {
 	c.JSON(http.StatusOK, anthropic.CountTokensResponse{InputTokens: convert.EstimateAnthropicTokens(req)})
 }
 
-func (s *Server) countUpstream(ctx context.Context, in *inbound, a route.Attempt, plan *route.Plan) ([]byte, bool) {
+func (s *Server) countUpstream(ctx context.Context, in *protocols.Inbound, a route.Attempt, plan *route.Plan) ([]byte, bool) {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	ex := &exchange{body: in.body, path: "/v1/messages/count_tokens", format: config.FormatAnthropic}
-	if m := a.Backend.UpstreamModel(in.model); m != in.model {
-		if b, err := withModel(in.body, m); err == nil {
-			ex.body = b
+	ex := &protocols.Exchange{Body: in.Body, Path: "/v1/messages/count_tokens", Format: config.FormatAnthropic}
+	if m := a.Backend.UpstreamModel(in.Model); m != in.Model {
+		if b, err := protocols.WithModel(in.Body, m); err == nil {
+			ex.Body = b
 		}
 	}
-	req, err := newUpstreamRequest(ctx, &inbound{proto: protoAnthropic, passHeaders: in.passHeaders}, a, ex)
+	req, err := protocols.NewUpstreamRequest(ctx, &protocols.Inbound{Proto: protocols.Anthropic, PassHeaders: in.PassHeaders}, a, ex)
 	if err != nil {
 		plan.Done(a, route.Canceled, "", 0)
 		return nil, false

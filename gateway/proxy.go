@@ -14,9 +14,8 @@ import (
 	"time"
 
 	"switchyard/gateway/clock"
-	"switchyard/gateway/config"
 	"switchyard/gateway/convert"
-	"switchyard/gateway/protocol"
+	"switchyard/gateway/protocols"
 	"switchyard/gateway/route"
 	"switchyard/gateway/sse"
 	"switchyard/gateway/streamout"
@@ -39,20 +38,20 @@ type outcome struct {
 	reason     string
 	status     int
 	retryAfter time.Duration
-	committed  bool      // bytes were written to the client: no failover
-	clientErr  *apiError // ClientFault: what to send
+	committed  bool             // bytes were written to the client: no failover
+	clientErr  *protocols.Error // ClientFault: what to send
 }
 
 // proxy carries a request through the routing plan: one attempt after
 // another until one answers, the request's own fault comes back, the
 // client leaves, or nothing is left (503 naming each backend and why).
-func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *inbound) {
+func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *protocols.Inbound) {
 	select {
 	case s.slots <- struct{}{}:
 		defer func() { <-s.slots }()
 	default:
 		s.refused.add(refuseShed, r.Method, r.URL.Path, "at the in-flight limit")
-		writeError(w, in.proto, &apiError{Status: 503, Type: "overloaded_error", RetryAfter: "1",
+		protocols.WriteError(w, in.Proto, &protocols.Error{Status: 503, Type: "overloaded_error", RetryAfter: "1",
 			Message: "switchyard is at its limit of " + strconv.Itoa(cap(s.slots)) + " requests in flight; retry shortly"})
 		return
 	}
@@ -62,7 +61,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *inbound) {
 	defer cancel()
 	s.keys.maybeRefresh(s.backendIDs)
 
-	plan := s.table.NewPlan(in.model)
+	plan := s.table.NewPlan(in.Model)
 	var lastAttempt route.Attempt
 	for a, ok := plan.Next(); ok; a, ok = plan.Next() {
 		lastAttempt = a
@@ -78,7 +77,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *inbound) {
 			// the cut attempt against a backend that was merely last.
 			rec.done(outcome{class: route.Canceled, reason: o.reason})
 			s.logRequest(in, a, 504, plan.Attempts(), start, "request deadline exceeded")
-			writeError(w, in.proto, &apiError{Status: 504, Type: "timeout_error", Message: fmt.Sprintf("no backend answered within the request deadline (%s, request_deadline in config.yaml); tried: %s", cfg.RequestDeadline, plan.Summary())})
+			protocols.WriteError(w, in.Proto, &protocols.Error{Status: 504, Type: "timeout_error", Message: fmt.Sprintf("no backend answered within the request deadline (%s, request_deadline in config.yaml); tried: %s", cfg.RequestDeadline, plan.Summary())})
 			return
 		}
 		act := rec.done(o)
@@ -88,7 +87,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *inbound) {
 				s.logRequest(in, a, 499, plan.Attempts(), start, "client went away")
 			case o.clientErr != nil && !o.committed:
 				setRouteHeaders(w, a)
-				writeError(w, in.proto, o.clientErr)
+				protocols.WriteError(w, in.Proto, o.clientErr)
 				s.logRequest(in, a, o.clientErr.Status, plan.Attempts(), start, o.reason)
 			default:
 				s.logRequest(in, a, o.status, plan.Attempts(), start, o.reason)
@@ -96,12 +95,12 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *inbound) {
 			return
 		}
 	}
-	msg := "all backends failed for model " + strconv.Quote(in.model) + ": " + plan.Summary()
+	msg := "all backends failed for model " + strconv.Quote(in.Model) + ": " + plan.Summary()
 	if plan.Attempts() == 0 {
-		msg = "no backend can serve model " + strconv.Quote(in.model) + ": " + plan.Summary()
+		msg = "no backend can serve model " + strconv.Quote(in.Model) + ": " + plan.Summary()
 	}
 	w.Header().Set("X-Switchyard-Attempts", strconv.Itoa(plan.Attempts()))
-	writeError(w, in.proto, &apiError{Status: 503, Type: "overloaded_error", Message: msg})
+	protocols.WriteError(w, in.Proto, &protocols.Error{Status: 503, Type: "overloaded_error", Message: msg})
 	s.logRequest(in, lastAttempt, 503, plan.Attempts(), start, plan.Summary())
 }
 
@@ -126,9 +125,9 @@ func (r *record) done(o outcome) route.Action {
 
 // setApproximated tells the client what its request's conversion could
 // only approximate: X-Switchyard-Approximated: response_format=json_schema->tool.
-func setApproximated(h http.Header, ex *exchange) {
-	if len(ex.notes.Approximated) > 0 {
-		h.Set("X-Switchyard-Approximated", strings.Join(ex.notes.Approximated, ", "))
+func setApproximated(h http.Header, ex *protocols.Exchange) {
+	if len(ex.Notes.Approximated) > 0 {
+		h.Set("X-Switchyard-Approximated", strings.Join(ex.Notes.Approximated, ", "))
 	}
 }
 
@@ -138,11 +137,11 @@ func setRouteHeaders(w http.ResponseWriter, a route.Attempt) {
 	h.Set("X-Switchyard-Attempts", strconv.Itoa(a.N))
 }
 
-func (s *Server) logRequest(in *inbound, a route.Attempt, status, attempts int, start time.Time, note string) {
+func (s *Server) logRequest(in *protocols.Inbound, a route.Attempt, status, attempts int, start time.Time, note string) {
 	if s.log.Enabled(context.Background(), slog.LevelInfo) {
 		// LogAttrs on a stack array: no []any, no boxing (BenchmarkHandler).
 		var buf [8]slog.Attr
-		attrs := append(buf[:0], slog.String("model", in.model), slog.Bool("stream", in.stream), slog.Int("status", status),
+		attrs := append(buf[:0], slog.String("model", in.Model), slog.Bool("stream", in.Stream), slog.Int("status", status),
 			slog.Int("attempts", attempts), slog.Int64("duration_ms", time.Since(start).Milliseconds()))
 		if a.Backend.ID != "" {
 			attrs = append(attrs, slog.String("backend", a.Backend.ID), slog.String("endpoint", route.Host(a.BaseURL)))
@@ -152,108 +151,25 @@ func (s *Server) logRequest(in *inbound, a route.Attempt, status, attempts int, 
 		}
 		s.log.LogAttrs(context.Background(), slog.LevelInfo, "request", attrs...)
 	}
-	s.dash.RequestDone(in.model, in.stream, a.Backend.ID, a.BaseURL, status, attempts, start, note) // dashboard feed; cheap, non-blocking
-}
-
-// exchange is one attempt's protocol plan: the upstream body and path,
-// and how the answer is turned back into the client's protocol.
-type exchange struct {
-	body      []byte
-	path      string
-	format    config.Format
-	convert   bool // protocols differ
-	toolNames convert.ToolNames
-	estimate  int
-	notes     convert.Notes // what the conversion approximated (response_format)
-	hub       *hubRequest   // the request in the hub's form (converted paths)
-}
-
-// prepare builds the upstream request body for attempt a: untouched
-// (but for the model alias) when the backend speaks the client's protocol,
-// else through the hub (protocols.go).
-func (s *Server) prepare(in *inbound, a route.Attempt) (*exchange, *apiError) {
-	upModel := a.Backend.UpstreamModel(in.model) // the one alias lookup (route)
-	ex := &exchange{format: config.Format(a.Backend.Format)}
-	bf := backendFormats[ex.format]
-	switch {
-	case bf == nil:
-		return nil, nil // a format this build cannot speak: skipped
-	case in.proto.native == ex.format:
-		ex.body = in.body
-		if upModel != in.model {
-			b, err := withModel(in.body, upModel)
-			if err != nil {
-				return nil, &apiError{Status: 400, Message: "malformed JSON in request body"}
-			}
-			ex.body = b
-		}
-		ex.path = bf.path(upModel, in.stream)
-		return ex, nil
-	}
-	h, aerr := in.hubRequest()
-	if aerr != nil {
-		return nil, aerr
-	}
-	opts := convert.RequestOptions{UpstreamModel: upModel, MaxTokensDefault: a.Backend.MaxTokensDefault, CacheBreakpoints: a.Backend.CacheBreakpoints}
-	body, aerr := bf.fromHub(h, opts, ex)
-	if aerr != nil {
-		return nil, aerr
-	}
-	ex.body, ex.hub, ex.convert = body, h, true
-	ex.toolNames, ex.estimate = h.names, h.estimate
-	ex.path = bf.path(upModel, in.stream)
-	return ex, nil
-}
-
-func convErr(err error) *apiError {
-	var ce *convert.Error
-	if errors.As(err, &ce) {
-		return &apiError{Status: 400, Type: "invalid_request_error", Param: ce.Param, Message: ce.Message}
-	}
-	return &apiError{Status: 400, Type: "invalid_request_error", Message: err.Error()}
-}
-
-// newUpstreamRequest sets the outbound headers: the backend's own key in
-// the backend's auth scheme, and an allowlist of client headers. The
-// client's Authorization / x-api-key never pass.
-func newUpstreamRequest(ctx context.Context, in *inbound, a route.Attempt, ex *exchange) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.BaseURL+ex.path, bytes.NewReader(ex.body))
-	if err != nil {
-		return nil, err
-	}
-	h := req.Header
-	h.Set("Content-Type", "application/json")
-	if in.stream {
-		h.Set("Accept", "text/event-stream")
-	} else {
-		h.Set("Accept", "application/json")
-	}
-	h.Set("User-Agent", "switchyard")
-	backendFormats[ex.format].setHeaders(h, a.Key.Reveal())
-	if in.proto.native == ex.format {
-		for i := 0; i+1 < len(in.passHeaders); i += 2 {
-			h.Set(in.passHeaders[i], in.passHeaders[i+1])
-		}
-	}
-	return req, nil
+	s.dash.RequestDone(in.Model, in.Stream, a.Backend.ID, a.BaseURL, status, attempts, start, note) // dashboard feed; cheap, non-blocking
 }
 
 // attempt runs one upstream try and, if it succeeds, answers the client.
 // deadline is the request_deadline that bounds ctx (for messages); the
 // backend's own limits are on its spec (a.Backend).
-func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, in *inbound, a route.Attempt, deadline time.Duration, rec *record) outcome {
-	ex, aerr := s.prepare(in, a)
+func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, in *protocols.Inbound, a route.Attempt, deadline time.Duration, rec *record) outcome {
+	ex, aerr := protocols.Prepare(in, &a.Backend)
 	if aerr != nil {
 		return outcome{class: route.ClientFault, reason: aerr.Message, status: aerr.Status, clientErr: aerr}
 	}
-	if len(ex.notes.Approximated) > 0 && !in.approxLogged {
-		in.approxLogged = true // once per request, not per attempt
-		s.log.Info("request approximated for the backend's protocol", "model", in.model, "backend", a.Backend.ID, "what", strings.Join(ex.notes.Approximated, ","))
+	if len(ex.Notes.Approximated) > 0 && !in.ApproxLogged {
+		in.ApproxLogged = true // once per request, not per attempt
+		s.log.Info("request approximated for the backend's protocol", "model", in.Model, "backend", a.Backend.ID, "what", strings.Join(ex.Notes.Approximated, ","))
 	}
 	actx, acancel := context.WithCancelCause(ctx)
 	defer acancel(nil)
 	var timer clock.Timer
-	if in.stream {
+	if in.Stream {
 		timer = s.clock.AfterFunc(a.Backend.FirstByteTimeout, func() { acancel(errFirstByte) })
 	} else {
 		timer = s.clock.AfterFunc(a.Backend.Timeout, func() { acancel(errAttemptTimeout) })
@@ -261,7 +177,7 @@ func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, in *inbound
 	defer timer.Stop()
 	c := &call{ctx: ctx, actx: actx, cancel: acancel, firstByte: timer, w: w, in: in, a: a, ex: ex, deadline: deadline, rec: rec}
 
-	req, err := newUpstreamRequest(actx, in, a, ex)
+	req, err := protocols.NewUpstreamRequest(actx, in, a, ex)
 	if err != nil {
 		return outcome{class: route.Server, reason: "building request: " + err.Error()}
 	}
@@ -280,14 +196,14 @@ func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, in *inbound
 			o.reason += ": " + trunc(redact(msg, a.Key), 200)
 		}
 		if o.class == route.ClientFault {
-			o.clientErr = &apiError{Status: resp.StatusCode, Type: typ, Message: redact(msg, a.Key), RetryAfter: resp.Header.Get("Retry-After")}
+			o.clientErr = &protocols.Error{Status: resp.StatusCode, Type: typ, Message: redact(msg, a.Key), RetryAfter: resp.Header.Get("Retry-After")}
 			if o.clientErr.Message == "" {
 				o.clientErr.Message = "upstream " + a.Backend.ID + " rejected the request (http " + strconv.Itoa(resp.StatusCode) + ")"
 			}
 		}
 		return o
 	}
-	if in.stream {
+	if in.Stream {
 		return s.relayStream(c, resp)
 	}
 	return s.relayJSON(c, resp)
@@ -303,9 +219,9 @@ type call struct {
 	cancel    context.CancelCauseFunc
 	firstByte clock.Timer // streams: stopped at the first content
 	w         http.ResponseWriter
-	in        *inbound
+	in        *protocols.Inbound
 	a         route.Attempt
-	ex        *exchange
+	ex        *protocols.Exchange
 	deadline  time.Duration // request_deadline, which bounds ctx
 	rec       *record       // records the good answer before it is written
 }
@@ -396,12 +312,12 @@ func (s *Server) relayJSON(c *call, resp *http.Response) outcome {
 	if len(body) > maxUpstreamBody {
 		return outcome{class: route.Server, reason: "upstream response too large"}
 	}
-	if ex.convert {
-		hub, ok := backendFormats[ex.format].toHub(body, ex, in.model)
+	if ex.Convert {
+		hub, ok := protocols.Backends[ex.Format].ToHub(body, ex, in.Model)
 		if !ok {
-			return outcome{class: route.Server, status: resp.StatusCode, reason: "upstream sent an invalid " + string(ex.format) + " response"}
+			return outcome{class: route.Server, status: resp.StatusCode, reason: "upstream sent an invalid " + string(ex.Format) + " response"}
 		}
-		out := in.proto.fromHub(in, ex.hub, hub)
+		out := in.Proto.FromHub(in, ex.Hub, hub)
 		body, _ = json.Marshal(out)
 	} else {
 		// Passthrough: the body goes out as it is, but an error object
@@ -452,35 +368,6 @@ func copyRequestID(dst, src http.Header) {
 	}
 }
 
-// streamConverter turns upstream SSE events into client SSE bytes.
-type streamConverter = protocol.StreamConverter
-
-func (s *Server) converterFor(in *inbound, ex *exchange) streamConverter {
-	cp := in.proto
-	if !ex.convert {
-		return cp.pass()
-	}
-	opt := convert.StreamOptions{ClientModel: in.model, Created: s.clock.Now().Unix(), IncludeUsage: in.includeUsage, InputEstimate: ex.estimate}
-	var up, down streamConverter
-	if cp.streamFromHub != nil {
-		down = cp.streamFromHub(in, ex.hub, opt)
-	}
-	if f := backendFormats[ex.format].streamToHub; f != nil {
-		upOpt := opt
-		if down != nil {
-			upOpt.IncludeUsage = true // the client's converter reports usage from the hub
-		}
-		up = f(ex, upOpt)
-	}
-	switch {
-	case up == nil:
-		return down
-	case down == nil:
-		return up
-	}
-	return protocol.Chain(up, down)
-}
-
 // relayStream answers a streaming request under the first-byte rule:
 // nothing reaches the client until the upstream's first meaningful event
 // (content or a tool call). Until then, an error event, a cut, silence or
@@ -495,10 +382,10 @@ func (s *Server) relayStream(c *call, resp *http.Response) outcome {
 	cancel := c.cancel // the timers capture the func, not c (which then stays on the stack)
 	total := s.clock.AfterFunc(c.a.Backend.StreamTimeout, func() { cancel(errStreamTimeout) })
 	defer total.Stop()
-	out := streamout.New(s.clock, c.w, c.in.proto.keepAlive)
+	out := streamout.New(s.clock, c.w, c.in.Proto.KeepAlive)
 	defer out.Close()
 	defer out.Flush() // first: the last events leave before the bookkeeping
-	rl := &streamRelay{s: s, c: *c, resp: resp, out: out, conv: s.converterFor(c.in, c.ex), key: []byte(c.a.Key.Reveal())}
+	rl := &streamRelay{s: s, c: *c, resp: resp, out: out, conv: c.in.StreamConverter(c.ex, s.clock.Now().Unix()), key: []byte(c.a.Key.Reveal())}
 	defer func() {
 		if rl.idle != nil {
 			rl.idle.Stop()
@@ -520,7 +407,7 @@ type streamRelay struct {
 	c         call // a copy: the *call stays on attempt's stack
 	resp      *http.Response
 	out       *streamout.Writer
-	conv      streamConverter
+	conv      protocols.StreamConverter
 	key       []byte // the attempt's key, redacted from what is relayed
 	buf       []byte
 	committed bool

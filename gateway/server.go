@@ -21,6 +21,7 @@ import (
 	"switchyard/gateway/config"
 	"switchyard/gateway/dashboard"
 	"switchyard/gateway/modelrule"
+	"switchyard/gateway/protocols"
 	"switchyard/gateway/route"
 )
 
@@ -129,7 +130,7 @@ func New(opts Options) (*Server, error) {
 		Now: s.clock.Now, Getenv: opts.Getenv, Logger: s.log, TokenRequired: opts.Token != "", Keychain: opts.Keys != nil,
 		EventsKeepalive: opts.EventsKeepalive,
 		WriteError: func(w http.ResponseWriter, status int, msg string) {
-			writeError(w, protoOpenAI, &apiError{Status: status, Message: msg})
+			protocols.WriteError(w, protocols.OpenAI, &protocols.Error{Status: status, Message: msg})
 		},
 	})
 	g := newGuard(s.routes(), eff.Listen, int64(eff.BodyLimitMB)<<20, opts.Token)
@@ -218,11 +219,11 @@ func (s *Server) routes() http.Handler {
 	e.NoMethod(func(c *gin.Context) {
 		r := c.Request
 		s.refused.add(refuseMethod, r.Method, r.URL.Path, "method not allowed")
-		writeError(c.Writer, protoFor(r), &apiError{Status: 405, Type: "invalid_request_error", Code: "method_not_allowed",
+		protocols.WriteError(c.Writer, protocols.For(r), &protocols.Error{Status: 405, Type: "invalid_request_error", Code: "method_not_allowed",
 			Message: "method " + r.Method + " not allowed on " + r.URL.Path + "; this gateway serves " + servedRoutes})
 	})
-	for _, p := range clientProtocols {
-		for _, path := range p.routes {
+	for _, p := range protocols.Clients {
+		for _, path := range p.Routes {
 			e.POST(path, s.handleProxy(p))
 		}
 	}
@@ -250,7 +251,7 @@ func (s *Server) handleNoRoute(c *gin.Context) {
 	r := c.Request
 	s.refused.add(refuseNotFound, r.Method, r.URL.Path, "no route")
 	msg := "no route " + r.Method + " " + trunc(r.URL.Path, 120) + "; this gateway serves " + servedRoutes
-	writeError(c.Writer, protoFor(r), &apiError{Status: 404, Code: "not_found", Message: msg})
+	protocols.WriteError(c.Writer, protocols.For(r), &protocols.Error{Status: 404, Code: "not_found", Message: msg})
 }
 
 // recoverer turns a handler panic into a 500 without echoing the panic
@@ -265,7 +266,7 @@ func (s *Server) recoverer(c *gin.Context) {
 			// stored): log it through the secret filter.
 			s.log.Error("handler panic", "path", c.Request.URL.Path, "panic", dashboard.Scrub(fmt.Sprint(v)))
 			if !c.Writer.Written() {
-				writeError(c.Writer, protoFor(c.Request), &apiError{Status: 500, Message: "internal error in switchyard"})
+				protocols.WriteError(c.Writer, protocols.For(c.Request), &protocols.Error{Status: 500, Message: "internal error in switchyard"})
 			}
 		}
 	}()

@@ -1,4 +1,4 @@
-package gateway
+package protocols
 
 import (
 	"testing"
@@ -10,16 +10,16 @@ import (
 // protocol that proxies names a native format: prepare relies on it.
 func TestProtocolRegistryComplete(t *testing.T) {
 	for _, f := range config.Formats {
-		bf := backendFormats[f]
-		if bf == nil || bf.path == nil || bf.fromHub == nil || bf.toHub == nil {
+		bf := Backends[f]
+		if bf == nil || bf.Path == nil || bf.FromHub == nil || bf.ToHub == nil {
 			t.Errorf("format %q has no complete backend adapter", f)
 		}
 	}
-	for p, cp := range clientProtocols {
-		if len(cp.routes) == 0 {
+	for p, cp := range Clients {
+		if len(cp.Routes) == 0 {
 			continue // names an error shape only; serves nothing
 		}
-		if cp.toHub == nil || cp.fromHub == nil || cp.pass == nil || backendFormats[cp.native] == nil {
+		if cp.ToHub == nil || cp.FromHub == nil || cp.Pass == nil || Backends[cp.Native] == nil {
 			t.Errorf("client protocol %v is incomplete", p)
 		}
 	}

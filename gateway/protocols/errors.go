@@ -1,4 +1,4 @@
-package gateway
+package protocols
 
 import (
 	"encoding/json"
@@ -12,9 +12,9 @@ import (
 	"switchyard/gateway/responses"
 )
 
-// apiError is an error on its way to a client: the one type every handler
+// Error is an error on its way to a client: the one type every handler
 // returns and the one function below renders, in the caller's protocol.
-type apiError struct {
+type Error struct {
 	Status  int    // HTTP status before protocol adjustment
 	Type    string // protocol-neutral hint; "" = derived from Status
 	Message string // safe for the client: never a key
@@ -24,20 +24,20 @@ type apiError struct {
 	RetryAfter string
 }
 
-func (e *apiError) Error() string { return e.Message }
+func (e *Error) Error() string { return e.Message }
 
 // HTTPStatus is the status e answers with (dashboard.StatusError).
-func (e *apiError) HTTPStatus() int { return e.Status }
+func (e *Error) HTTPStatus() int { return e.Status }
 
-// writeError renders e in p's error shape (p.renderError): every error a
+// WriteError renders e in p's error shape (p.RenderError): every error a
 // client gets, from guard refusals to the 503 summary, goes through here.
-func writeError(w http.ResponseWriter, p *clientProtocol, e *apiError) {
+func WriteError(w http.ResponseWriter, p *Client, e *Error) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	if e.RetryAfter != "" {
 		h.Set("Retry-After", e.RetryAfter)
 	}
-	status, body := p.renderError(e)
+	status, body := p.RenderError(e)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	w.Write(body)
@@ -45,7 +45,7 @@ func writeError(w http.ResponseWriter, p *clientProtocol, e *apiError) {
 
 // renderOpenAIError is OpenAI's shape (docs/conversion.md §4), for Chat
 // and Responses clients: {"error":{message,type,param,code}}.
-func renderOpenAIError(e *apiError) (int, []byte) {
+func renderOpenAIError(e *Error) (int, []byte) {
 	typ, code := convert.OpenAIErrorTypeCode(e.Status)
 	if e.Type != "" && !isAnthropicType(e.Type) {
 		typ = e.Type
@@ -66,7 +66,7 @@ func renderOpenAIError(e *apiError) (int, []byte) {
 
 // renderAnthropicError is Anthropic's shape (docs/conversion.md §4):
 // {"type":"error","error":{type,message}}.
-func renderAnthropicError(e *apiError) (int, []byte) {
+func renderAnthropicError(e *Error) (int, []byte) {
 	typ := e.Type
 	if typ == "" || !isAnthropicType(typ) {
 		typ = convert.AnthropicErrorType(e.Status)
@@ -81,7 +81,7 @@ func renderAnthropicError(e *apiError) (int, []byte) {
 
 // renderResponsesError is the Responses API's shape:
 // {"error":{type,code,message,param}}.
-func renderResponsesError(e *apiError) (int, []byte) {
+func renderResponsesError(e *Error) (int, []byte) {
 	typ := e.Type
 	if isAnthropicType(typ) {
 		typ = "" // an upstream's Anthropic type: the status decides
@@ -91,7 +91,7 @@ func renderResponsesError(e *apiError) (int, []byte) {
 }
 
 // renderGeminiError is Google's shape: {"error":{code,message,status}}.
-func renderGeminiError(e *apiError) (int, []byte) {
+func renderGeminiError(e *Error) (int, []byte) {
 	status := gemini.StatusForClient(e.Status)
 	return status, gemini.ErrorJSON(status, e.Message)
 }
