@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -56,8 +55,11 @@ type gatewayProc struct {
 // probe with another model never reaches the upstream).
 func gatewayConfig(format, upstream string) string {
 	base := upstream
-	if format == "openai" {
+	switch format {
+	case "openai":
 		base += "/v1"
+	case "gemini":
+		base += "/v1beta"
 	}
 	return fmt.Sprintf(`body_limit_mb: 32
 first_byte_timeout: 30
@@ -160,28 +162,6 @@ func waitHealthy(url string, exited <-chan struct{}, within time.Duration) error
 	return fmt.Errorf("/healthz not 200 within %s", within)
 }
 
-// skipWithoutRoute skips the test when — and only when — the gateway
-// answers "404 no route" on the protocol's route: the converters are being
-// written and are wired in later. The probe's model is outside the fake
-// backend's rule, so it never reaches the upstream. Remove this when the
-// routes land (issues 13 and 14).
-func skipWithoutRoute(t testing.TB, g *gatewayProc, path, body, why string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, g.url+path, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("probing %s: %v", path, err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound && strings.Contains(string(b), "no route") {
-		t.Skipf("%s: the gateway answers 404 no route on POST %s (expected until the route lands; then this test runs)", why, path)
-	}
-}
-
 // checkLog asserts that no key appears in the gateway's output.
 func (g *gatewayProc) checkLog(t testing.TB, keys ...string) {
 	t.Helper()
@@ -220,7 +200,8 @@ func TestCodexThroughGateway(t *testing.T) {
 
 // TestGeminiThroughGateway runs Gemini CLI through switchyard serve
 // (POST /v1beta/models/{model}:streamGenerateContent?alt=sse) to a fake
-// Anthropic and a fake OpenAI upstream.
+// Anthropic and a fake OpenAI upstream (converted), including the tool
+// round trip.
 func TestGeminiThroughGateway(t *testing.T) {
 	t.Parallel()
 	bin := clientBin(t, "gemini")
@@ -231,13 +212,38 @@ func TestGeminiThroughGateway(t *testing.T) {
 			clientKey := "gemini-client-" + randHex(t, 8)
 			up := &fakeUpstream{format: format, sc: sc, key: "sk-upstream-" + randHex(t, 8), clientKey: clientKey}
 			g := startGateway(t, format, serve(t, up), up.key)
-			skipWithoutRoute(t, g, "/v1beta/models/sy-probe-unrouted:streamGenerateContent?alt=sse",
-				`{"contents":[{"role":"user","parts":[{"text":"ping"}]}]}`,
-				"gateway has no Gemini API route yet (issue 14)")
 			r := runGemini(t, bin, g.url, clientKey)
 			checkFinal(t, r, sc.final)
 			up.check(t)
 			g.checkLog(t, clientKey, up.key)
 		})
 	}
+}
+
+// TestGeminiPassthroughGateway runs Gemini CLI through switchyard serve to
+// a fake Gemini API backend (format: gemini): the requests pass untouched
+// but for the key, which is the backend's own, never the client's.
+func TestGeminiPassthroughGateway(t *testing.T) {
+	t.Parallel()
+	bin := clientBin(t, "gemini")
+	clientKey, upKey := "gemini-client-"+randHex(t, 8), "gemini-upstream-"+randHex(t, 8)
+	f := &fakeGemini{sc: geminiScript(t), key: upKey}
+	g := startGateway(t, "gemini", serve(t, f), upKey)
+	r := runGemini(t, bin, g.url, clientKey)
+	checkFinal(t, r, f.sc.final)
+	f.mu.Lock()
+	problems, results, n := f.problems, f.toolResults, f.n
+	f.mu.Unlock()
+	for _, p := range problems {
+		t.Error("fake Gemini backend: " + p)
+	}
+	if n != 2 || len(results) != 1 || !strings.Contains(results[0], toolMarker) {
+		t.Errorf("want 2 model requests, the second with a functionResponse holding %q; got %d, results %q\n%s", toolMarker, n, results, f.rec.summary())
+	}
+	for _, rq := range f.rec.all() {
+		if strings.Contains(rq.Query, clientKey) || strings.Contains(rq.Query, "key=") {
+			t.Errorf("the client's key (or a key= query) reached the backend: %s?%s", rq.Path, rq.Query)
+		}
+	}
+	g.checkLog(t, clientKey, upKey)
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -13,6 +14,7 @@ import (
 	"switchyard/gateway/anthropic"
 	"switchyard/gateway/config"
 	"switchyard/gateway/convert"
+	"switchyard/gateway/gemini"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/protocols"
 	"switchyard/gateway/route"
@@ -42,6 +44,16 @@ func (s *Server) handleProxy(p *protocols.Client) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		in, ok := s.read(c, p)
 		if !ok {
+			return
+		}
+		if in.CountTokens && p.Count != nil {
+			body, aerr := p.Count(in)
+			if aerr != nil {
+				protocols.WriteError(c.Writer, p, aerr)
+				return
+			}
+			c.Header("X-Switchyard-Estimate", "local")
+			c.Data(http.StatusOK, "application/json", body)
 			return
 		}
 		if p.Check != nil {
@@ -114,13 +126,43 @@ func (s *Server) countUpstream(ctx context.Context, in *protocols.Inbound, a rou
 // handleModels serves GET /v1/models: the union of the enabled backends'
 // model lists (and their alias names), OpenAI list shape.
 func (s *Server) handleModels(c *gin.Context) {
+	list := openai.ModelList{Object: "list", Data: []openai.Model{}}
+	s.eachModel(func(id, owner string) {
+		list.Data = append(list.Data, openai.Model{ID: id, Object: "model", Created: 1700000000, OwnedBy: owner})
+	})
+	c.JSON(http.StatusOK, list)
+}
+
+// handleGeminiModels serves GET /v1beta/models (and /v1/models under the
+// Gemini prefix): the same union in Gemini's list shape.
+func (s *Server) handleGeminiModels(c *gin.Context) {
+	var ids []string
+	s.eachModel(func(id, _ string) { ids = append(ids, id) })
+	c.Data(http.StatusOK, "application/json", gemini.ModelList(ids))
+}
+
+// handleGeminiModel serves GET /v1beta/models/{model}: the model's entry
+// when a backend lists it, else 404 in Google's shape.
+func (s *Server) handleGeminiModel(c *gin.Context) {
+	want := strings.TrimPrefix(c.Param("action"), "models/")
+	found := false
+	s.eachModel(func(id, _ string) { found = found || id == want })
+	if !found {
+		protocols.WriteError(c.Writer, protocols.Gemini, &protocols.Error{Status: 404, Message: "model " + strconv.Quote(want) + " is not in any enabled backend's model list"})
+		return
+	}
+	c.JSON(http.StatusOK, gemini.ModelInfo(want))
+}
+
+// eachModel calls add once per model id the enabled backends list (model
+// lists, then alias names), with the backend that lists it first.
+func (s *Server) eachModel(visit func(id, owner string)) {
 	cfg := s.config()
 	seen := map[string]bool{}
-	list := openai.ModelList{Object: "list", Data: []openai.Model{}}
 	add := func(id, owner string) {
 		if id != "" && !seen[id] {
 			seen[id] = true
-			list.Data = append(list.Data, openai.Model{ID: id, Object: "model", Created: 1700000000, OwnedBy: owner})
+			visit(id, owner)
 		}
 	}
 	enabled := map[string]bool{}
@@ -143,7 +185,6 @@ func (s *Server) handleModels(c *gin.Context) {
 			add(k, b.ID)
 		}
 	}
-	c.JSON(http.StatusOK, list)
 }
 
 // handleHealth serves GET /healthz: 200 "ok" while serving, with a header

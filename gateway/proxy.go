@@ -382,7 +382,7 @@ func (s *Server) relayStream(c *call, resp *http.Response) outcome {
 	cancel := c.cancel // the timers capture the func, not c (which then stays on the stack)
 	total := s.clock.AfterFunc(c.a.Backend.StreamTimeout, func() { cancel(errStreamTimeout) })
 	defer total.Stop()
-	out := streamout.New(s.clock, c.w, c.in.Proto.KeepAlive)
+	out := streamout.New(s.clock, c.w, c.in.StreamKeepAlive())
 	defer out.Close()
 	defer out.Flush() // first: the last events leave before the bookkeeping
 	rl := &streamRelay{s: s, c: *c, resp: resp, out: out, conv: c.in.StreamConverter(c.ex, s.clock.Now().Unix()), key: []byte(c.a.Key.Reveal())}
@@ -480,7 +480,7 @@ func (rl *streamRelay) commit() {
 	h := c.w.Header()
 	setRouteHeaders(c.w, c.a)
 	setApproximated(h, c.ex)
-	h.Set("Content-Type", "text/event-stream")
+	h.Set("Content-Type", c.in.StreamContentType())
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
 	copyRequestID(h, rl.resp.Header)

@@ -230,6 +230,8 @@ func (s *Server) routes() http.Handler {
 	for _, p := range []string{"/v1", "/gateway/v1"} {
 		e.GET(p+"/models", s.handleModels)
 	}
+	e.GET("/v1beta/models", s.handleGeminiModels)
+	e.GET("/v1beta/models/:action", s.handleGeminiModel)
 	// Anthropic clients whose base URL ends in /v1 (as some docs say) call
 	// /v1/v1/messages: serve them too rather than a puzzling 404.
 	for _, p := range []string{"/v1", "/v1/v1"} {
@@ -242,7 +244,7 @@ func (s *Server) routes() http.Handler {
 }
 
 // servedRoutes is what an unknown route's error lists.
-const servedRoutes = "POST /v1/chat/completions, POST /v1/responses, GET /v1/models (also under /gateway/v1), POST /v1/messages, POST /v1/messages/count_tokens, GET /healthz, GET /api/status and the dashboard at /"
+const servedRoutes = "POST /v1/chat/completions, POST /v1/responses, GET /v1/models (also under /gateway/v1), POST /v1/messages, POST /v1/messages/count_tokens, POST /v1beta/models/{model}:generateContent|streamGenerateContent|countTokens (also under /v1), GET /v1beta/models, GET /healthz, GET /api/status and the dashboard at /"
 
 // handleNoRoute answers an unknown route: 404 with code not_found (never
 // model_not_found, which clients show as a missing model), in the caller's

@@ -44,11 +44,15 @@ const (
 	// The base URL includes the version prefix, like openai. Responses
 	// clients (Codex CLI) reach it untouched, the others converted.
 	FormatResponses Format = "responses"
+	// FormatGemini is the Gemini API (POST {base}/models/{model}:generateContent
+	// and :streamGenerateContent?alt=sse; base includes the version, e.g.
+	// https://generativelanguage.googleapis.com/v1beta), key in x-goog-api-key.
+	FormatGemini Format = "gemini"
 )
 
 // Formats lists every format a backend may declare; the gateway has an
 // adapter for each (a test holds it to that).
-var Formats = []Format{FormatOpenAI, FormatAnthropic, FormatResponses}
+var Formats = []Format{FormatOpenAI, FormatAnthropic, FormatResponses, FormatGemini}
 
 // Documented defaults. A field left out of config.yaml takes these values.
 const (

@@ -211,7 +211,7 @@ func TestParseErrors(t *testing.T) {
 		want []string
 	}{
 		{"bad format", "backends:\n  - id: anyrouter\n    format: antrhopic\n",
-			[]string{`c.yaml:3: backends[0] (anyrouter).format: "antrhopic" is not a format; use "openai", "anthropic" or "responses"`}},
+			[]string{`c.yaml:3: backends[0] (anyrouter).format: "antrhopic" is not a format; use "openai", "anthropic", "responses" or "gemini"`}},
 		{"base_url typo", "backends:\n  - id: kiro\n    base_url: http://x\n",
 			[]string{`c.yaml:3: backends[0] (kiro): unknown field "base_url"; did you mean "base_urls"?`}},
 		{"near miss", "listen: 127.0.0.1:1\nbody_limt_mb: 3\n",
@@ -268,7 +268,7 @@ func TestParseErrors(t *testing.T) {
 			[]string{`c.yaml:5: backends[1] (my_x).id: "my-x" and "my_x" share the environment prefix MY_X_; rename one`}},
 		{"user backend incomplete", "backends:\n  - id: mine\n    name: Mine\n",
 			[]string{
-				`c.yaml:2: backends[0] (mine).format: missing; use "openai", "anthropic" or "responses"`,
+				`c.yaml:2: backends[0] (mine).format: missing; use "openai", "anthropic", "responses" or "gemini"`,
 				`c.yaml:2: backends[0] (mine).base_urls: at least one URL is required, e.g. [http://127.0.0.1:9000/v1]`,
 			}},
 		{"empty base_urls", "backends:\n  - id: kiro\n    base_urls: []\n",
@@ -318,7 +318,7 @@ func TestParseErrors(t *testing.T) {
 		{"several, in line order", "body_limit_mb: 0\nbackends:\n  - id: anyrouter\n    format: x\n    timeout: 0\nlisten: nope\n",
 			[]string{
 				`c.yaml:1: body_limit_mb: 0 is out of range; use 1 to 1024 (MiB)`,
-				`c.yaml:4: backends[0] (anyrouter).format: "x" is not a format; use "openai", "anthropic" or "responses"`,
+				`c.yaml:4: backends[0] (anyrouter).format: "x" is not a format; use "openai", "anthropic", "responses" or "gemini"`,
 				`c.yaml:5: backends[0] (anyrouter).timeout: 0 is out of range; use 1 to 86400 (whole seconds)`,
 				`c.yaml:6: listen: "nope" is not host:port; use e.g. 127.0.0.1:7861`,
 			}},
@@ -369,7 +369,7 @@ func TestValidate(t *testing.T) {
 		`listen: "" is not host:port; use e.g. 127.0.0.1:7861`,
 		`backends[0] (antigravity).base_urls[0]: "http://127.0.0.1:7862/v1/" ends with '/'; drop the trailing slash`,
 		`backends[1] (kiro).timeout: 0 is out of range; use 1 to 86400 (whole seconds)`,
-		`backends[2] (anyrouter).format: "grpc" is not a format; use "openai", "anthropic" or "responses"`,
+		`backends[2] (anyrouter).format: "grpc" is not a format; use "openai", "anthropic", "responses" or "gemini"`,
 		`backends[4] (kiro).id: "kiro" is used twice (also backends[1]); ids must be unique`,
 		`backends[4] (kiro).priority: 0 is out of range; use 1 or more (lower is tried first)`,
 	} {

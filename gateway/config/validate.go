@@ -103,9 +103,9 @@ func (c *Config) backendProblems(i int, seenID, seenPrefix map[string]int) []pro
 	switch {
 	case slices.Contains(Formats, b.Format):
 	case b.Format == "":
-		add("format", `missing; use "openai", "anthropic" or "responses"`)
+		add("format", `missing; use "openai", "anthropic", "responses" or "gemini"`)
 	default:
-		add("format", fmt.Sprintf(`%q is not a format; use "openai", "anthropic" or "responses"`, string(b.Format)))
+		add("format", fmt.Sprintf(`%q is not a format; use "openai", "anthropic", "responses" or "gemini"`, string(b.Format)))
 	}
 
 	urlProblems(b, add)

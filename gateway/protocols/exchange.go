@@ -23,6 +23,9 @@ type Exchange struct {
 	Estimate  int
 	Notes     convert.Notes // what the conversion approximated (response_format)
 	Hub       *Hub          // the request in the hub's form (converted paths)
+	// UpNames are the tool names the backend leg made safe for its
+	// format (Gemini), restored on the way back.
+	UpNames protocol.ToolNames
 }
 
 // Prepare builds the upstream request body for backend b: untouched (but
@@ -105,7 +108,7 @@ type StreamConverter = protocol.StreamConverter
 func (in *Inbound) StreamConverter(ex *Exchange, created int64) StreamConverter {
 	cp := in.Proto
 	if !ex.Convert {
-		return cp.Pass()
+		return cp.Pass(in)
 	}
 	opt := convert.StreamOptions{ClientModel: in.Model, Created: created, IncludeUsage: in.IncludeUsage, InputEstimate: ex.Estimate}
 	var up, down StreamConverter

@@ -26,7 +26,8 @@ type Inbound struct {
 	// name, value pairs: forwarded to a backend of its native format.
 	PassHeaders  []string
 	CountTokens  bool
-	ApproxLogged bool // the approximation log line was written
+	ApproxLogged bool   // the approximation log line was written
+	RawQuery     string // the URL's query: Gemini's alt=sse
 
 	oreq *openai.ChatRequest
 	areq *anthropic.MessagesRequest
@@ -45,8 +46,12 @@ func (in *Inbound) Hub() (*Hub, *Error) {
 	return in.hub, nil
 }
 
-// routingFields is the part of a request that routing needs.
-type routingFields = passthrough.Fields
+// routingFields is the part of a request that routing needs: the body's
+// fields, or (Gemini) the path's model and method.
+type routingFields struct {
+	passthrough.Fields
+	CountTokens bool // the method is countTokens (Gemini)
+}
 
 // bodyReadTimeout bounds how long a client may take to send its body.
 const bodyReadTimeout = 60 * time.Second
@@ -75,7 +80,7 @@ func Read(w http.ResponseWriter, r *http.Request, p *Client) (*Inbound, *Error) 
 	if f.Model == "" {
 		return nil, &Error{Status: 400, Type: "invalid_request_error", Param: "model", Message: "the request has no \"model\""}
 	}
-	in := &Inbound{Proto: p, Body: body, Model: f.Model, Stream: f.Stream}
+	in := &Inbound{Proto: p, Body: body, Model: f.Model, Stream: f.Stream, CountTokens: f.CountTokens, RawQuery: r.URL.RawQuery}
 	if f.StreamOptions != nil {
 		in.IncludeUsage = f.StreamOptions.IncludeUsage
 	}
@@ -91,10 +96,11 @@ func Read(w http.ResponseWriter, r *http.Request, p *Client) (*Inbound, *Error) 
 // one validating pass that decodes only them; anything unusual (or
 // malformed) goes to json.Unmarshal for the exact answer.
 func bodyRoutingFields(_ *http.Request, body []byte) (routingFields, *Error) {
-	f, ok := passthrough.ScanFields(body)
+	pf, ok := passthrough.ScanFields(body)
+	f := routingFields{Fields: pf}
 	if !ok {
 		f = routingFields{}
-		if err := json.Unmarshal(body, &f); err != nil {
+		if err := json.Unmarshal(body, &f.Fields); err != nil {
 			return f, &Error{Status: 400, Type: "invalid_request_error", Message: "malformed JSON in request body: " + JSONErr(err)}
 		}
 	}
@@ -150,4 +156,11 @@ func WithModel(body []byte, model string) ([]byte, error) {
 	mb, _ := json.Marshal(model)
 	m["model"] = mb
 	return json.Marshal(m)
+}
+
+func trunc(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }

@@ -41,9 +41,10 @@ type Hub struct {
 	names    protocol.ToolNames // tools renamed on the way to the hub
 	estimate int                // local prompt-token estimate
 	rnotes   responses.Notes    // Responses clients: custom tools, drops
+	thoughts bool               // Gemini clients: includeThoughts
 }
 
-// Client is one Inbound protocol: everything the gateway knows of
+// Client is one inbound protocol: everything the gateway knows of
 // it, from its routes to the shape of its errors. An entry may leave the
 // conversion fields nil while it only names an error shape (Gemini, until
 // its routes land); handlers and the relay then never see it.
@@ -72,8 +73,11 @@ type Client struct {
 	// streamFromHub turns hub chunks into the client's stream; nil means
 	// the client reads the hub stream itself.
 	StreamFromHub func(in *Inbound, h *Hub, opt protocol.StreamOptions) StreamConverter
+	// Count answers a count-tokens call of the protocol's own routes
+	// (Gemini's :countTokens; nil = none).
+	Count func(in *Inbound) ([]byte, *Error)
 	// pass relays a stream from a backend of the native format.
-	Pass func() StreamConverter
+	Pass func(in *Inbound) StreamConverter
 	// keepAlive is valid anywhere in the protocol's stream.
 	KeepAlive []byte
 	// renderError renders an error in the protocol's shape: the status
@@ -116,7 +120,7 @@ var (
 			return &Hub{req: req, estimate: convert.EstimateOpenAITokens(req)}, nil
 		},
 		FromHub:     func(_ *Inbound, _ *Hub, resp *openai.ChatResponse) any { return resp },
-		Pass:        passthrough.NewChat,
+		Pass:        func(*Inbound) StreamConverter { return passthrough.NewChat() },
 		KeepAlive:   []byte(": keepalive\n\n"),
 		RenderError: renderOpenAIError,
 	}
@@ -149,7 +153,7 @@ var (
 			opt.ToolNames = h.names
 			return convert.NewOToAStream(opt)
 		},
-		Pass: passthrough.NewAnthropic,
+		Pass: func(*Inbound) StreamConverter { return passthrough.NewAnthropic() },
 		// Anthropic clients get message_start before any content, so a
 		// ping event is valid anywhere.
 		KeepAlive:   []byte("event: ping\ndata: {\"type\":\"ping\"}\n\n"),
@@ -177,20 +181,12 @@ var (
 		StreamFromHub: func(_ *Inbound, h *Hub, opt protocol.StreamOptions) StreamConverter {
 			return responses.NewFromHubStream(opt, h.rnotes)
 		},
-		Pass:        passthrough.NewResponses,
+		Pass:        func(*Inbound) StreamConverter { return passthrough.NewResponses() },
 		KeepAlive:   []byte(": keepalive\n\n"),
 		RenderError: renderResponsesError,
 	}
 	// Gemini names the Gemini API's error shape for its paths; its
 	// routes and conversions are still to come (package gemini has them).
-	Gemini = &Client{
-		Name: "Gemini",
-		Claims: func(p string) bool {
-			return strings.HasPrefix(p, "/v1beta/") || strings.HasPrefix(p, "/v1/models/") && strings.Contains(p, ":")
-		},
-		KeepAlive:   []byte(": keepalive\n\n"),
-		RenderError: renderGeminiError,
-	}
 )
 
 // Clients is the registry of client protocols: the one place a
@@ -287,6 +283,7 @@ var Backends = map[config.Format]*Backend{
 			return convert.NewAToOStream(opt)
 		},
 	},
+	config.FormatGemini: geminiBackend,
 	config.FormatResponses: {
 		Path:       func(string, bool) string { return "/responses" },
 		SetHeaders: bearerAuth,

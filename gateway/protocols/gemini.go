@@ -1,0 +1,175 @@
+package protocols
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"switchyard/gateway/config"
+	"switchyard/gateway/convert"
+	"switchyard/gateway/gemini"
+	"switchyard/gateway/openai"
+	"switchyard/gateway/protocol"
+)
+
+// GeminiRoutes are the Gemini API's model routes, v1beta and v1:
+// POST …/models/{model}:generateContent | :streamGenerateContent |
+// :countTokens (gin cannot split a segment at ':', so the handler reads
+// the action), GET …/models and …/models/{model}.
+var GeminiRoutes = []string{"/v1beta/models/:action", "/v1/models/:action"}
+
+// Gemini is the Gemini API (Gemini CLI, qwen-code --auth-type gemini,
+// Google's SDKs): the model and method are in the path, the key in
+// x-goog-api-key or ?key= (the client's own, never forwarded), streams as
+// SSE with ?alt=sse, else as one JSON array.
+var Gemini = &Client{
+	Name:   "Gemini",
+	Native: config.FormatGemini,
+	Routes: GeminiRoutes,
+	Claims: func(p string) bool {
+		return strings.HasPrefix(p, "/v1beta/") || strings.HasPrefix(p, "/v1/models/") && strings.Contains(p, ":")
+	},
+	Routing: geminiRouting,
+	ToHub: func(in *Inbound) (*Hub, *Error) {
+		var req gemini.GenerateContentRequest
+		if err := json.Unmarshal(in.Body, &req); err != nil {
+			return nil, &Error{Status: 400, Type: "invalid_request_error", Message: "invalid generateContent request: " + JSONErr(err)}
+		}
+		out, names, err := gemini.RequestToHub(in.Model, &req)
+		if err != nil {
+			return nil, convErr(err)
+		}
+		out.Stream = in.Stream
+		return &Hub{req: out, names: names, estimate: convert.EstimateOpenAITokens(out), thoughts: req.IncludeThoughts()}, nil
+	},
+	FromHub: func(in *Inbound, h *Hub, resp *openai.ChatResponse) any {
+		return gemini.ResponseFromHub(resp, in.Model, h.thoughts)
+	},
+	StreamFromHub: func(in *Inbound, h *Hub, opt protocol.StreamOptions) StreamConverter {
+		opt.ToolNames = h.names
+		return gemini.NewFromHubStream(opt, in.geminiFormat(), h.thoughts)
+	},
+	Count:       geminiCountTokens,
+	Pass:        func(in *Inbound) StreamConverter { return gemini.NewPassStream(in.geminiFormat()) },
+	KeepAlive:   []byte(": keepalive\n\n"),
+	RenderError: renderGeminiError,
+}
+
+// geminiRouting reads the model and method from the path
+// (models/{model}:{method}) and checks the body is JSON.
+func geminiRouting(r *http.Request, body []byte) (routingFields, *Error) {
+	var f routingFields
+	action := r.URL.Path[strings.LastIndex(r.URL.Path, "/models/")+len("/models/"):]
+	i := strings.LastIndex(action, ":")
+	if i < 0 {
+		return f, &Error{Status: 404, Type: "not_found_error", Message: "no method in " + trunc(r.URL.Path, 120) + "; use models/{model}:generateContent, :streamGenerateContent or :countTokens"}
+	}
+	model, method := action[:i], action[i+1:]
+	switch method {
+	case "generateContent":
+	case "streamGenerateContent":
+		f.Stream = true
+	case "countTokens":
+		f.CountTokens = true
+	default:
+		return f, &Error{Status: 404, Type: "not_found_error", Message: "unknown method " + trunc(method, 60) + "; this gateway serves generateContent, streamGenerateContent and countTokens"}
+	}
+	if model == "" {
+		return f, &Error{Status: 400, Type: "invalid_request_error", Param: "model", Message: "the path names no model (models/{model}:" + method + ")"}
+	}
+	if !json.Valid(body) {
+		var v any
+		err := json.Unmarshal(body, &v)
+		return f, &Error{Status: 400, Type: "invalid_request_error", Message: "malformed JSON in request body: " + JSONErr(err)}
+	}
+	f.Model = model
+	return f, nil
+}
+
+// geminiFormat is how a Gemini client wants its stream: SSE with
+// ?alt=sse, else one JSON array.
+func (in *Inbound) geminiFormat() gemini.StreamFormat {
+	if q, err := url.ParseQuery(in.RawQuery); err == nil && q.Get("alt") == "sse" {
+		return gemini.StreamFormatSSE
+	}
+	return gemini.StreamFormatJSONArray
+}
+
+// StreamContentType is the Content-Type of the client's stream:
+// text/event-stream, but application/json for a Gemini JSON-array stream.
+func (in *Inbound) StreamContentType() string {
+	if in.Proto == Gemini && in.geminiFormat() == gemini.StreamFormatJSONArray {
+		return "application/json"
+	}
+	return "text/event-stream"
+}
+
+// StreamKeepAlive is what may go out in a silence of the client's stream:
+// the protocol's keep-alive, or for a Gemini JSON array whitespace (valid
+// anywhere between its tokens).
+func (in *Inbound) StreamKeepAlive() []byte {
+	if in.Proto == Gemini && in.geminiFormat() == gemini.StreamFormatJSONArray {
+		return []byte("\r\n")
+	}
+	return in.Proto.KeepAlive
+}
+
+// geminiBackend is a backend that speaks the Gemini API (AI Studio's
+// generativelanguage endpoint, gcli2api's Gemini routes).
+var geminiBackend = &Backend{
+	Path: gemini.Path,
+	SetHeaders: func(h http.Header, key string) {
+		if key != "" {
+			h.Set("x-goog-api-key", key)
+		}
+	},
+	FromHub: func(h *Hub, opt convert.RequestOptions, ex *Exchange) ([]byte, *Error) {
+		out, names, err := gemini.RequestFromHub(h.req, opt)
+		if err != nil {
+			return nil, convErr(err)
+		}
+		ex.UpNames = names
+		b, _ := json.Marshal(out)
+		return b, nil
+	},
+	ToHub: func(body []byte, ex *Exchange, clientModel string) (*openai.ChatResponse, bool) {
+		var r gemini.GenerateContentResponse
+		if err := json.Unmarshal(body, &r); err != nil || len(r.Candidates) == 0 && (r.PromptFeedback == nil || r.PromptFeedback.BlockReason == "") {
+			return nil, false // an error object, or no answer at all
+		}
+		out := gemini.ResponseToHub(&r, clientModel)
+		if ex.UpNames != nil {
+			for i := range out.Choices {
+				for j := range out.Choices[i].Message.ToolCalls {
+					f := &out.Choices[i].Message.ToolCalls[j].Function
+					f.Name = ex.UpNames.Client(f.Name)
+				}
+			}
+		}
+		return out, true
+	},
+	StreamToHub: func(ex *Exchange, opt protocol.StreamOptions) StreamConverter {
+		opt.ToolNames = ex.UpNames
+		return gemini.NewToHubStream(opt)
+	},
+}
+
+// geminiCountTokens answers countTokens with a local estimate of the
+// request's prompt, in Gemini's shape; the body may be the request itself
+// or {"generateContentRequest": {...}}.
+func geminiCountTokens(in *Inbound) ([]byte, *Error) {
+	var wrap struct {
+		Req *gemini.GenerateContentRequest `json:"generateContentRequest"`
+	}
+	body := in.Body
+	if json.Unmarshal(body, &wrap) == nil && wrap.Req != nil {
+		body, _ = json.Marshal(wrap.Req)
+	}
+	sub := &Inbound{Proto: in.Proto, Body: body, Model: in.Model}
+	h, aerr := sub.Hub()
+	if aerr != nil {
+		return nil, aerr
+	}
+	return gemini.CountTokensJSON(h.estimate), nil
+}
