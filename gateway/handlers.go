@@ -66,6 +66,18 @@ func (s *Server) handleProxy(p *protocols.Client) gin.HandlerFunc {
 	}
 }
 
+// geminiAction lets a Gemini model route through to next only for a
+// method the gateway serves; any other is an unknown route.
+func (s *Server) geminiAction(next gin.HandlerFunc) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if _, _, ok := protocols.GeminiAction(c.Request.URL.Path); !ok {
+			s.handleNoRoute(c)
+			return
+		}
+		next(c)
+	}
+}
+
 // handleCountTokens serves POST /v1/messages/count_tokens: passed to the
 // first Anthropic-format candidate when that is the first candidate,
 // otherwise (or if that fails) a local estimate. It never answers 5xx.

@@ -223,8 +223,12 @@ func (s *Server) routes() http.Handler {
 			Message: "method " + r.Method + " not allowed on " + r.URL.Path + "; this gateway serves " + servedRoutes})
 	})
 	for _, p := range protocols.Clients {
+		h := s.handleProxy(p)
+		if p == protocols.Gemini {
+			h = s.geminiAction(h)
+		}
 		for _, path := range p.Routes {
-			e.POST(path, s.handleProxy(p))
+			e.POST(path, h)
 		}
 	}
 	for _, p := range []string{"/v1", "/gateway/v1"} {

@@ -56,25 +56,30 @@ var Gemini = &Client{
 	RenderError: renderGeminiError,
 }
 
+// GeminiAction splits a Gemini model route's path
+// (…/models/{model}:{method}); ok is false for a method this gateway does
+// not serve (the route is then unknown: 404 listing what is served).
+func GeminiAction(path string) (model, method string, ok bool) {
+	action := path[strings.LastIndex(path, "/models/")+len("/models/"):]
+	i := strings.LastIndex(action, ":")
+	if i < 0 {
+		return "", "", false
+	}
+	model, method = action[:i], action[i+1:]
+	switch method {
+	case "generateContent", "streamGenerateContent", "countTokens":
+		return model, method, true
+	}
+	return "", "", false
+}
+
 // geminiRouting reads the model and method from the path
 // (models/{model}:{method}) and checks the body is JSON.
 func geminiRouting(r *http.Request, body []byte) (routingFields, *Error) {
 	var f routingFields
-	action := r.URL.Path[strings.LastIndex(r.URL.Path, "/models/")+len("/models/"):]
-	i := strings.LastIndex(action, ":")
-	if i < 0 {
-		return f, &Error{Status: 404, Type: "not_found_error", Message: "no method in " + trunc(r.URL.Path, 120) + "; use models/{model}:generateContent, :streamGenerateContent or :countTokens"}
-	}
-	model, method := action[:i], action[i+1:]
-	switch method {
-	case "generateContent":
-	case "streamGenerateContent":
-		f.Stream = true
-	case "countTokens":
-		f.CountTokens = true
-	default:
-		return f, &Error{Status: 404, Type: "not_found_error", Message: "unknown method " + trunc(method, 60) + "; this gateway serves generateContent, streamGenerateContent and countTokens"}
-	}
+	model, method, _ := GeminiAction(r.URL.Path)
+	f.Stream = method == "streamGenerateContent"
+	f.CountTokens = method == "countTokens"
 	if model == "" {
 		return f, &Error{Status: 400, Type: "invalid_request_error", Param: "model", Message: "the path names no model (models/{model}:" + method + ")"}
 	}
