@@ -34,6 +34,7 @@ type upstream struct {
 
 type recorded struct {
 	Path   string
+	Query  string // RawQuery
 	Auth   string // Authorization
 	APIKey string // x-api-key
 	Header http.Header
@@ -46,7 +47,7 @@ func newUpstream(t *testing.T, h http.HandlerFunc) *upstream {
 	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		u.mu.Lock()
-		u.reqs = append(u.reqs, recorded{Path: r.URL.Path, Auth: r.Header.Get("Authorization"), APIKey: r.Header.Get("x-api-key"), Header: r.Header.Clone(), Body: body})
+		u.reqs = append(u.reqs, recorded{Path: r.URL.Path, Query: r.URL.RawQuery, Auth: r.Header.Get("Authorization"), APIKey: r.Header.Get("x-api-key"), Header: r.Header.Clone(), Body: body})
 		u.mu.Unlock()
 		u.count.Add(1)
 		r.Body = io.NopCloser(bytes.NewReader(body))

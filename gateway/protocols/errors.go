@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"switchyard/gateway/anthropic"
 	"switchyard/gateway/convert"
@@ -93,7 +94,11 @@ func renderResponsesError(e *Error) (int, []byte) {
 // renderGeminiError is Google's shape: {"error":{code,message,status}}.
 func renderGeminiError(e *Error) (int, []byte) {
 	status := gemini.StatusForClient(e.Status)
-	return status, gemini.ErrorJSON(status, e.Message)
+	msg := e.Message
+	if e.Param != "" && !strings.Contains(msg, e.Param) {
+		msg += " at '" + e.Param + "'" // Google names the field so
+	}
+	return status, gemini.ErrorJSON(status, msg)
 }
 
 func isAnthropicType(t string) bool {

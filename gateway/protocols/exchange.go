@@ -41,7 +41,7 @@ func Prepare(in *Inbound, b *route.BackendSpec) (*Exchange, *Error) {
 		return nil, nil // a format this build cannot speak: skipped
 	case in.Proto.Native == ex.Format:
 		ex.Body = in.Body
-		if upModel != in.Model {
+		if upModel != in.Model && !in.Proto.ModelInPath {
 			body, err := WithModel(in.Body, upModel)
 			if err != nil {
 				return nil, &Error{Status: 400, Message: "malformed JSON in request body"}

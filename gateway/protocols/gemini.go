@@ -30,7 +30,8 @@ var Gemini = &Client{
 	Claims: func(p string) bool {
 		return strings.HasPrefix(p, "/v1beta/") || strings.HasPrefix(p, "/v1/models/") && strings.Contains(p, ":")
 	},
-	Routing: geminiRouting,
+	Routing:     geminiRouting,
+	ModelInPath: true,
 	ToHub: func(in *Inbound) (*Hub, *Error) {
 		var req gemini.GenerateContentRequest
 		if err := json.Unmarshal(in.Body, &req); err != nil {

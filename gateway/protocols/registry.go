@@ -61,6 +61,9 @@ type Client struct {
 	// routing reads model, stream and include_usage; nil = the body's
 	// top-level fields (scanRoutingFields). Gemini reads its URL path.
 	Routing func(r *http.Request, body []byte) (routingFields, *Error)
+	// ModelInPath: the protocol names the model in the URL, not the body
+	// (Gemini), so a passthrough alias changes the upstream path only.
+	ModelInPath bool
 	// passHeaders are client headers forwarded to a backend of the native
 	// format (anthropic-version, anthropic-beta).
 	PassHeaders []string
