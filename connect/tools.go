@@ -111,7 +111,7 @@ var geminiCLI = &toolDef{
 	},
 	notes: func(s *Setup) []string {
 		n := []string{
-			"Gemini CLI reads ~/.gemini/.env only in folders it trusts (it asks once per folder; for scripts set GEMINI_CLI_TRUST_WORKSPACE=true), and only when the project has no .env or .gemini/.env of its own; GOOGLE_GEMINI_BASE_URL or GEMINI_API_KEY exported in your shell win over the file.",
+			"Gemini CLI reads ~/.gemini/.env only in folders it trusts (it asks once per folder; scripts pass --skip-trust or set GEMINI_CLI_TRUST_WORKSPACE=true), and only when the project has no .env or .gemini/.env of its own; GOOGLE_GEMINI_BASE_URL or GEMINI_API_KEY exported in your shell win over the file.",
 		}
 		if s.Token {
 			n = append(n, "This gateway requires its client token, which Gemini CLI cannot send (it sends its key as x-goog-api-key): requests from Gemini CLI will be refused while SWITCHYARD_TOKEN is set.")
