@@ -440,3 +440,97 @@ func TestStatusJSON(t *testing.T) {
 		t.Errorf("unknown tool: %v", err)
 	}
 }
+
+// TestReconnect: connecting again for another gateway address updates the
+// file; undo still restores the file as it was before the first connect.
+// When the user edited the file between the two connects, the backup no
+// longer describes it, and undo takes connect's settings out instead.
+func TestReconnect(t *testing.T) {
+	for _, userEdit := range []bool{false, true} {
+		s := newSetup(t)
+		put(t, s, cases[2].files, 0o600) // gemini
+		env := filepath.Join(s.Home, ".gemini", ".env")
+		orig := read(t, env)
+		if _, err := s.Apply("gemini"); err != nil {
+			t.Fatal(err)
+		}
+		if userEdit {
+			os.WriteFile(env, []byte(read(t, env)+"EXTRA=1\n"), 0o600)
+		}
+		s.GatewayURL = "http://127.0.0.1:9000"
+		s.Now = func() time.Time { return fixedNow.Add(time.Second) }
+		res, err := s.Apply("gemini")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fr := fileResult(t, res, env); fr.Action != Updated || !strings.Contains(strings.Join(fr.Changes, " "), "9000") {
+			t.Errorf("reconnect: %+v", fr)
+		}
+		if _, err := s.Undo("gemini"); err != nil {
+			t.Fatal(err)
+		}
+		want := orig
+		if userEdit {
+			want += "EXTRA=1\n"
+		}
+		if got := read(t, env); got != want {
+			t.Errorf("user edit %v: after undo:\n%q\nwant\n%q", userEdit, got, want)
+		}
+	}
+}
+
+// TestUndoWithoutBackup: the backup was deleted; undo takes connect's
+// settings out and puts the replaced values back instead.
+func TestUndoWithoutBackup(t *testing.T) {
+	s := newSetup(t)
+	put(t, s, cases[0].files, 0o600) // claude
+	path := filepath.Join(s.Home, ".claude", "settings.json")
+	orig := read(t, path)
+	res, err := s.Apply("claude-code")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(res.Files[0].Backup)
+	ures, err := s.Undo("claude-code")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, path); got != orig {
+		t.Errorf("after undo:\n%s", got)
+	}
+	if fr := fileResult(t, ures, path); fr.Action != Reverted {
+		t.Errorf("%+v", fr)
+	}
+}
+
+// TestSymlinkedConfig: a config file that is a symlink (dotfiles
+// repositories) stays a symlink; its target gets the edit.
+func TestSymlinkedConfig(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("symlinks need privileges on Windows")
+	}
+	s := newSetup(t)
+	target := filepath.Join(s.Home, "dotfiles", "codex.toml")
+	os.MkdirAll(filepath.Dir(target), 0o700)
+	os.WriteFile(target, []byte("model = \"o3\"\n"), 0o644)
+	link := filepath.Join(s.Home, ".codex", "config.toml")
+	os.MkdirAll(filepath.Dir(link), 0o700)
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Apply("codex"); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the symlink was replaced: %v %v", fi.Mode(), err)
+	}
+	if got := read(t, target); !strings.Contains(got, `model_provider = "switchyard"`) || !strings.HasPrefix(got, "model = \"o3\"\n") {
+		t.Errorf("target:\n%s", got)
+	}
+	if _, err := s.Undo("codex"); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, target); got != "model = \"o3\"\n" {
+		t.Errorf("after undo:\n%s", got)
+	}
+}
