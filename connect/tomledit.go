@@ -169,6 +169,9 @@ func scanTOML(s []byte) ([]tstmt, error) {
 // endOfLine returns the offset of the line break (\r\n or \n) at or
 // after i, or len(s).
 func endOfLine(s []byte, i int) int {
+	if i >= len(s) {
+		return len(s)
+	}
 	j := bytes.IndexByte(s[i:], '\n')
 	if j < 0 {
 		return len(s)
@@ -286,6 +289,9 @@ func scanValue(s []byte, i int) (int, error) {
 					j++
 				}
 				j++
+			}
+			if j >= len(s) || s[j] != '"' {
+				return 0, errors.New("a string is never closed")
 			}
 			i = j + 1
 			end = i

@@ -36,6 +36,19 @@ func parseYAMLDoc(name string, src []byte) (*yamlDoc, error) {
 }
 
 func (d *yamlDoc) parse() error {
+	// YAML also breaks lines at a lone CR, NEL, U+2028 and U+2029; the
+	// editor counts lines by LF (and CRLF) only, so it refuses the others
+	// rather than miscount.
+	for i, c := range d.src {
+		if c == '\r' && (i+1 >= len(d.src) || d.src[i+1] != '\n') {
+			return syntaxErrAt(d.name, d.src, i, "a carriage return without a line feed; connect edits files with LF or CRLF line breaks only")
+		}
+	}
+	for _, sep := range []string{"\u0085", "\u2028", "\u2029"} {
+		if i := bytes.Index(d.src, []byte(sep)); i >= 0 {
+			return syntaxErrAt(d.name, d.src, i, "an unusual line break (U+%04X); connect edits files with LF or CRLF line breaks only", []rune(sep)[0])
+		}
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(d.src, &doc); err != nil {
 		msg := err.Error()
@@ -113,6 +126,9 @@ func (d *yamlDoc) entry(path []string) (key, val *yaml.Node, err error) {
 // dash to the end of its last line that is not blank or a comment.
 func (d *yamlDoc) itemSpan(n *yaml.Node) (start, end, dash int) {
 	dash = d.offset(n)
+	if dash >= len(d.src) {
+		dash = len(d.src) - 1
+	}
 	for dash > 0 && d.src[dash] != '-' {
 		dash--
 	}
