@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -216,5 +217,48 @@ func TestConnectGeminiDirect(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(home, ".gemini", name)); !os.IsNotExist(err) {
 			t.Errorf("~/.gemini/%s connect created is still there after undo (%v)", name, err)
 		}
+	}
+}
+
+// claudeVersion is the Claude Code that scripts/install-clients.sh pins.
+const claudeVersion = "2.1.332"
+
+// TestConnectClaudeCode: a Claude Code settings.json that talks to
+// Anthropic (with unrelated settings of its own); `switchyard connect
+// claude-code`; then `claude -p` — no login, no key or base URL from the
+// test, only --allowedTools to let its Bash tool run unasked — runs its
+// shell tool round trip through the gateway to a fake Anthropic upstream.
+func TestConnectClaudeCode(t *testing.T) {
+	t.Parallel()
+	bin := clientBin(t, "claude")
+	args, _ := json.Marshal(map[string]any{"command": toolCommand, "description": "print the e2e marker"})
+	sc := script{tool: "Bash", args: string(args), final: "sy-final-" + randHex(t, 6)}
+	up := &fakeUpstream{format: "anthropic", sc: sc, key: "sk-upstream-" + randHex(t, 8), clientKey: "sk-never-sent-" + randHex(t, 8)}
+	g := startGateway(t, "anthropic", serve(t, up), up.key)
+
+	home := t.TempDir()
+	settings := filepath.Join(home, ".claude", "settings.json")
+	orig := "{\n  \"includeCoAuthoredBy\": false,\n  \"env\": {\n    \"ANTHROPIC_BASE_URL\": \"https://api.anthropic.com\",\n    \"DISABLE_AUTOUPDATER\": \"1\"\n  }\n}\n"
+	writeFile(t, settings, orig)
+	out := runSwitchyard(t, home, "connect", "--addr", strings.TrimPrefix(g.url, "http://"), "claude-code")
+	if !strings.Contains(out, "now points at "+g.url) {
+		t.Fatalf("connect output:\n%s", out)
+	}
+	t.Logf("settings.json after connect:\n%s", readFile(t, settings))
+
+	work := filepath.Join(home, "work")
+	os.MkdirAll(work, 0o700)
+	r := runCLI(t, work, baseEnv(home), bin, "--allowedTools", "Bash", "-p",
+		"Run the shell command `"+toolCommand+"`, then tell me what it printed.")
+	checkFinal(t, r, sc.final)
+	up.check(t)
+	g.checkLog(t, up.key)
+
+	if out := runSwitchyard(t, home, "connect", "--addr", strings.TrimPrefix(g.url, "http://"), "--status"); !connectedRE("claude-code").MatchString(out) {
+		t.Errorf("status does not say claude-code is connected:\n%s", out)
+	}
+	runSwitchyard(t, home, "connect", "--undo", "claude-code")
+	if got := readFile(t, settings); got != orig {
+		t.Errorf("after undo settings.json is not the user's original:\n%s", got)
 	}
 }
