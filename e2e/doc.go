@@ -12,6 +12,7 @@
 //     fake Gemini). They prove the harness, the client settings and the
 //     scripted exchange, and with -update they rewrite the captured request
 //     fixtures in testdata/ (golden inputs for the converters).
+//
 //   - TestCodexThroughGateway and TestGeminiThroughGateway build the
 //     switchyard binary, run `switchyard serve` in front of a fake
 //     Anthropic-format and a fake OpenAI-format upstream (streaming and
