@@ -534,3 +534,29 @@ func TestSymlinkedConfig(t *testing.T) {
 		t.Errorf("after undo:\n%s", got)
 	}
 }
+
+// TestReconnectQwen: a new gateway address replaces qwen-code's entry
+// instead of adding a second one with the same model id.
+func TestReconnectQwen(t *testing.T) {
+	s := newSetup(t)
+	put(t, s, cases[4].files, 0o600) // qwen
+	path := filepath.Join(s.Home, ".qwen", "settings.json")
+	orig := read(t, path)
+	if _, err := s.Apply("qwen"); err != nil {
+		t.Fatal(err)
+	}
+	s.GatewayURL = "http://127.0.0.1:9000"
+	if _, err := s.Apply("qwen"); err != nil {
+		t.Fatal(err)
+	}
+	got := read(t, path)
+	if strings.Count(got, `"id": "claude-sonnet-4-5"`) != 1 || !strings.Contains(got, `"baseUrl": "http://127.0.0.1:9000/v1"`) {
+		t.Errorf("after reconnecting:\n%s", got)
+	}
+	if _, err := s.Undo("qwen"); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, path); got != orig {
+		t.Errorf("after undo:\n%s", got)
+	}
+}

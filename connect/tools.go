@@ -180,7 +180,9 @@ var qwenCode = &toolDef{
 		}
 		ops := []op{
 			{path: []string{"modelProviders", "openai"}, key: true,
-				match: obj{{"id", s.model()}, {"baseUrl", s.v1()}},
+				// Matched by id and name, not by address: connecting
+				// again for another address replaces the entry.
+				match: obj{{"id", s.model()}, {"name", s.model() + " (Switchyard)"}},
 				value: obj{{"id", s.model()}, {"name", s.model() + " (Switchyard)"}, {"baseUrl", s.v1()},
 					{"description", "through the Switchyard gateway"}, {"envKey", envKey}}},
 		}
