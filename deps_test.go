@@ -24,10 +24,11 @@ func TestDependencyRules(t *testing.T) {
 	// One importer per outside library (gin: the gateway and its
 	// dashboard).
 	owners := map[string]string{
-		"github.com/gin-gonic/gin":      "switchyard/gateway",
-		"github.com/zalando/go-keyring": "switchyard/keystore",
-		"fyne.io/systray":               "switchyard/tray",
-		"github.com/adrg/xdg":           "switchyard/gateway/config",
+		"github.com/gin-gonic/gin":        "switchyard/gateway",
+		"github.com/zalando/go-keyring":   "switchyard/keystore",
+		"fyne.io/systray":                 "switchyard/tray",
+		"github.com/adrg/xdg":             "switchyard/gateway/config",
+		"github.com/pelletier/go-toml/v2": "switchyard/connect",
 	}
 	for pkg, imps := range imports {
 		for _, imp := range imps {
@@ -84,6 +85,18 @@ func TestDependencyRules(t *testing.T) {
 	for _, x := range deps["switchyard/gateway/dashboard"] {
 		if x == "switchyard/gateway" || x == "switchyard/keystore" || x == "switchyard/tray" {
 			t.Errorf("switchyard/gateway/dashboard depends on %s", x)
+		}
+	}
+	// Tool setup edits files on disk and nothing else: it knows no other
+	// package of the module (the caller passes the gateway's URL) and
+	// serves nothing over HTTP.
+	if _, ok := imports["switchyard/connect"]; !ok {
+		t.Errorf("package switchyard/connect not found")
+	}
+	for _, x := range deps["switchyard/connect"] {
+		if strings.HasPrefix(x, "switchyard/") || x == "net/http" || x == "github.com/gin-gonic/gin" ||
+			x == "fyne.io/systray" || x == "github.com/zalando/go-keyring" || x == "github.com/adrg/xdg" {
+			t.Errorf("switchyard/connect depends on %s", x)
 		}
 	}
 	// Configuration is read by routing, never the reverse: config

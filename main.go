@@ -46,6 +46,8 @@ func run(args []string) int {
 		return runServe(args)
 	case "keys":
 		return runKeysCommand(args)
+	case "connect":
+		return runConnect(args, connectSetup, os.Stdout, os.Stderr)
 	case "version":
 		fmt.Printf("switchyard %s (commit %s, %s, %s/%s)\n", version, orUnknown(commit), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		return 0
@@ -64,6 +66,9 @@ func usage(w io.Writer) {
   switchyard serve [--addr HOST:PORT] [--config FILE]
                                   the gateway alone, in the foreground
   switchyard keys set|add|list|rm  manage backend API keys in the OS keychain
+  switchyard connect [--undo] TOOL | --status
+                                  point Claude Code, Codex, Gemini CLI, opencode,
+                                  qwen-code or Continue at the gateway (or back)
   switchyard version
 
 Clients: OpenAI base URL http://127.0.0.1:7861/v1, Anthropic base URL http://127.0.0.1:7861

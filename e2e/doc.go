@@ -5,19 +5,27 @@
 // runs it and sends the result back, and the model answers with a random
 // final marker that the CLI must print.
 //
-// Two kinds of tests live here:
+// Three kinds of tests live here:
 //
 //   - TestCodexHarnessDirect and TestGeminiHarnessDirect run each CLI
 //     straight at a fake server speaking its own protocol (fake Responses,
 //     fake Gemini). They prove the harness, the client settings and the
 //     scripted exchange, and with -update they rewrite the captured request
 //     fixtures in testdata/ (golden inputs for the converters).
+//
 //   - TestCodexThroughGateway and TestGeminiThroughGateway build the
 //     switchyard binary, run `switchyard serve` in front of a fake
 //     Anthropic-format and a fake OpenAI-format upstream (streaming and
 //     not), and run the CLI through it. Until the gateway has the route
 //     (POST /v1/responses, POST /v1beta/models/{model}:streamGenerateContent)
 //     they skip, and only when the gateway answers "404 no route".
+//
+//   - TestConnectCodex, TestConnectClaudeCode (Claude Code, npm
+//     @anthropic-ai/claude-code), TestConnectGemini and
+//     TestConnectGeminiDirect run `switchyard connect TOOL` in a throwaway
+//     HOME and then the CLI with nothing but the files connect wrote, then
+//     `connect --status` and `connect --undo` (which must restore the
+//     user's file byte for byte).
 //
 // The CLIs are installed at pinned versions by scripts/install-clients.sh
 // into .cache/clients (or found in $SWITCHYARD_CLIENTS_BIN). When they are

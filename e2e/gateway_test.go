@@ -76,7 +76,7 @@ backends:
     name: Fake %[1]s upstream
     format: %[1]s
     base_urls: [%[2]s]
-    models: "codex | gemini"
+    models: "codex | gemini | claude"
     needs_key: true
     priority: 1
     max_retries: 0
