@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -136,19 +134,8 @@ func TestConnectGemini(t *testing.T) {
 	env := append(baseEnv(home), "GEMINI_CLI_NO_RELAUNCH=true", "GEMINI_CLI_TRUST_WORKSPACE=true")
 	r := runCLI(t, work, env, bin, "-m", geminiModel, "--approval-mode", "yolo", "--output-format", "text",
 		"-p", "Run the shell command `"+toolCommand+"`, then tell me what it printed.")
-	// After the run: the gateway logs one refusal per kind every 10 s,
-	// and the CLI's must be the one logged.
-	routed := hasRoute(t, g, "/v1beta/models/sy-probe-unrouted:streamGenerateContent?alt=sse",
-		`{"contents":[{"role":"user","parts":[{"text":"ping"}]}]}`)
-	if routed {
-		checkFinal(t, r, sc.final)
-		up.check(t)
-	} else if want := "path=/v1beta/models/" + geminiModel + ":streamGenerateContent"; !strings.Contains(g.out.String(), want) {
-		// Without the gateway's Gemini route the answer cannot come
-		// back, but the request must still have reached the gateway:
-		// that is what connect's files are for.
-		t.Errorf("Gemini CLI's request never reached the gateway (no %q in its log): connect's files were not used\n%s", want, tail(r.stderr, 3000))
-	}
+	checkFinal(t, r, sc.final)
+	up.check(t)
 	g.checkLog(t, up.key)
 
 	if out := runSwitchyard(t, home, "connect", "--addr", strings.TrimPrefix(g.url, "http://"), "--status"); !connectedRE("gemini").MatchString(out) {
@@ -161,31 +148,13 @@ func TestConnectGemini(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(home, ".gemini", ".env")); !os.IsNotExist(err) {
 		t.Errorf("the .env connect created is still there after undo (%v)", err)
 	}
-	if !routed && !t.Failed() {
-		t.Skip("Gemini CLI reached the gateway through the files connect wrote, and undo restored them; the answer through the gateway needs its Gemini API route (issue 14), which this build lacks (404 no route)")
-	}
-}
-
-// hasRoute reports whether the gateway serves POST path (a probe with a
-// model outside the fake backend's rule, so it never reaches the
-// upstream): false only on "404 … no route".
-func hasRoute(t *testing.T, g *gatewayProc, path, body string) bool {
-	t.Helper()
-	resp, err := http.Post(g.url+path, "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatalf("probing %s: %v", path, err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	return !(resp.StatusCode == http.StatusNotFound && strings.Contains(string(b), "no route"))
 }
 
 // TestConnectGeminiDirect: the same files, written by `switchyard connect
 // gemini` for a server at another address, carry Gemini CLI's whole shell
 // tool round trip to a Gemini API server (the fake one the direct harness
-// uses) with the placeholder key connect wrote. Until the gateway serves
-// the Gemini API this is the proof that what connect writes is all Gemini
-// CLI needs; TestConnectGemini proves the same files reach the gateway.
+// uses) with the placeholder key connect wrote: what connect writes is all
+// Gemini CLI needs, whatever serves the address.
 func TestConnectGeminiDirect(t *testing.T) {
 	t.Parallel()
 	bin := clientBin(t, "gemini")
