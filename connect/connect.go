@@ -422,26 +422,8 @@ func (s *Setup) undoFile(spec fileSpec, rec *fileRecord, now time.Time) (*FileRe
 		fr.Action = Missing
 		return fr, nil
 	}
-	if rec != nil && rec.Exact && sum(data) == rec.WrittenSHA256 {
-		if rec.Created {
-			if err := os.Remove(spec.path); err != nil {
-				return fr, err
-			}
-			fr.Action = Removed
-			return fr, nil
-		}
-		orig, err := os.ReadFile(rec.Backup)
-		if err == nil && sum(orig) == rec.OriginalSHA256 {
-			if err := writeAtomic(spec.path, orig, mode); err != nil {
-				return fr, err
-			}
-			fr.Action, fr.Backup = Restored, rec.Backup
-			for _, ch := range rec.Changes {
-				fr.Changes = append(fr.Changes, undescribe(ch))
-			}
-			return fr, nil
-		}
-		// The backup is gone or changed: take the settings out instead.
+	if done, err := restoreExact(spec, rec, data, mode, fr); done || err != nil {
+		return fr, err
 	}
 	d, err := parseDoc(spec.format, spec.path, data)
 	if err != nil {
@@ -501,6 +483,35 @@ func (s *Setup) undoFile(spec fileSpec, rec *fileRecord, now time.Time) (*FileRe
 	}
 	fr.Action = Reverted
 	return fr, nil
+}
+
+// restoreExact undoes a file nobody edited since connect wrote it: the
+// file connect created is removed, else the backup comes back byte for
+// byte. done is false when that is not possible (edited since, backup gone
+// or changed): then the settings are taken out instead.
+func restoreExact(spec fileSpec, rec *fileRecord, data []byte, mode os.FileMode, fr *FileResult) (done bool, err error) {
+	if rec == nil || !rec.Exact || sum(data) != rec.WrittenSHA256 {
+		return false, nil
+	}
+	if rec.Created {
+		if err := os.Remove(spec.path); err != nil {
+			return true, err
+		}
+		fr.Action = Removed
+		return true, nil
+	}
+	orig, err := os.ReadFile(rec.Backup)
+	if err != nil || sum(orig) != rec.OriginalSHA256 {
+		return false, nil
+	}
+	if err := writeAtomic(spec.path, orig, mode); err != nil {
+		return true, err
+	}
+	fr.Action, fr.Backup = Restored, rec.Backup
+	for _, ch := range rec.Changes {
+		fr.Changes = append(fr.Changes, undescribe(ch))
+	}
+	return true, nil
 }
 
 // guessChanges is what connect would have written to a file it has no
