@@ -37,7 +37,7 @@ func (s *Server) Status() Status {
 	for i, b := range rs {
 		bs[i] = BackendStatus{BackendStatus: b, KeySource: s.keys.sourceOf(b.ID)}
 	}
-	return Status{Addr: s.addr, Version: s.opts.Version, ActiveBackend: s.table.LastAnswered(), Backends: bs, Failovers: s.table.Events().Recent(), Refusals: s.refused.snapshot()}
+	return Status{Addr: s.addr, Version: s.opts.Version, ActiveBackend: s.table.LastAnswered(), Backends: bs, Failovers: s.table.Events().Recent(), Refusals: s.refused.Snapshot()}
 }
 
 // Subscribe returns a coalesced change signal for status consumers.

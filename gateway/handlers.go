@@ -13,6 +13,7 @@ import (
 	"switchyard/gateway/anthropic"
 	"switchyard/gateway/config"
 	"switchyard/gateway/convert"
+	"switchyard/gateway/guard"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/route"
 )
@@ -23,7 +24,7 @@ func (s *Server) inbound(c *gin.Context, p *clientProtocol) (*inbound, bool) {
 	in, aerr := readInbound(c.Writer, c.Request, p)
 	if aerr != nil {
 		if aerr.Status == http.StatusRequestEntityTooLarge {
-			s.refused.add(refuseTooLarge, c.Request.Method, c.Request.URL.Path, aerr.Message)
+			s.refused.Add(guard.RefuseTooLarge, c.Request.Method, c.Request.URL.Path, aerr.Message)
 		}
 		writeError(c.Writer, p, aerr)
 		return nil, false

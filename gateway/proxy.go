@@ -16,6 +16,7 @@ import (
 	"switchyard/gateway/clock"
 	"switchyard/gateway/config"
 	"switchyard/gateway/convert"
+	"switchyard/gateway/guard"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/route"
 	"switchyard/gateway/sse"
@@ -51,7 +52,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *inbound) {
 	case s.slots <- struct{}{}:
 		defer func() { <-s.slots }()
 	default:
-		s.refused.add(refuseShed, r.Method, r.URL.Path, "at the in-flight limit")
+		s.refused.Add(guard.RefuseShed, r.Method, r.URL.Path, "at the in-flight limit")
 		writeError(w, in.proto, &apiError{Status: 503, Type: "overloaded_error", RetryAfter: "1",
 			Message: "switchyard is at its limit of " + strconv.Itoa(cap(s.slots)) + " requests in flight; retry shortly"})
 		return

@@ -1,8 +1,8 @@
 // Package gateway is Switchyard's HTTP server: the gin engine and its
-// routes, the local-safety guard, the attempt loop that carries a request
-// through route's plan to the upstreams (converting protocols on the way),
-// the status API, and the one place that renders errors in the caller's
-// protocol. It is the only package importing gin.
+// routes behind the local-safety guard (gateway/guard), the attempt loop
+// that carries a request through route's plan to the upstreams (converting
+// protocols on the way), the status API, and the one place that renders
+// errors in the caller's protocol. It is the only package importing gin.
 package gateway
 
 import (
@@ -20,6 +20,7 @@ import (
 	"switchyard/gateway/clock"
 	"switchyard/gateway/config"
 	"switchyard/gateway/dashboard"
+	"switchyard/gateway/guard"
 	"switchyard/gateway/modelrule"
 	"switchyard/gateway/route"
 )
@@ -80,7 +81,7 @@ type Server struct {
 	addr  string
 	dash  *dashboard.Dashboard
 
-	refused *refusals // refusals.go
+	refused *guard.Refusals
 }
 
 // New builds a server from opts. It reads keys (bounded by a timeout) and
@@ -111,7 +112,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, log: opts.Logger, fileCfg: opts.Config.Clone(), cfg: eff, slots: make(chan struct{}, opts.MaxInFlight)}
 	s.clock = opts.Clock
-	s.refused = newRefusals(s.log, s.clock.Now)
+	s.refused = guard.NewRefusals(s.log, s.clock.Now)
 	s.table = route.NewTable(specs(eff), s.clock.Now)
 	s.keys = &keyCache{store: opts.Keys, env: envKeys, table: s.table, log: s.log, timeout: 5 * time.Second, now: s.clock.Now}
 	s.keys.load(context.Background(), s.backendIDs())
@@ -132,11 +133,26 @@ func New(opts Options) (*Server, error) {
 			writeError(w, protoOpenAI, &apiError{Status: status, Message: msg})
 		},
 	})
-	g := newGuard(s.routes(), eff.Listen, int64(eff.BodyLimitMB)<<20, opts.Token)
-	g.sessions = s.dash
-	g.refused = s.refused
-	s.handler = g
+	s.handler = guard.New(s.routes(), guard.Options{
+		Addr: eff.Listen, BodyLimit: int64(eff.BodyLimitMB) << 20, Token: opts.Token, Sessions: dashSessions{s.dash}, Refusals: s.refused,
+		Render: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
+			writeError(w, protoFor(r), &apiError{Status: status, Message: msg})
+		},
+	})
 	return s, nil
+}
+
+// dashSessions is the dashboard's write check as the guard reads it.
+type dashSessions struct{ d *dashboard.Dashboard }
+
+func (s dashSessions) CheckWrite(r *http.Request) guard.Session {
+	switch s.d.CheckWrite(r) {
+	case dashboard.SessionOK:
+		return guard.SessionOK
+	case dashboard.BadCSRF:
+		return guard.BadCSRF
+	}
+	return guard.NoSession
 }
 
 // newTransport is the one shared upstream transport: connection reuse
@@ -217,7 +233,7 @@ func (s *Server) routes() http.Handler {
 	e.NoRoute(s.handleNoRoute)
 	e.NoMethod(func(c *gin.Context) {
 		r := c.Request
-		s.refused.add(refuseMethod, r.Method, r.URL.Path, "method not allowed")
+		s.refused.Add(guard.RefuseMethod, r.Method, r.URL.Path, "method not allowed")
 		writeError(c.Writer, protoFor(r), &apiError{Status: 405, Type: "invalid_request_error", Code: "method_not_allowed",
 			Message: "method " + r.Method + " not allowed on " + r.URL.Path + "; this gateway serves " + servedRoutes})
 	})
@@ -248,9 +264,16 @@ const servedRoutes = "POST /v1/chat/completions, POST /v1/responses, GET /v1/mod
 // protocol where the path tells it, listing what is served.
 func (s *Server) handleNoRoute(c *gin.Context) {
 	r := c.Request
-	s.refused.add(refuseNotFound, r.Method, r.URL.Path, "no route")
+	s.refused.Add(guard.RefuseNotFound, r.Method, r.URL.Path, "no route")
 	msg := "no route " + r.Method + " " + trunc(r.URL.Path, 120) + "; this gateway serves " + servedRoutes
 	writeError(c.Writer, protoFor(r), &apiError{Status: 404, Code: "not_found", Message: msg})
+}
+
+func trunc(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
 }
 
 // recoverer turns a handler panic into a 500 without echoing the panic
