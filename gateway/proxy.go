@@ -61,7 +61,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *inbound) {
 	cfg := s.config()
 	ctx, cancel := context.WithTimeout(r.Context(), cfg.RequestDeadline)
 	defer cancel()
-	s.keys.maybeRefresh(s.backendIDs)
+	s.keys.MaybeRefresh(s.backendIDs)
 
 	plan := s.table.NewPlan(in.model)
 	var lastAttempt route.Attempt

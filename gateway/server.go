@@ -21,6 +21,7 @@ import (
 	"switchyard/gateway/config"
 	"switchyard/gateway/dashboard"
 	"switchyard/gateway/guard"
+	"switchyard/gateway/keysource"
 	"switchyard/gateway/modelrule"
 	"switchyard/gateway/route"
 )
@@ -62,13 +63,17 @@ type Options struct {
 	ReadHeaderTimeout time.Duration
 }
 
+// KeyStore is what the gateway needs of the OS keychain (keystore.Store
+// satisfies it): keysource.Store.
+type KeyStore = keysource.Store
+
 // Server is the gateway. Create it with New, serve it with Serve.
 type Server struct {
 	opts    Options
 	clock   clock.Clock
 	log     *slog.Logger
 	table   *route.Table
-	keys    *keyCache
+	keys    *keysource.Cache
 	client  *http.Client
 	handler http.Handler
 	state   *stateFile
@@ -114,8 +119,8 @@ func New(opts Options) (*Server, error) {
 	s.clock = opts.Clock
 	s.refused = guard.NewRefusals(s.log, s.clock.Now)
 	s.table = route.NewTable(specs(eff), s.clock.Now)
-	s.keys = &keyCache{store: opts.Keys, env: envKeys, table: s.table, log: s.log, timeout: 5 * time.Second, now: s.clock.Now}
-	s.keys.load(context.Background(), s.backendIDs())
+	s.keys = keysource.New(keysource.Options{Store: opts.Keys, Env: envKeys, Table: s.table, Log: s.log, Now: s.clock.Now, Timeout: 5 * time.Second})
+	s.keys.Load(context.Background(), s.backendIDs())
 	if opts.StateDir != "" {
 		s.state = newStateFile(opts.StateDir, s.table, s.log, s.clock)
 		s.state.restore()
@@ -330,7 +335,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration
 
 // Close flushes persisted state and waits for background work.
 func (s *Server) Close() {
-	s.keys.wg.Wait()
+	s.keys.Wait()
 	if t, ok := s.client.Transport.(interface{ CloseIdleConnections() }); ok {
 		t.CloseIdleConnections()
 	}
