@@ -54,6 +54,7 @@ func TestDependencyRules(t *testing.T) {
 		"switchyard/gateway/guard":     nil,
 		"switchyard/gateway/listen":    nil,
 		"switchyard/gateway/keysource": {"switchyard/gateway/route"},
+		"switchyard/gateway/statefile": {"switchyard/gateway/route", "switchyard/gateway/config", "switchyard/gateway/clock"},
 	}
 	for p, allowed := range leaves {
 		imps, ok := imports[p]

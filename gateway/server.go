@@ -24,6 +24,7 @@ import (
 	"switchyard/gateway/keysource"
 	"switchyard/gateway/modelrule"
 	"switchyard/gateway/route"
+	"switchyard/gateway/statefile"
 )
 
 // Options configure a Server.
@@ -76,7 +77,7 @@ type Server struct {
 	keys    *keysource.Cache
 	client  *http.Client
 	handler http.Handler
-	state   *stateFile
+	state   *statefile.File
 
 	mu      sync.RWMutex
 	fileCfg *config.Config // as on disk
@@ -122,8 +123,8 @@ func New(opts Options) (*Server, error) {
 	s.keys = keysource.New(keysource.Options{Store: opts.Keys, Env: envKeys, Table: s.table, Log: s.log, Now: s.clock.Now, Timeout: 5 * time.Second})
 	s.keys.Load(context.Background(), s.backendIDs())
 	if opts.StateDir != "" {
-		s.state = newStateFile(opts.StateDir, s.table, s.log, s.clock)
-		s.state.restore()
+		s.state = statefile.New(opts.StateDir, s.table, s.log, s.clock)
+		s.state.Restore()
 	}
 	rt := opts.Transport
 	if rt == nil {
@@ -340,6 +341,6 @@ func (s *Server) Close() {
 		t.CloseIdleConnections()
 	}
 	if s.state != nil {
-		s.state.close()
+		s.state.Close()
 	}
 }
