@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -44,6 +45,34 @@ func TestDependencyRules(t *testing.T) {
 	for _, x := range deps["switchyard/gateway/streamout"] {
 		if strings.HasPrefix(x, "switchyard/") && x != "switchyard/gateway/clock" || x == "github.com/gin-gonic/gin" {
 			t.Errorf("switchyard/gateway/streamout depends on %s", x)
+		}
+	}
+	// The gateway's leaf pieces (guard, listener, key source, state file)
+	// are wired by the gateway root and know nothing above them: no gin, no
+	// gateway root, no dashboard, no keychain; each imports only the
+	// standard library and the module packages listed for it.
+	leaves := map[string][]string{
+		"switchyard/gateway/guard":     nil,
+		"switchyard/gateway/listen":    nil,
+		"switchyard/gateway/keysource": {"switchyard/gateway/route"},
+		"switchyard/gateway/statefile": {"switchyard/gateway/route", "switchyard/gateway/config", "switchyard/gateway/clock"},
+	}
+	for p, allowed := range leaves {
+		imps, ok := imports[p]
+		if !ok {
+			t.Errorf("package %s not found", p)
+			continue
+		}
+		for _, imp := range imps {
+			stdlib := !strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") && !strings.HasPrefix(imp, "switchyard")
+			if !stdlib && !slices.Contains(allowed, imp) {
+				t.Errorf("%s imports %s: it may import only the standard library and %v", p, imp, allowed)
+			}
+		}
+		for _, x := range deps[p] {
+			if x == "github.com/gin-gonic/gin" || x == "switchyard/gateway" || x == "switchyard/gateway/dashboard" || x == "switchyard/keystore" {
+				t.Errorf("%s depends on %s", p, x)
+			}
 		}
 	}
 	// Pure packages: wire types, SSE, the JSON scanner and the converters

@@ -23,6 +23,7 @@ import (
 
 	"switchyard/gateway"
 	"switchyard/gateway/config"
+	"switchyard/gateway/listen"
 	"switchyard/keystore"
 )
 
@@ -171,7 +172,7 @@ func buildApp(f *serveFlags, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	a := &app{gw: gw, log: log, addr: addr, cfgPath: path, store: store}
-	a.ln, a.listenErr = gateway.Listen(addr)
+	a.ln, a.listenErr = listen.Open(addr)
 	return a, nil
 }
 

@@ -36,9 +36,9 @@ func (s *Server) Status() Status {
 	rs := s.table.Status()
 	bs := make([]BackendStatus, len(rs))
 	for i, b := range rs {
-		bs[i] = BackendStatus{BackendStatus: b, KeySource: s.keys.sourceOf(b.ID)}
+		bs[i] = BackendStatus{BackendStatus: b, KeySource: s.keys.SourceOf(b.ID)}
 	}
-	return Status{Addr: s.addr, Version: s.opts.Version, ActiveBackend: s.table.LastAnswered(), Backends: bs, Failovers: s.table.Events().Recent(), Refusals: s.refused.snapshot()}
+	return Status{Addr: s.addr, Version: s.opts.Version, ActiveBackend: s.table.LastAnswered(), Backends: bs, Failovers: s.table.Events().Recent(), Refusals: s.refused.Snapshot()}
 }
 
 // Subscribe returns a coalesced change signal for status consumers.
@@ -114,7 +114,7 @@ func (h dashHost) DeleteKey(ctx context.Context, id string, index int) error {
 	return h.s.opts.Keys.Delete(ctx, id, index)
 }
 
-func (h dashHost) ReloadKeys(ctx context.Context) { h.s.keys.load(ctx, h.s.backendIDs()) }
+func (h dashHost) ReloadKeys(ctx context.Context) { h.s.keys.Load(ctx, h.s.backendIDs()) }
 
 func (h dashHost) Config() *config.Config               { return h.s.config() }
 func (h dashHost) Status() any                          { return h.s.Status() }

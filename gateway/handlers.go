@@ -15,6 +15,7 @@ import (
 	"switchyard/gateway/config"
 	"switchyard/gateway/convert"
 	"switchyard/gateway/gemini"
+	"switchyard/gateway/guard"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/protocols"
 	"switchyard/gateway/route"
@@ -26,7 +27,7 @@ func (s *Server) read(c *gin.Context, p *protocols.Client) (*protocols.Inbound, 
 	in, aerr := protocols.Read(c.Writer, c.Request, p)
 	if aerr != nil {
 		if aerr.Status == http.StatusRequestEntityTooLarge {
-			s.refused.add(refuseTooLarge, c.Request.Method, c.Request.URL.Path, aerr.Message)
+			s.refused.Add(guard.RefuseTooLarge, c.Request.Method, c.Request.URL.Path, aerr.Message)
 		}
 		protocols.WriteError(c.Writer, p, aerr)
 		return nil, false

@@ -15,6 +15,7 @@ import (
 
 	"switchyard/gateway/clock"
 	"switchyard/gateway/convert"
+	"switchyard/gateway/guard"
 	"switchyard/gateway/protocols"
 	"switchyard/gateway/route"
 	"switchyard/gateway/sse"
@@ -50,7 +51,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *protocols.Inb
 	case s.slots <- struct{}{}:
 		defer func() { <-s.slots }()
 	default:
-		s.refused.add(refuseShed, r.Method, r.URL.Path, "at the in-flight limit")
+		s.refused.Add(guard.RefuseShed, r.Method, r.URL.Path, "at the in-flight limit")
 		protocols.WriteError(w, in.Proto, &protocols.Error{Status: 503, Type: "overloaded_error", RetryAfter: "1",
 			Message: "switchyard is at its limit of " + strconv.Itoa(cap(s.slots)) + " requests in flight; retry shortly"})
 		return
@@ -59,7 +60,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *protocols.Inb
 	cfg := s.config()
 	ctx, cancel := context.WithTimeout(r.Context(), cfg.RequestDeadline)
 	defer cancel()
-	s.keys.maybeRefresh(s.backendIDs)
+	s.keys.MaybeRefresh(s.backendIDs)
 
 	plan := s.table.NewPlan(in.Model)
 	var lastAttempt route.Attempt

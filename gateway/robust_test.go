@@ -610,15 +610,18 @@ func TestSlowlorisHeadersClosed(t *testing.T) {
 	closedAfter := make([]time.Duration, conns)
 	var wg sync.WaitGroup
 	for i := 0; i < conns; i++ {
+		// Timed from before the dial: the server's header timer starts at
+		// its accept, which cannot come earlier (a start taken later, in
+		// the goroutine, lagged it by ~200 ms on a loaded machine).
+		start := time.Now()
 		c, err := net.Dial("tcp", g.Addr)
 		if err != nil {
 			t.Fatal(err)
 		}
 		wg.Add(1)
-		go func(i int, c net.Conn) {
+		go func(i int, c net.Conn, start time.Time) {
 			defer wg.Done()
 			defer c.Close()
-			start := time.Now()
 			buf := make([]byte, 512)
 			for j := 0; ; j++ {
 				if _, err := c.Write([]byte{header[j%len(header)]}); err != nil {
@@ -636,7 +639,7 @@ func TestSlowlorisHeadersClosed(t *testing.T) {
 				break // EOF or reset: the server closed it
 			}
 			closedAfter[i] = time.Since(start)
-		}(i, c)
+		}(i, c, start)
 	}
 	var during []time.Duration
 	for i := 0; i < 5; i++ {

@@ -1,8 +1,8 @@
 // Package gateway is Switchyard's HTTP server: the gin engine and its
-// routes, the local-safety guard, the attempt loop that carries a request
-// through route's plan to the upstreams (converting protocols on the way),
-// the status API, and the one place that renders errors in the caller's
-// protocol. It is the only package importing gin.
+// routes behind the local-safety guard (gateway/guard), the attempt loop
+// that carries a request through route's plan to the upstreams (converting
+// protocols on the way), the status API, and the one place that renders
+// errors in the caller's protocol. It is the only package importing gin.
 package gateway
 
 import (
@@ -20,9 +20,12 @@ import (
 	"switchyard/gateway/clock"
 	"switchyard/gateway/config"
 	"switchyard/gateway/dashboard"
+	"switchyard/gateway/guard"
+	"switchyard/gateway/keysource"
 	"switchyard/gateway/modelrule"
 	"switchyard/gateway/protocols"
 	"switchyard/gateway/route"
+	"switchyard/gateway/statefile"
 )
 
 // Options configure a Server.
@@ -62,16 +65,20 @@ type Options struct {
 	ReadHeaderTimeout time.Duration
 }
 
+// KeyStore is what the gateway needs of the OS keychain (keystore.Store
+// satisfies it): keysource.Store.
+type KeyStore = keysource.Store
+
 // Server is the gateway. Create it with New, serve it with Serve.
 type Server struct {
 	opts    Options
 	clock   clock.Clock
 	log     *slog.Logger
 	table   *route.Table
-	keys    *keyCache
+	keys    *keysource.Cache
 	client  *http.Client
 	handler http.Handler
-	state   *stateFile
+	state   *statefile.File
 
 	mu      sync.RWMutex
 	fileCfg *config.Config // as on disk
@@ -81,7 +88,7 @@ type Server struct {
 	addr  string
 	dash  *dashboard.Dashboard
 
-	refused *refusals // refusals.go
+	refused *guard.Refusals
 }
 
 // New builds a server from opts. It reads keys (bounded by a timeout) and
@@ -112,13 +119,13 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, log: opts.Logger, fileCfg: opts.Config.Clone(), cfg: eff, slots: make(chan struct{}, opts.MaxInFlight)}
 	s.clock = opts.Clock
-	s.refused = newRefusals(s.log, s.clock.Now)
+	s.refused = guard.NewRefusals(s.log, s.clock.Now)
 	s.table = route.NewTable(specs(eff), s.clock.Now)
-	s.keys = &keyCache{store: opts.Keys, env: envKeys, table: s.table, log: s.log, timeout: 5 * time.Second, now: s.clock.Now}
-	s.keys.load(context.Background(), s.backendIDs())
+	s.keys = keysource.New(keysource.Options{Store: opts.Keys, Env: envKeys, Table: s.table, Log: s.log, Now: s.clock.Now, Timeout: 5 * time.Second})
+	s.keys.Load(context.Background(), s.backendIDs())
 	if opts.StateDir != "" {
-		s.state = newStateFile(opts.StateDir, s.table, s.log, s.clock)
-		s.state.restore()
+		s.state = statefile.New(opts.StateDir, s.table, s.log, s.clock)
+		s.state.Restore()
 	}
 	rt := opts.Transport
 	if rt == nil {
@@ -133,11 +140,26 @@ func New(opts Options) (*Server, error) {
 			protocols.WriteError(w, protocols.OpenAI, &protocols.Error{Status: status, Message: msg})
 		},
 	})
-	g := newGuard(s.routes(), eff.Listen, int64(eff.BodyLimitMB)<<20, opts.Token)
-	g.sessions = s.dash
-	g.refused = s.refused
-	s.handler = g
+	s.handler = guard.New(s.routes(), guard.Options{
+		Addr: eff.Listen, BodyLimit: int64(eff.BodyLimitMB) << 20, Token: opts.Token, Sessions: dashSessions{s.dash}, Refusals: s.refused,
+		Render: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
+			protocols.WriteError(w, protocols.For(r), &protocols.Error{Status: status, Message: msg})
+		},
+	})
 	return s, nil
+}
+
+// dashSessions is the dashboard's write check as the guard reads it.
+type dashSessions struct{ d *dashboard.Dashboard }
+
+func (s dashSessions) CheckWrite(r *http.Request) guard.Session {
+	switch s.d.CheckWrite(r) {
+	case dashboard.SessionOK:
+		return guard.SessionOK
+	case dashboard.BadCSRF:
+		return guard.BadCSRF
+	}
+	return guard.NoSession
 }
 
 // newTransport is the one shared upstream transport: connection reuse
@@ -218,7 +240,7 @@ func (s *Server) routes() http.Handler {
 	e.NoRoute(s.handleNoRoute)
 	e.NoMethod(func(c *gin.Context) {
 		r := c.Request
-		s.refused.add(refuseMethod, r.Method, r.URL.Path, "method not allowed")
+		s.refused.Add(guard.RefuseMethod, r.Method, r.URL.Path, "method not allowed")
 		protocols.WriteError(c.Writer, protocols.For(r), &protocols.Error{Status: 405, Type: "invalid_request_error", Code: "method_not_allowed",
 			Message: "method " + r.Method + " not allowed on " + r.URL.Path + "; this gateway serves " + servedRoutes})
 	})
@@ -255,9 +277,16 @@ const servedRoutes = "POST /v1/chat/completions, POST /v1/responses, GET /v1/mod
 // protocol where the path tells it, listing what is served.
 func (s *Server) handleNoRoute(c *gin.Context) {
 	r := c.Request
-	s.refused.add(refuseNotFound, r.Method, r.URL.Path, "no route")
+	s.refused.Add(guard.RefuseNotFound, r.Method, r.URL.Path, "no route")
 	msg := "no route " + r.Method + " " + trunc(r.URL.Path, 120) + "; this gateway serves " + servedRoutes
 	protocols.WriteError(c.Writer, protocols.For(r), &protocols.Error{Status: 404, Code: "not_found", Message: msg})
+}
+
+func trunc(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
 }
 
 // recoverer turns a handler panic into a 500 without echoing the panic
@@ -314,97 +343,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration
 
 // Close flushes persisted state and waits for background work.
 func (s *Server) Close() {
-	s.keys.wg.Wait()
+	s.keys.Wait()
 	if t, ok := s.client.Transport.(interface{ CloseIdleConnections() }); ok {
 		t.CloseIdleConnections()
 	}
 	if s.state != nil {
-		s.state.close()
+		s.state.Close()
 	}
 }
-
-// Listen opens the listener for addr, with a clear error when the port is
-// taken. For the loopback default (127.0.0.1 or localhost) it also listens
-// on [::1] at the same port where IPv6 is available, since some clients
-// resolve localhost to ::1 first (hardening S1); never on other addresses.
-func Listen(addr string) (net.Listener, error) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, fmt.Errorf("listen address %q: want HOST:PORT", addr)
-	}
-	if host == "localhost" {
-		addr = net.JoinHostPort("127.0.0.1", port)
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		if isAddrInUse(err) {
-			return nil, fmt.Errorf("port %s is already in use by another program: stop it, or run switchyard on another port with --addr 127.0.0.1:PORT (or SWITCHYARD_ADDR)", port)
-		}
-		return nil, fmt.Errorf("listening on %s: %w", addr, err)
-	}
-	if (host == "127.0.0.1" || host == "localhost") && port != "0" {
-		if ln6, err := net.Listen("tcp", net.JoinHostPort("::1", port)); err == nil {
-			return newDualListener(ln, ln6), nil
-		}
-	}
-	return ln, nil
-}
-
-// dualListener accepts from two listeners (IPv4 and IPv6 loopback) as one.
-type dualListener struct {
-	lns   []net.Listener
-	conns chan net.Conn
-	done  chan struct{}
-	once  sync.Once
-}
-
-func newDualListener(lns ...net.Listener) *dualListener {
-	d := &dualListener{lns: lns, conns: make(chan net.Conn), done: make(chan struct{})}
-	for _, ln := range lns {
-		go d.loop(ln)
-	}
-	return d
-}
-
-func (d *dualListener) loop(ln net.Listener) {
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
-			return // closed
-		}
-		select {
-		case d.conns <- c:
-		case <-d.done:
-			c.Close()
-			return
-		}
-	}
-}
-
-// Accept returns the next connection from either listener.
-func (d *dualListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-d.conns:
-		return c, nil
-	case <-d.done:
-		return nil, net.ErrClosed
-	}
-}
-
-// Close closes both listeners.
-func (d *dualListener) Close() error {
-	d.once.Do(func() {
-		close(d.done)
-		for _, ln := range d.lns {
-			ln.Close()
-		}
-	})
-	return nil
-}
-
-// Addr is the IPv4 listener's address.
-func (d *dualListener) Addr() net.Addr { return d.lns[0].Addr() }

@@ -1,4 +1,4 @@
-package gateway
+package guard
 
 import (
 	"context"
@@ -11,26 +11,26 @@ import (
 // why. They are counted in /api/status (refusals) and logged, so a user
 // whose IDE plugin is refused can find out why.
 const (
-	refuseHost        = "host"           // Host does not name this listener (DNS rebinding)
-	refuseCrossOrigin = "cross_origin"   // a write from another origin or site
-	refusePreflight   = "preflight"      // CORS preflight
-	refuseContentType = "content_type"   // a write that is not application/json
-	refuseTooLarge    = "body_too_large" // over body_limit_mb
-	refuseAPIWrite    = "api_write"      // a settings write without the dashboard session
-	refuseToken       = "token"          // the client token is missing or wrong
-	refuseNotFound    = "not_found"      // no such route
-	refuseMethod      = "method"         // the route exists, the method does not
-	refuseShed        = "shed"           // at the in-flight limit
+	RefuseHost        = "host"           // Host does not name this listener (DNS rebinding)
+	RefuseCrossOrigin = "cross_origin"   // a write from another origin or site
+	RefusePreflight   = "preflight"      // CORS preflight
+	RefuseContentType = "content_type"   // a write that is not application/json
+	RefuseTooLarge    = "body_too_large" // over body_limit_mb
+	RefuseAPIWrite    = "api_write"      // a settings write without the dashboard session
+	RefuseToken       = "token"          // the client token is missing or wrong
+	RefuseNotFound    = "not_found"      // no such route
+	RefuseMethod      = "method"         // the route exists, the method does not
+	RefuseShed        = "shed"           // at the in-flight limit
 )
 
 // refusalLogEvery is the least time between two log lines of one kind;
 // what is refused meanwhile is counted and summed into the next line.
 const refusalLogEvery = 10 * time.Second
 
-// refusals counts refused requests by kind and logs them, rate-limited.
+// Refusals counts refused requests by kind and logs them, rate-limited.
 // Log lines carry the method, the path (never the query string, which
 // can hold a key) and the reason: no header values, no bodies.
-type refusals struct {
+type Refusals struct {
 	log *slog.Logger
 	now func() time.Time
 
@@ -40,12 +40,15 @@ type refusals struct {
 	last   map[string]time.Time // the last log line of the kind
 }
 
-func newRefusals(log *slog.Logger, now func() time.Time) *refusals {
-	return &refusals{log: log, now: now, counts: map[string]int64{}, quiet: map[string]int64{}, last: map[string]time.Time{}}
+// NewRefusals returns an empty count that logs to log, rate-limited on the
+// clock now reads.
+func NewRefusals(log *slog.Logger, now func() time.Time) *Refusals {
+	return &Refusals{log: log, now: now, counts: map[string]int64{}, quiet: map[string]int64{}, last: map[string]time.Time{}}
 }
 
-// add counts one refusal and logs it unless the kind logged recently.
-func (r *refusals) add(kind, method, path, reason string) {
+// Add counts one refusal of kind (a Refuse… constant) and logs it unless
+// the kind logged recently. A nil *Refusals counts nothing.
+func (r *Refusals) Add(kind, method, path, reason string) {
 	if r == nil {
 		return
 	}
@@ -68,8 +71,8 @@ func (r *refusals) add(kind, method, path, reason string) {
 	r.log.LogAttrs(context.Background(), slog.LevelWarn, "request refused", attrs...)
 }
 
-// snapshot returns the counts by kind (nil when nothing was refused).
-func (r *refusals) snapshot() map[string]int64 {
+// Snapshot returns the counts by kind (nil when nothing was refused).
+func (r *Refusals) Snapshot() map[string]int64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.counts) == 0 {

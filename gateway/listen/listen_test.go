@@ -1,15 +1,12 @@
-package gateway
+package listen
 
 import (
-	"context"
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
-	"time"
-
-	"switchyard/gateway/config"
 )
 
 // TestListenBothLoopbackStacks: the default listener answers on 127.0.0.1
@@ -22,24 +19,24 @@ func TestListenBothLoopbackStacks(t *testing.T) {
 	}
 	port := probe.Addr().(*net.TCPAddr).Port
 	probe.Close()
-	addr := net.JoinHostPort("127.0.0.1", itoa(port))
-	ln, err := Listen(addr)
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	ln, err := Open(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := config.Defaults()
-	cfg.Listen = addr
-	s, err := New(Options{Config: cfg, Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
+	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" {
+			io.WriteString(w, "ok")
+			return
+		}
+		http.NotFound(w, r)
+	})}
 	done := make(chan struct{})
-	go func() { s.Serve(ctx, ln, time.Second); close(done) }()
-	defer func() { cancel(); <-done }()
+	go func() { hs.Serve(ln); close(done) }()
+	defer func() { hs.Close(); <-done }()
 
 	get := func(host string) (int, string) {
-		resp, err := http.Get("http://" + net.JoinHostPort(host, itoa(port)) + "/healthz")
+		resp, err := http.Get("http://" + net.JoinHostPort(host, strconv.Itoa(port)) + "/healthz")
 		if err != nil {
 			t.Fatalf("GET via %s: %v", host, err)
 		}
@@ -56,7 +53,7 @@ func TestListenBothLoopbackStacks(t *testing.T) {
 	if code, body := get("::1"); code != 200 || body != "ok" {
 		t.Fatalf("ipv6: %d %q", code, body)
 	}
-	if _, err := Listen(addr); err == nil || !strings.Contains(err.Error(), "port "+itoa(port)+" is already in use") {
+	if _, err := Open(addr); err == nil || !strings.Contains(err.Error(), "port "+strconv.Itoa(port)+" is already in use") {
 		t.Fatalf("second listen: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package gateway
+package guard
 
 import (
 	"net"
@@ -15,12 +15,12 @@ func okHandler() http.Handler {
 // TestGuardVectors is the security table: Host, Origin, Sec-Fetch-Site,
 // content type, preflight, body size and token vectors.
 func TestGuardVectors(t *testing.T) {
-	g := newGuard(okHandler(), "127.0.0.1:7861", 1<<20, "")
-	tg := newGuard(okHandler(), "127.0.0.1:7861", 1<<20, "tok-0123456789abcdef")
+	g := New(okHandler(), Options{Addr: "127.0.0.1:7861", BodyLimit: 1 << 20})
+	tg := New(okHandler(), Options{Addr: "127.0.0.1:7861", BodyLimit: 1 << 20, Token: "tok-0123456789abcdef"})
 	json := "application/json"
 	cases := []struct {
 		name                     string
-		g                        *guard
+		g                        *Guard
 		method, host, ct, origin string
 		hdr                      map[string]string
 		bodyLen                  int
@@ -118,7 +118,7 @@ func FuzzHostCheck(f *testing.F) {
 	for _, s := range []string{"127.0.0.1:7861", "localhost:7861", "[::1]:7861", "LOCALHOST:7861", "localhost.:7861", "[::1%lo]:7861", "127.1:7861", "2130706433:7861", "", ":7861", "[::ffff:127.0.0.1]:7861", "localhost:07861"} {
 		f.Add(s)
 	}
-	g := newGuard(okHandler(), "127.0.0.1:7861", 1<<20, "")
+	g := New(okHandler(), Options{Addr: "127.0.0.1:7861", BodyLimit: 1 << 20})
 	f.Fuzz(func(t *testing.T, host string) {
 		if got, want := g.hostAllowed(host), refHostAllowed(host, "7861"); got != want {
 			t.Fatalf("hostAllowed(%q) = %v, reference says %v", host, got, want)

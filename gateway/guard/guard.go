@@ -1,4 +1,10 @@
-package gateway
+// Package guard is the gateway's local-safety middleware (docs/hardening.md
+// S1–S6, R2) and the count of what it and the router turn away (Refusals,
+// shown in /api/status as refusals, and logged, rate-limited). It knows
+// neither gin nor the gateway: the gateway hands it the error renderer
+// (Options.Render, the error in the called protocol's shape) and the
+// dashboard's session check (Sessions).
+package guard
 
 import (
 	"crypto/subtle"
@@ -7,12 +13,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-
-	"switchyard/gateway/dashboard"
-	"switchyard/gateway/protocols"
 )
 
-// guard is the local-safety middleware (docs/hardening.md S1–S6, R2). It runs
+// Guard is the local-safety middleware (docs/hardening.md S1–S6, R2). It runs
 // before routing, for every request:
 //
 //   - Host must name this listener exactly: 127.0.0.1:PORT, localhost:PORT
@@ -33,14 +36,50 @@ import (
 //   - With a client token configured, every other route except /healthz
 //     and the read-only dashboard needs it (Authorization: Bearer or
 //     x-api-key).
-type guard struct {
+type Guard struct {
 	next      http.Handler
 	hosts     map[string]bool // allowed Host values, lower-case
 	origins   map[string]bool // allowed Origin values, lower-case
 	bodyLimit int64
 	token     string
-	sessions  *dashboard.Dashboard // dashboard sessions; nil = none
-	refused   *refusals            // counts and logs every refusal; nil = none
+	sessions  Sessions  // dashboard sessions; nil = none
+	refused   *Refusals // counts and logs every refusal; nil = none
+	render    func(w http.ResponseWriter, r *http.Request, status int, msg string)
+}
+
+// Options configure a Guard.
+type Options struct {
+	// Addr is the listen address (HOST:PORT) whose names the Host and
+	// Origin checks accept.
+	Addr string
+	// BodyLimit is the largest request body, in bytes.
+	BodyLimit int64
+	// Token, when set, is the client token (SWITCHYARD_TOKEN).
+	Token string
+	// Sessions is the dashboard's session and CSRF check for writes under
+	// /api/; nil = no session is ever live.
+	Sessions Sessions
+	// Refusals counts and logs every refusal; nil = none.
+	Refusals *Refusals
+	// Render writes a refusal's error in the shape of the protocol whose
+	// route was called (the gateway's writeError); nil = plain text.
+	Render func(w http.ResponseWriter, r *http.Request, status int, msg string)
+}
+
+// Session is the dashboard's verdict on a write's session cookie and
+// X-CSRF-Token.
+type Session int
+
+const (
+	NoSession Session = iota // no cookie, or not a live session
+	BadCSRF                  // live session, X-CSRF-Token missing or wrong
+	SessionOK                // live session and its CSRF token
+)
+
+// Sessions is what the guard needs of the dashboard: its check of a write
+// under /api/ (the dashboard's launch-link sessions and their CSRF tokens).
+type Sessions interface {
+	CheckWrite(r *http.Request) Session
 }
 
 // allowedHosts lists the Host values naming a listener on port.
@@ -56,14 +95,19 @@ func allowedHosts(port string, extra ...string) map[string]bool {
 	return m
 }
 
-func newGuard(next http.Handler, addr string, bodyLimit int64, token string) *guard {
-	_, port, _ := net.SplitHostPort(addr)
-	host, _, _ := net.SplitHostPort(addr)
+// New returns the guard in front of next.
+func New(next http.Handler, o Options) *Guard {
+	_, port, _ := net.SplitHostPort(o.Addr)
+	host, _, _ := net.SplitHostPort(o.Addr)
 	var extra []string
 	if ip := net.ParseIP(host); host != "" && (ip == nil || !ip.IsLoopback() && !ip.IsUnspecified()) {
 		extra = append(extra, net.JoinHostPort(host, port))
 	}
-	g := &guard{next: next, hosts: allowedHosts(port, extra...), origins: map[string]bool{}, bodyLimit: bodyLimit, token: token}
+	g := &Guard{next: next, hosts: allowedHosts(port, extra...), origins: map[string]bool{}, bodyLimit: o.BodyLimit, token: o.Token,
+		sessions: o.Sessions, refused: o.Refusals, render: o.Render}
+	if g.render == nil {
+		g.render = func(w http.ResponseWriter, _ *http.Request, status int, msg string) { http.Error(w, msg, status) }
+	}
 	for h := range g.hosts {
 		g.origins["http://"+h] = true
 	}
@@ -71,47 +115,47 @@ func newGuard(next http.Handler, addr string, bodyLimit int64, token string) *gu
 }
 
 // hostAllowed is the Host check, exposed for the fuzz test.
-func (g *guard) hostAllowed(host string) bool {
+func (g *Guard) hostAllowed(host string) bool {
 	if host == "" || len(host) > 300 {
 		return false
 	}
 	return g.hosts[strings.ToLower(host)]
 }
 
-func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (g *Guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !g.hostAllowed(r.Host) {
-		g.refuse(w, r, http.StatusForbidden, refuseHost, "forbidden: Host "+strconv.Quote(trunc(r.Host, 80))+" does not name this gateway (use 127.0.0.1 or localhost)")
+		g.refuse(w, r, http.StatusForbidden, RefuseHost, "forbidden: Host "+strconv.Quote(trunc(r.Host, 80))+" does not name this gateway (use 127.0.0.1 or localhost)")
 		return
 	}
 	write := r.Method != http.MethodGet && r.Method != http.MethodHead
 	if write {
 		if sfs := r.Header.Get("Sec-Fetch-Site"); sfs == "cross-site" || sfs == "same-site" {
-			g.refuse(w, r, http.StatusForbidden, refuseCrossOrigin, "forbidden: cross-site request")
+			g.refuse(w, r, http.StatusForbidden, RefuseCrossOrigin, "forbidden: cross-site request")
 			return
 		}
 		if o, ok := r.Header["Origin"]; ok && (len(o) != 1 || !g.origins[strings.ToLower(o[0])]) {
-			g.refuse(w, r, http.StatusForbidden, refuseCrossOrigin, "forbidden: cross-origin request")
+			g.refuse(w, r, http.StatusForbidden, RefuseCrossOrigin, "forbidden: cross-origin request")
 			return
 		}
 		if r.Method == http.MethodOptions {
-			g.refuse(w, r, http.StatusForbidden, refusePreflight, "forbidden: CORS is not offered")
+			g.refuse(w, r, http.StatusForbidden, RefusePreflight, "forbidden: CORS is not offered")
 			return
 		}
 		if r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch {
 			mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 			if err != nil || mt != "application/json" {
-				g.refuse(w, r, http.StatusUnsupportedMediaType, refuseContentType, "unsupported media type: send Content-Type: application/json")
+				g.refuse(w, r, http.StatusUnsupportedMediaType, RefuseContentType, "unsupported media type: send Content-Type: application/json")
 				return
 			}
 		}
 		if r.ContentLength > g.bodyLimit {
-			g.refuse(w, r, http.StatusRequestEntityTooLarge, refuseTooLarge, "request body too large: limit is "+strconv.FormatInt(g.bodyLimit>>20, 10)+" MiB (body_limit_mb)")
+			g.refuse(w, r, http.StatusRequestEntityTooLarge, RefuseTooLarge, "request body too large: limit is "+strconv.FormatInt(g.bodyLimit>>20, 10)+" MiB (body_limit_mb)")
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, g.bodyLimit)
 		if strings.HasPrefix(r.URL.Path, "/api/") {
 			if msg := g.apiWriteRefusal(r); msg != "" {
-				g.refuse(w, r, http.StatusForbidden, refuseAPIWrite, msg)
+				g.refuse(w, r, http.StatusForbidden, RefuseAPIWrite, msg)
 				return
 			}
 			g.next.ServeHTTP(w, r)
@@ -120,7 +164,7 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if g.token != "" && r.URL.Path != "/healthz" && !(r.Method == http.MethodGet && !strings.HasPrefix(r.URL.Path, "/v1/") && !strings.HasPrefix(r.URL.Path, "/gateway/")) {
 		if !g.tokenOK(r) {
-			g.refuse(w, r, http.StatusUnauthorized, refuseToken, "unauthorized: this gateway needs its client token (SWITCHYARD_TOKEN) as Authorization: Bearer or x-api-key")
+			g.refuse(w, r, http.StatusUnauthorized, RefuseToken, "unauthorized: this gateway needs its client token (SWITCHYARD_TOKEN) as Authorization: Bearer or x-api-key")
 			return
 		}
 	}
@@ -132,14 +176,18 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // SameSite=Strict, from a launch link) plus its X-CSRF-Token, or with the
 // client token when one is configured. It returns "" when allowed, else
 // the reason, which never echoes what was sent.
-func (g *guard) apiWriteRefusal(r *http.Request) string {
+func (g *Guard) apiWriteRefusal(r *http.Request) string {
 	if g.token != "" && g.tokenOK(r) {
 		return ""
 	}
-	switch g.sessions.CheckWrite(r) {
-	case dashboard.SessionOK:
+	check := NoSession
+	if g.sessions != nil {
+		check = g.sessions.CheckWrite(r)
+	}
+	switch check {
+	case SessionOK:
 		return ""
-	case dashboard.BadCSRF:
+	case BadCSRF:
 		return "forbidden: this request lacks the dashboard's X-CSRF-Token for its session; reload the dashboard"
 	}
 	msg := "forbidden: changing settings needs an unlocked dashboard: open the dashboard from the tray, or the link `switchyard serve` prints"
@@ -149,7 +197,7 @@ func (g *guard) apiWriteRefusal(r *http.Request) string {
 	return msg
 }
 
-func (g *guard) tokenOK(r *http.Request) bool {
+func (g *Guard) tokenOK(r *http.Request) bool {
 	got := r.Header.Get("x-api-key")
 	if a := r.Header.Get("Authorization"); got == "" && len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
 		got = a[7:]
@@ -158,12 +206,12 @@ func (g *guard) tokenOK(r *http.Request) bool {
 }
 
 // refuse turns a request away before routing: the error in the shape of
-// the protocol whose route was called (protocols.For), counted and logged by
-// kind. Messages never echo a header value beyond the truncated Host.
-func (g *guard) refuse(w http.ResponseWriter, r *http.Request, status int, kind, msg string) {
-	g.refused.add(kind, r.Method, r.URL.Path, msg)
+// the protocol whose route was called (Options.Render), counted and logged
+// by kind. Messages never echo a header value beyond the truncated Host.
+func (g *Guard) refuse(w http.ResponseWriter, r *http.Request, status int, kind, msg string) {
+	g.refused.Add(kind, r.Method, r.URL.Path, msg)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	protocols.WriteError(w, protocols.For(r), &protocols.Error{Status: status, Message: msg})
+	g.render(w, r, status, msg)
 }
 
 func trunc(s string, n int) string {

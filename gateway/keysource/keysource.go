@@ -1,4 +1,8 @@
-package gateway
+// Package keysource feeds the routing table with backend keys: ID_API_KEYS
+// from the environment win (and are never persisted); otherwise the OS
+// keychain's (Store), re-read in the background when a request finds the
+// view stale, so `switchyard keys set` reaches a running gateway.
+package keysource
 
 import (
 	"context"
@@ -9,9 +13,10 @@ import (
 	"switchyard/gateway/route"
 )
 
-// KeyStore is what the gateway needs of the OS keychain (keystore.Store
-// satisfies it). Keys are returned in rotation order.
-type KeyStore interface {
+// Store is what the gateway needs of the OS keychain (keystore.Store
+// satisfies it; the gateway calls it KeyStore). Keys are returned in
+// rotation order.
+type Store interface {
 	Keys(ctx context.Context, backendID string) ([]string, error)
 	Add(ctx context.Context, backendID, key string) (int, error)
 	Delete(ctx context.Context, backendID string, index int) error
@@ -22,11 +27,22 @@ type KeyStore interface {
 // shell reaches a running gateway without a restart).
 const keyRefresh = 10 * time.Second
 
-// keyCache feeds the routing table with keys: ID_API_KEYS from the
+// Options configure a Cache.
+type Options struct {
+	Store Store               // the keychain; nil = keys only from Env
+	Env   map[string][]string // ID_API_KEYS by backend id
+	Table *route.Table        // receives the keys
+	Log   *slog.Logger
+	Now   func() time.Time // the gateway's clock
+	// Timeout bounds one keychain read; 0 = 5s.
+	Timeout time.Duration
+}
+
+// Cache feeds the routing table with keys: ID_API_KEYS from the
 // environment win (and are never persisted); otherwise the keychain's.
 // Reads of the keychain happen off the request path.
-type keyCache struct {
-	store   KeyStore
+type Cache struct {
+	store   Store
 	env     map[string][]string
 	table   *route.Table
 	log     *slog.Logger
@@ -41,14 +57,23 @@ type keyCache struct {
 	wg        sync.WaitGroup
 }
 
-func (k *keyCache) sourceOf(id string) string {
+// New returns a cache that has loaded nothing yet (call Load).
+func New(o Options) *Cache {
+	if o.Timeout <= 0 {
+		o.Timeout = 5 * time.Second
+	}
+	return &Cache{store: o.Store, env: o.Env, table: o.Table, log: o.Log, timeout: o.Timeout, now: o.Now}
+}
+
+// SourceOf says where backend id's keys come from: "env", "keychain" or "".
+func (k *Cache) SourceOf(id string) string {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return k.source[id]
 }
 
-// load reads every backend's keys now (start-up, after a key change).
-func (k *keyCache) load(ctx context.Context, ids []string) {
+// Load reads every backend's keys now (start-up, after a key change).
+func (k *Cache) Load(ctx context.Context, ids []string) {
 	src := map[string]string{}
 	var firstErr error
 	for _, id := range ids {
@@ -85,9 +110,9 @@ func (k *keyCache) load(ctx context.Context, ids []string) {
 	k.mu.Unlock()
 }
 
-// maybeRefresh starts a background re-read when the cache is stale. It
+// MaybeRefresh starts a background re-read when the cache is stale. It
 // never blocks the request that calls it.
-func (k *keyCache) maybeRefresh(ids func() []string) {
+func (k *Cache) MaybeRefresh(ids func() []string) {
 	if k.store == nil {
 		return
 	}
@@ -101,12 +126,15 @@ func (k *keyCache) maybeRefresh(ids func() []string) {
 	k.mu.Unlock()
 	go func() {
 		defer k.wg.Done()
-		k.load(context.Background(), ids())
+		k.Load(context.Background(), ids())
 		k.mu.Lock()
 		k.loading = false
 		k.mu.Unlock()
 	}()
 }
+
+// Wait waits for a background re-read in progress.
+func (k *Cache) Wait() { k.wg.Wait() }
 
 func secrets(keys []string) []route.Secret {
 	out := make([]route.Secret, 0, len(keys))

@@ -1,4 +1,9 @@
-package gateway
+// Package statefile keeps what must survive a restart, and no key: the
+// route table's recent failovers and active pairs, in
+// $XDG_STATE_HOME/switchyard/state.json, written atomically
+// (config.WriteFileAtomic) after a change, at most once a second on the
+// gateway's clock.
+package statefile
 
 import (
 	"encoding/json"
@@ -19,10 +24,10 @@ type persisted struct {
 	Failovers []route.Failover        `json:"failovers"` // newest first
 }
 
-// stateFile writes the table's failovers and active pairs to
+// File writes the table's failovers and active pairs to
 // $XDG_STATE_HOME/switchyard/state.json, at most once a second and only
 // after a change, off the request path.
-type stateFile struct {
+type File struct {
 	path  string
 	table *route.Table
 	log   *slog.Logger
@@ -33,11 +38,15 @@ type stateFile struct {
 	clock clock.Clock
 }
 
-func newStateFile(dir string, t *route.Table, log *slog.Logger, clk clock.Clock) *stateFile {
-	return &stateFile{path: filepath.Join(dir, "state.json"), table: t, log: log, clock: clk, stop: make(chan struct{}), done: make(chan struct{})}
+// New returns the state file state.json in dir for table t; clk runs its
+// once-a-second timer. It reads and writes nothing until Restore.
+func New(dir string, t *route.Table, log *slog.Logger, clk clock.Clock) *File {
+	return &File{path: filepath.Join(dir, "state.json"), table: t, log: log, clock: clk, stop: make(chan struct{}), done: make(chan struct{})}
 }
 
-func (f *stateFile) restore() {
+// Restore loads the file into the table (a missing or corrupt file starts
+// fresh), then starts writing changes until Close.
+func (f *File) Restore() {
 	defer func() { go f.loop() }()
 	b, err := os.ReadFile(f.path)
 	if err != nil {
@@ -60,7 +69,7 @@ func (f *stateFile) restore() {
 	f.last, _ = json.Marshal(persisted{Active: f.table.ActivePairs(), Failovers: f.table.Events().Recent()})
 }
 
-func (f *stateFile) loop() {
+func (f *File) loop() {
 	defer close(f.done)
 	ch, cancel := f.table.Events().Subscribe()
 	defer cancel()
@@ -82,13 +91,13 @@ func (f *stateFile) loop() {
 }
 
 // after is time.After on the gateway's clock.
-func (f *stateFile) after(d time.Duration) <-chan struct{} {
+func (f *File) after(d time.Duration) <-chan struct{} {
 	ch := make(chan struct{})
 	f.clock.AfterFunc(d, func() { close(ch) })
 	return ch
 }
 
-func (f *stateFile) write() {
+func (f *File) write() {
 	b, err := json.MarshalIndent(persisted{Active: f.table.ActivePairs(), Failovers: f.table.Events().Recent()}, "", " ")
 	if err != nil || string(b) == string(f.last) {
 		return
@@ -100,7 +109,8 @@ func (f *stateFile) write() {
 	f.last = b
 }
 
-func (f *stateFile) close() {
+// Close writes what changed last and stops.
+func (f *File) Close() {
 	f.once.Do(func() { close(f.stop) })
 	<-f.done
 }

@@ -1,8 +1,0 @@
-package gateway
-
-import (
-	"errors"
-	"syscall"
-)
-
-func isAddrInUse(err error) bool { return errors.Is(err, syscall.EADDRINUSE) }
