@@ -99,7 +99,7 @@ func TestKeysEndToEndRealKeychain(t *testing.T) {
 		BaseURLs: []string{up.URL}, Timeout: 5 * time.Second, StreamTimeout: 5 * time.Second, Models: "*", NeedsKey: true, MaxTokensDefault: 1024}}
 	var logs bytes.Buffer
 	var logMu sync.Mutex
-	gw, err := gateway.New(gateway.Options{Config: cfg, ConfigPath: filepath.Join(dir, "config.yaml"), StateDir: filepath.Join(dir, "state"),
+	gw, err := gateway.New(gateway.Options{Config: cfg, ConfigPath: filepath.Join(dir, "config.yaml"), StateDir: filepath.Join(dir, "state"), ModelRefresh: -1,
 		Keys: store, Logger: slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logs}, nil)), Version: "test"})
 	if err != nil {
 		t.Fatal(err)

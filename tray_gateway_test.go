@@ -58,7 +58,7 @@ func TestTrayDrivesGateway(t *testing.T) {
 	}
 	cfg.Backends = []config.Backend{mk("primary", "Primary", 1, bad.URL), mk("backup", "Backup", 2, good.URL)}
 	cfgPath := filepath.Join(dir, "config.yaml")
-	gw, err := gateway.New(gateway.Options{Config: cfg, ConfigPath: cfgPath, StateDir: filepath.Join(dir, "state"),
+	gw, err := gateway.New(gateway.Options{Config: cfg, ConfigPath: cfgPath, StateDir: filepath.Join(dir, "state"), ModelRefresh: -1,
 		Logger: slog.New(slog.DiscardHandler), Version: "test"})
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -137,8 +136,15 @@ func (s *Server) countUpstream(ctx context.Context, in *protocols.Inbound, a rou
 }
 
 // handleModels serves GET /v1/models: the union of the enabled backends'
-// model lists (and their alias names), OpenAI list shape.
+// configured and fetched model lists and their alias names (eachModel),
+// in OpenAI's list shape, or Anthropic's for an Anthropic client.
 func (s *Server) handleModels(c *gin.Context) {
+	if c.GetHeader("anthropic-version") != "" {
+		var ids []string
+		s.eachModel(func(id, _ string) { ids = append(ids, id) })
+		c.JSON(http.StatusOK, anthropicModels(ids))
+		return
+	}
 	list := openai.ModelList{Object: "list", Data: []openai.Model{}}
 	s.eachModel(func(id, owner string) {
 		list.Data = append(list.Data, openai.Model{ID: id, Object: "model", Created: 1700000000, OwnedBy: owner})
@@ -165,39 +171,6 @@ func (s *Server) handleGeminiModel(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gemini.ModelInfo(want))
-}
-
-// eachModel calls add once per model id the enabled backends list (model
-// lists, then alias names), with the backend that lists it first.
-func (s *Server) eachModel(visit func(id, owner string)) {
-	cfg := s.config()
-	seen := map[string]bool{}
-	add := func(id, owner string) {
-		if id != "" && !seen[id] {
-			seen[id] = true
-			visit(id, owner)
-		}
-	}
-	enabled := map[string]bool{}
-	for _, st := range s.table.Status() {
-		enabled[st.ID] = st.Enabled
-	}
-	for _, b := range cfg.Backends {
-		if !enabled[b.ID] {
-			continue
-		}
-		for _, m := range b.ModelList {
-			add(m, b.ID)
-		}
-		aliases := make([]string, 0, len(b.Aliases))
-		for k := range b.Aliases {
-			aliases = append(aliases, k)
-		}
-		slices.Sort(aliases)
-		for _, k := range aliases {
-			add(k, b.ID)
-		}
-	}
 }
 
 // handleHealth serves GET /healthz: 200 "ok" while serving, with a header

@@ -215,6 +215,7 @@ func startGateway(t *testing.T, backends []config.Backend, opts ...gwOpt) *gw {
 	o := gateway.Options{
 		ConfigPath: dir + "/config.yaml", StateDir: dir + "/state",
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Version: "test",
+		ModelRefresh: -1, // no background list fetches: tests count upstream requests (models_test turns it on)
 	}
 	for _, f := range opts {
 		f(&o, cfg)

@@ -22,6 +22,7 @@ import (
 	"switchyard/gateway/dashboard"
 	"switchyard/gateway/guard"
 	"switchyard/gateway/keysource"
+	"switchyard/gateway/modellist"
 	"switchyard/gateway/modelrule"
 	"switchyard/gateway/protocols"
 	"switchyard/gateway/route"
@@ -60,6 +61,9 @@ type Options struct {
 	// 503 with Retry-After at once instead of queueing (hardening R3).
 	// 0 = 4096 (a desktop never gets near it; it is a guard, not a queue).
 	MaxInFlight int
+	// ModelRefresh is how often the backends' model lists are fetched
+	// (also at start); 0 = 30 minutes, < 0 = never (tests).
+	ModelRefresh time.Duration
 	// ReadHeaderTimeout bounds how long a client may take to send its
 	// request headers (slowloris, hardening R1); 0 = 10s.
 	ReadHeaderTimeout time.Duration
@@ -87,6 +91,8 @@ type Server struct {
 	slots chan struct{} // proxied requests in flight (R3)
 	addr  string
 	dash  *dashboard.Dashboard
+	// models are the backends' fetched model lists (models.go).
+	models *modellist.Store
 
 	refused *guard.Refusals
 }
@@ -133,6 +139,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.client = &http.Client{Transport: rt, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	s.addr = eff.Listen
+	s.models = s.newModelLists()
 	s.dash = dashboard.New(dashHost{s}, dashHost{s}, dashboard.Options{
 		Now: s.clock.Now, Getenv: opts.Getenv, Logger: s.log, TokenRequired: opts.Token != "", Keychain: opts.Keys != nil,
 		EventsKeepalive: opts.EventsKeepalive,
@@ -263,6 +270,8 @@ func (s *Server) routes() http.Handler {
 	for _, p := range []string{"/v1", "/v1/v1"} {
 		e.POST(p+"/messages/count_tokens", s.handleCountTokens)
 	}
+	e.GET("/api/models", s.handleModelLists)
+	e.POST("/api/models/refresh", s.handleModelLists)
 	e.GET("/healthz", s.handleHealth)
 	e.HEAD("/healthz", s.handleHealth)
 	s.dash.Routes(e) // GET /, /assets/…, /api/status, /api/session, /api/backends, /api/events; the /api writes
@@ -324,6 +333,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration
 	hs.RegisterOnShutdown(s.dash.CloseStreams) // open dashboards must not hold up the drain
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	mctx, mcancel := context.WithCancel(ctx)
+	mdone := make(chan struct{})
+	go func() { s.runModelLists(mctx); close(mdone) }()
+	defer func() { mcancel(); <-mdone }()
 	select {
 	case err := <-errc:
 		return err

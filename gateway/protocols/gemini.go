@@ -9,6 +9,7 @@ import (
 	"switchyard/gateway/config"
 	"switchyard/gateway/convert"
 	"switchyard/gateway/gemini"
+	"switchyard/gateway/modellist"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/protocol"
 )
@@ -124,7 +125,9 @@ func (in *Inbound) StreamKeepAlive() []byte {
 // geminiBackend is a backend that speaks the Gemini API (AI Studio's
 // generativelanguage endpoint, gcli2api's Gemini routes).
 var geminiBackend = &Backend{
-	Path: gemini.Path,
+	Path:        gemini.Path,
+	ModelsPath:  "/models?pageSize=1000",
+	ParseModels: modellist.ParseGemini,
 	SetHeaders: func(h http.Header, key string) {
 		if key != "" {
 			h.Set("x-goog-api-key", key)

@@ -10,6 +10,7 @@ import (
 	"switchyard/gateway/anthropic"
 	"switchyard/gateway/config"
 	"switchyard/gateway/convert"
+	"switchyard/gateway/modellist"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/passthrough"
 	"switchyard/gateway/protocol"
@@ -103,6 +104,10 @@ type Backend struct {
 	// toHub reads a non-streaming upstream answer into the hub; ok false
 	// means it is not a valid answer (a failed attempt).
 	ToHub func(body []byte, ex *Exchange, clientModel string) (resp *openai.ChatResponse, ok bool)
+	// ModelsPath is the backend's model list, under its base URL (GET,
+	// with SetHeaders' auth); ParseModels reads the answer.
+	ModelsPath  string
+	ParseModels func(body []byte) ([]string, error)
 	// streamToHub turns the upstream stream into hub chunks; nil means
 	// the upstream streams the hub already.
 	StreamToHub func(ex *Exchange, opt protocol.StreamOptions) StreamConverter
@@ -234,8 +239,10 @@ func bearerAuth(h http.Header, key string) {
 // format is added.
 var Backends = map[config.Format]*Backend{
 	config.FormatOpenAI: {
-		Path:       func(string, bool) string { return "/chat/completions" },
-		SetHeaders: bearerAuth,
+		Path:        func(string, bool) string { return "/chat/completions" },
+		ModelsPath:  "/models",
+		ParseModels: modellist.ParseOpenAI,
+		SetHeaders:  bearerAuth,
 		FromHub: func(h *Hub, opt convert.RequestOptions, _ *Exchange) ([]byte, *Error) {
 			req := *h.req
 			req.Model = opt.UpstreamModel
@@ -255,7 +262,9 @@ var Backends = map[config.Format]*Backend{
 		},
 	},
 	config.FormatAnthropic: {
-		Path: func(string, bool) string { return "/v1/messages" },
+		Path:        func(string, bool) string { return "/v1/messages" },
+		ModelsPath:  "/v1/models",
+		ParseModels: modellist.ParseOpenAI, // Anthropic's list has the same data[].id
 		SetHeaders: func(h http.Header, key string) {
 			h.Set("anthropic-version", anthropic.Version)
 			if key != "" {
@@ -288,8 +297,10 @@ var Backends = map[config.Format]*Backend{
 	},
 	config.FormatGemini: geminiBackend,
 	config.FormatResponses: {
-		Path:       func(string, bool) string { return "/responses" },
-		SetHeaders: bearerAuth,
+		Path:        func(string, bool) string { return "/responses" },
+		ModelsPath:  "/models",
+		ParseModels: modellist.ParseOpenAI,
+		SetHeaders:  bearerAuth,
 		FromHub: func(h *Hub, opt convert.RequestOptions, _ *Exchange) ([]byte, *Error) {
 			out, err := responses.RequestFromHub(h.req, opt)
 			if err != nil {

@@ -237,6 +237,22 @@ func (t *Table) ActivePairs() map[string]Active {
 	return out
 }
 
+// ActiveEndpoint returns backend id's active pair with its key, for calls
+// outside a plan (the model list); ok is false for an unknown or disabled
+// backend, or one that needs a key and has none.
+func (t *Table) ActiveEndpoint(id string) (baseURL string, key Secret, ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b := t.find(id)
+	if b == nil || !b.spec.Enabled || len(b.spec.BaseURLs) == 0 || b.spec.NeedsKey && len(b.keys) == 0 {
+		return "", Secret{}, false
+	}
+	if b.activeK < len(b.keys) {
+		key = b.keys[b.activeK]
+	}
+	return b.spec.BaseURLs[b.activeU], key, true
+}
+
 // RestoreActive sets active pairs saved by ActivePairs; unknown URLs or
 // keys are ignored. Call it after SetKeys.
 func (t *Table) RestoreActive(m map[string]Active) {
