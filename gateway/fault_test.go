@@ -31,6 +31,7 @@ import (
 
 	"switchyard/gateway"
 	"switchyard/gateway/config"
+	"switchyard/gateway/gemini"
 )
 
 // ---- options ----
@@ -56,65 +57,122 @@ func fxJS(s string) string {
 	return string(b)
 }
 
-// fxIsAnthropic tells the upstream format from the path the gateway
-// called: /v1/messages is Anthropic, /chat/completions is OpenAI.
-func fxIsAnthropic(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/v1/messages") }
+// fxFormat tells the upstream format from the path the gateway called:
+// /v1/messages is Anthropic, models/{model}:generateContent or
+// :streamGenerateContent Gemini, /chat/completions OpenAI.
+func fxFormat(r *http.Request) config.Format {
+	switch p := r.URL.Path; {
+	case strings.HasSuffix(p, "/v1/messages"):
+		return config.FormatAnthropic
+	case strings.HasSuffix(p, ":generateContent") || strings.HasSuffix(p, ":streamGenerateContent"):
+		return config.FormatGemini
+	}
+	return config.FormatOpenAI
+}
 
 type fxReqInfo struct {
 	Model  string `json:"model"`
 	Stream bool   `json:"stream"`
 }
 
+// fxInfo reads the model and whether the call streams: from the body, or
+// for Gemini from the path (models/{model}:streamGenerateContent).
 func fxInfo(r *http.Request) fxReqInfo {
 	var in fxReqInfo
 	b, _ := io.ReadAll(r.Body)
 	json.Unmarshal(b, &in)
 	r.Body = io.NopCloser(bytes.NewReader(b))
+	if fxFormat(r) == config.FormatGemini {
+		action := r.URL.Path[strings.LastIndex(r.URL.Path, "/models/")+len("/models/"):]
+		i := strings.LastIndex(action, ":")
+		in.Model, in.Stream = action[:i], action[i+1:] == "streamGenerateContent"
+	}
 	return in
 }
 
+// fxGemChunk is one Gemini GenerateContentResponse (a whole answer, or
+// one chunk of a stream) with the given parts; finish adds the
+// finishReason and the usage that come with Gemini's last chunk.
+func fxGemChunk(model, parts string, finish bool) string {
+	s := `{"candidates":[{"content":{"role":"model","parts":[` + parts + `]}`
+	if finish {
+		s += `,"finishReason":"STOP"`
+	}
+	s += `,"index":0}]`
+	if finish {
+		s += `,"usageMetadata":{"promptTokenCount":5,"candidatesTokenCount":3,"totalTokenCount":8}`
+	}
+	return s + `,"modelVersion":` + fxJS(model) + `,"responseId":"fx1"}`
+}
+
+func fxGemText(text string) string { return `{"text":` + fxJS(text) + `}` }
+
 // fxFraming is what a stream sends before any content: the role chunk
-// (OpenAI) or message_start + an empty text block (Anthropic).
-func fxFraming(anth bool, model string) string {
-	if anth {
+// (OpenAI), message_start + an empty text block (Anthropic), or a chunk
+// without parts (Gemini has no framing events; this is the nearest thing:
+// a chunk that carries no content).
+func fxFraming(f config.Format, model string) string {
+	switch f {
+	case config.FormatAnthropic:
 		return "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_fx1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":" + fxJS(model) +
 			",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}\n\n" +
 			"event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+	case config.FormatGemini:
+		return "data: " + fxGemChunk(model, "", false) + "\n\n"
 	}
 	return "data: {\"id\":\"chatcmpl-fx1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":" + fxJS(model) +
 		",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n"
 }
 
-func fxTextEv(anth bool, model, text string) string {
-	if anth {
+func fxTextEv(f config.Format, model, text string) string {
+	switch f {
+	case config.FormatAnthropic:
 		return "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":" + fxJS(text) + "}}\n\n"
+	case config.FormatGemini:
+		return "data: " + fxGemChunk(model, fxGemText(text), false) + "\n\n"
 	}
 	return "data: {\"id\":\"chatcmpl-fx1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":" + fxJS(model) +
 		",\"choices\":[{\"index\":0,\"delta\":{\"content\":" + fxJS(text) + "},\"finish_reason\":null}]}\n\n"
 }
 
-func fxFinish(anth bool, model string) string {
-	if anth {
+// fxFinish ends a stream; a Gemini stream has no terminator: its last
+// chunk carries the finishReason, then the body ends.
+func fxFinish(f config.Format, model string) string {
+	switch f {
+	case config.FormatAnthropic:
 		return "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n" +
 			"event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":3}}\n\n" +
 			"event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"
+	case config.FormatGemini:
+		return "data: " + fxGemChunk(model, "", true) + "\n\n"
 	}
 	return "data: {\"id\":\"chatcmpl-fx1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":" + fxJS(model) +
 		",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
 }
 
-func fxErrorEv(anth bool, msg string) string {
-	if anth {
+func fxErrorEv(f config.Format, msg string) string {
+	switch f {
+	case config.FormatAnthropic:
 		return "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":" + fxJS(msg) + "}}\n\n"
+	case config.FormatGemini:
+		return "data: " + fxGemError(503, msg) + "\n\n"
 	}
 	return "data: {\"error\":{\"message\":" + fxJS(msg) + ",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n"
 }
 
+// fxGemError is an error object in Google's shape.
+func fxGemError(code int, msg string) string {
+	return `{"error":{"code":` + fmt.Sprint(code) + `,"message":` + fxJS(msg) + `,"status":` + fxJS(gemini.StatusName(code)) + `}}`
+}
+
 // fxJSONAnswer is a complete non-streaming answer.
-func fxJSONAnswer(anth bool, model, text string) string {
-	if anth {
+func fxJSONAnswer(f config.Format, model, text string) string {
+	switch f {
+	case config.FormatAnthropic:
 		return `{"id":"msg_fx1","type":"message","role":"assistant","model":` + fxJS(model) + `,"content":[{"type":"text","text":` + fxJS(text) +
 			`}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":5,"output_tokens":3}}`
+	case config.FormatGemini:
+		return fxGemChunk(model, fxGemText(text), true)
 	}
 	return `{"id":"chatcmpl-fx1","object":"chat.completion","created":1,"model":` + fxJS(model) + `,"choices":[{"index":0,"message":{"role":"assistant","content":` +
 		fxJS(text) + `},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":3,"total_tokens":8}}`
@@ -140,18 +198,18 @@ func fxBeginSSE(w http.ResponseWriter) {
 // fxAnswer answers "hello from NAME" in the request's format, streaming or not.
 func fxAnswer(name string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		in, anth := fxInfo(r), fxIsAnthropic(r)
+		in, wf := fxInfo(r), fxFormat(r)
 		if !in.Stream {
 			w.Header().Set("Content-Type", "application/json")
-			io.WriteString(w, fxJSONAnswer(anth, in.Model, "hello from "+name))
+			io.WriteString(w, fxJSONAnswer(wf, in.Model, "hello from "+name))
 			return
 		}
 		fxBeginSSE(w)
-		fxWrite(w, fxFraming(anth, in.Model))
+		fxWrite(w, fxFraming(wf, in.Model))
 		for _, p := range []string{"hello ", "from ", name} {
-			fxWrite(w, fxTextEv(anth, in.Model, p))
+			fxWrite(w, fxTextEv(wf, in.Model, p))
 		}
-		fxWrite(w, fxFinish(anth, in.Model))
+		fxWrite(w, fxFinish(wf, in.Model))
 	}
 }
 
@@ -519,6 +577,10 @@ func fxFaults() []fxFault {
 				}
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(code)
+				if fxFormat(r) == config.FormatGemini {
+					io.WriteString(w, fxGemError(code, fmt.Sprintf("injected %d", code)))
+					return
+				}
 				fmt.Fprintf(w, `{"error":{"message":"injected %d","type":"server_error"}}`, code)
 			}
 		}
@@ -560,32 +622,32 @@ func fxFaults() []fxFault {
 			return func(w http.ResponseWriter, r *http.Request) {
 				in := fxInfo(r)
 				fxBeginSSE(w)
-				fxWrite(w, fxFraming(fxIsAnthropic(r), in.Model))
+				fxWrite(w, fxFraming(fxFormat(r), in.Model))
 				u.waitCancel(r)
 			}
 		}},
 		{name: "200-then-error-event", phase: phFirstContent, stream: true, handler: func(u *fxUp) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
 				fxBeginSSE(w)
-				fxWrite(w, fxErrorEv(fxIsAnthropic(r), "Overloaded"))
+				fxWrite(w, fxErrorEv(fxFormat(r), "Overloaded"))
 			}
 		}},
 		{name: "framing-then-error-event", phase: phFirstContent, stream: true, handler: func(u *fxUp) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
-				in, anth := fxInfo(r), fxIsAnthropic(r)
+				in, wf := fxInfo(r), fxFormat(r)
 				fxBeginSSE(w)
-				fxWrite(w, fxFraming(anth, in.Model)+fxErrorEv(anth, "Overloaded"))
+				fxWrite(w, fxFraming(wf, in.Model)+fxErrorEv(wf, "Overloaded"))
 			}
 		}},
 		{name: "cut-after-N-bytes", phase: phFirstContent, stream: true, nonStream: true, handler: func(u *fxUp) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
-				in, anth := fxInfo(r), fxIsAnthropic(r)
+				in, wf := fxInfo(r), fxFormat(r)
 				c, brw := fxHijack(w)
 				if in.Stream {
-					next := fxTextEv(anth, in.Model, "never")
-					brw.WriteString(fxRawSSEHead + fxFraming(anth, in.Model) + next[:len(next)/2])
+					next := fxTextEv(wf, in.Model, "never")
+					brw.WriteString(fxRawSSEHead + fxFraming(wf, in.Model) + next[:len(next)/2])
 				} else {
-					body := fxJSONAnswer(anth, in.Model, "never")
+					body := fxJSONAnswer(wf, in.Model, "never")
 					fmt.Fprintf(brw, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body[:len(body)/2])
 				}
 				brw.Flush()
@@ -601,9 +663,12 @@ func fxFaults() []fxFault {
 		{name: "200-with-error-body", phase: phFirstContent, nonStream: true, handler: func(u *fxUp) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
-				if fxIsAnthropic(r) {
+				switch fxFormat(r) {
+				case config.FormatAnthropic:
 					io.WriteString(w, `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`)
-				} else {
+				case config.FormatGemini:
+					io.WriteString(w, fxGemError(503, "Overloaded"))
+				default:
 					io.WriteString(w, `{"error":{"message":"upstream overloaded","type":"server_error","code":null}}`)
 				}
 			}
@@ -616,34 +681,34 @@ func fxFaults() []fxFault {
 		}},
 		{name: "slow-drip", phase: phNone, stream: true, handler: func(u *fxUp) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
-				in, anth := fxInfo(r), fxIsAnthropic(r)
+				in, wf := fxInfo(r), fxFormat(r)
 				fxBeginSSE(w)
 				time.Sleep(50 * time.Millisecond) // slow on purpose: the drip is the thing under test
-				fxWrite(w, fxFraming(anth, in.Model))
+				fxWrite(w, fxFraming(wf, in.Model))
 				for i := 0; i < 10; i++ {
 					time.Sleep(50 * time.Millisecond)
-					fxWrite(w, fxTextEv(anth, in.Model, fmt.Sprintf("d%d ", i)))
+					fxWrite(w, fxTextEv(wf, in.Model, fmt.Sprintf("d%d ", i)))
 				}
-				fxWrite(w, fxFinish(anth, in.Model))
+				fxWrite(w, fxFinish(wf, in.Model))
 			}
 		}},
 		{name: "error-event", phase: phMid, stream: true, handler: func(u *fxUp) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
-				in, anth := fxInfo(r), fxIsAnthropic(r)
+				in, wf := fxInfo(r), fxFormat(r)
 				fxBeginSSE(w)
-				fxWrite(w, fxFraming(anth, in.Model)+fxTextEv(anth, in.Model, "partial "))
+				fxWrite(w, fxFraming(wf, in.Model)+fxTextEv(wf, in.Model, "partial "))
 				u.hold(r.Context())
-				fxWrite(w, fxErrorEv(anth, "Overloaded"))
+				fxWrite(w, fxErrorEv(wf, "Overloaded"))
 			}
 		}},
 		{name: "cut-after-N-bytes", phase: phMid, stream: true, handler: func(u *fxUp) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
-				in, anth := fxInfo(r), fxIsAnthropic(r)
+				in, wf := fxInfo(r), fxFormat(r)
 				c, brw := fxHijack(w)
-				brw.WriteString(fxRawSSEHead + fxFraming(anth, in.Model) + fxTextEv(anth, in.Model, "partial "))
+				brw.WriteString(fxRawSSEHead + fxFraming(wf, in.Model) + fxTextEv(wf, in.Model, "partial "))
 				brw.Flush()
 				u.hold(context.Background())
-				next := fxTextEv(anth, in.Model, "never")
+				next := fxTextEv(wf, in.Model, "never")
 				brw.WriteString(next[:len(next)/2])
 				brw.Flush()
 				c.Close()
@@ -651,9 +716,9 @@ func fxFaults() []fxFault {
 		}},
 		{name: "reset", phase: phMid, stream: true, handler: func(u *fxUp) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
-				in, anth := fxInfo(r), fxIsAnthropic(r)
+				in, wf := fxInfo(r), fxFormat(r)
 				c, brw := fxHijack(w)
-				brw.WriteString(fxRawSSEHead + fxFraming(anth, in.Model) + fxTextEv(anth, in.Model, "partial "))
+				brw.WriteString(fxRawSSEHead + fxFraming(wf, in.Model) + fxTextEv(wf, in.Model, "partial "))
 				brw.Flush()
 				u.hold(context.Background())
 				fxReset(c)
@@ -661,9 +726,9 @@ func fxFaults() []fxFault {
 		}},
 		{name: "silence-past-idle-timeout", phase: phMid, stream: true, wantCancel: true, handler: func(u *fxUp) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
-				in, anth := fxInfo(r), fxIsAnthropic(r)
+				in, wf := fxInfo(r), fxFormat(r)
 				fxBeginSSE(w)
-				fxWrite(w, fxFraming(anth, in.Model)+fxTextEv(anth, in.Model, "partial "))
+				fxWrite(w, fxFraming(wf, in.Model)+fxTextEv(wf, in.Model, "partial "))
 				u.waitCancel(r)
 			}
 		}},
@@ -683,6 +748,9 @@ var fxCombos = []fxCombo{
 	{fxOpenAI, config.FormatAnthropic},    // converted A -> O
 	{fxResponses, config.FormatOpenAI},    // converted through the hub
 	{fxResponses, config.FormatAnthropic}, // converted A -> hub -> Responses
+	{fxOpenAI, config.FormatGemini},       // converted Gemini -> hub
+	{fxAnthropic, config.FormatGemini},    // converted Gemini -> hub -> A
+	{fxResponses, config.FormatGemini},    // converted Gemini -> hub -> Responses
 }
 
 // passthrough reports a client whose backend speaks its own protocol.
@@ -881,10 +949,14 @@ func fxRunFault(t *testing.T, combo fxCombo, f fxFault, stream bool, preFB, mid 
 func fxDirect(t *testing.T, u *fxUp, format config.Format, stream bool) string {
 	t.Helper()
 	path := "/chat/completions"
-	if format == config.FormatAnthropic {
-		path = "/v1/messages"
-	}
 	body := fmt.Sprintf(`{"model":"fx-model","stream":%v,"max_tokens":64,"messages":[{"role":"user","content":"hi"}]}`, stream)
+	switch format {
+	case config.FormatAnthropic:
+		path = "/v1/messages"
+	case config.FormatGemini:
+		path = gemini.Path("fx-model", stream)
+		body = `{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}`
+	}
 	resp, err := http.Post(u.URL+path, "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -906,12 +978,12 @@ func TestStreamKeepAliveDuringSilence(t *testing.T) {
 			t.Parallel()
 			up := fxNewUp(t, func(u *fxUp) http.HandlerFunc {
 				return func(w http.ResponseWriter, r *http.Request) {
-					in, anth := fxInfo(r), fxIsAnthropic(r)
+					in, wf := fxInfo(r), fxFormat(r)
 					fxBeginSSE(w)
-					fxWrite(w, fxFraming(anth, in.Model)+fxTextEv(anth, in.Model, "before "))
+					fxWrite(w, fxFraming(wf, in.Model)+fxTextEv(wf, in.Model, "before "))
 					time.Sleep(400 * time.Millisecond) // silent on purpose
-					fxWrite(w, fxTextEv(anth, in.Model, "after"))
-					fxWrite(w, fxFinish(anth, in.Model))
+					fxWrite(w, fxTextEv(wf, in.Model, "after"))
+					fxWrite(w, fxFinish(wf, in.Model))
 				}
 			})
 			g := startGateway(t, []config.Backend{backend("a", 1, combo.format, up.URL)},
@@ -976,9 +1048,9 @@ func TestStreamIdleTimeoutCuts(t *testing.T) {
 			t.Parallel()
 			up := fxNewUp(t, func(u *fxUp) http.HandlerFunc {
 				return func(w http.ResponseWriter, r *http.Request) {
-					in, anth := fxInfo(r), fxIsAnthropic(r)
+					in, wf := fxInfo(r), fxFormat(r)
 					fxBeginSSE(w)
-					fxWrite(w, fxFraming(anth, in.Model)+fxTextEv(anth, in.Model, "partial "))
+					fxWrite(w, fxFraming(wf, in.Model)+fxTextEv(wf, in.Model, "partial "))
 					u.waitCancel(r)
 				}
 			})
@@ -1012,10 +1084,10 @@ func TestClientAbortCancelLatency(t *testing.T) {
 	cancelled := make(chan seen, 1)
 	up := fxNewUp(t, func(u *fxUp) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
-			in, anth := fxInfo(r), fxIsAnthropic(r)
+			in, wf := fxInfo(r), fxFormat(r)
 			if in.Model == "mid" {
 				fxBeginSSE(w)
-				fxWrite(w, fxFraming(anth, in.Model)+fxTextEv(anth, in.Model, "partial "))
+				fxWrite(w, fxFraming(wf, in.Model)+fxTextEv(wf, in.Model, "partial "))
 			}
 			started <- struct{}{}
 			select {
