@@ -3,8 +3,10 @@ package gateway_test
 // Fault-injection suite (docs/hardening.md T1, F2, F3, F6, F8): scripted
 // upstreams that fail in every way and phase we know of, each behind a
 // healthy second backend, driven through the gateway by the official
-// OpenAI and Anthropic SDKs. Helpers in this file are prefixed fx so they
-// never collide with the other test files of the package.
+// OpenAI and Anthropic SDKs and by a raw-HTTP Gemini API client (SSE and
+// JSON-array streams); the upstreams speak OpenAI, Anthropic or Gemini.
+// Helpers in this file are prefixed fx so they never collide with the
+// other test files of the package.
 
 import (
 	"bufio"
@@ -32,6 +34,8 @@ import (
 	"switchyard/gateway"
 	"switchyard/gateway/config"
 	"switchyard/gateway/gemini"
+	"switchyard/gateway/gemini/geminitest"
+	"switchyard/gateway/sse"
 )
 
 // ---- options ----
@@ -303,7 +307,9 @@ type fxProto int
 const (
 	fxOpenAI fxProto = iota
 	fxAnthropic
-	fxResponses // openai-go's Responses client (POST /v1/responses)
+	fxResponses   // openai-go's Responses client (POST /v1/responses)
+	fxGemini      // the Gemini API over raw HTTP, streams as SSE (?alt=sse)
+	fxGeminiArray // the same, streams as one JSON array (no alt=sse)
 )
 
 func (p fxProto) String() string {
@@ -312,8 +318,22 @@ func (p fxProto) String() string {
 		return "anthropic-sdk"
 	case fxResponses:
 		return "openai-responses-sdk"
+	case fxGemini:
+		return "gemini-sse"
+	case fxGeminiArray:
+		return "gemini-array"
 	}
 	return "openai-sdk"
+}
+
+func (p fxProto) gemini() bool { return p == fxGemini || p == fxGeminiArray }
+
+// geminiFormat is the stream form a Gemini client asks for.
+func (p fxProto) geminiFormat() gemini.StreamFormat {
+	if p == fxGeminiArray {
+		return gemini.StreamFormatJSONArray
+	}
+	return gemini.StreamFormatSSE
 }
 
 // fxWire is one response as the client received it, byte for byte.
@@ -458,6 +478,8 @@ func fxAsk(ctx context.Context, g *gw, hc *http.Client, p fxProto, stream bool, 
 		s.Close()
 	case fxResponses:
 		fxAskResponses(ctx, g, hc, stream, model, apiKey, add, &res)
+	case fxGemini, fxGeminiArray:
+		fxAskGemini(ctx, g, hc, p.geminiFormat(), stream, model, apiKey, add, &res)
 	}
 	res.Text = text.String()
 	res.Elapsed = time.Since(start)
@@ -496,6 +518,108 @@ func fxAskResponses(ctx context.Context, g *gw, hc *http.Client, stream bool, mo
 	s.Close()
 }
 
+// fxAskGemini asks the Gemini API over raw HTTP, as Gemini CLI does: the
+// key in x-goog-api-key, :generateContent, or :streamGenerateContent
+// read chunk by chunk (SSE with ?alt=sse, else the elements of one JSON
+// array as they arrive). An error object, as the body of a non-200 or as
+// a chunk, is what a Gemini client takes for the failure: it becomes
+// res.Err. The stream is read to its end either way, so that the tap has
+// all of it.
+func fxAskGemini(ctx context.Context, g *gw, hc *http.Client, format gemini.StreamFormat, stream bool, model, apiKey string, add func(string), res *fxResult) {
+	method := ":generateContent"
+	if stream {
+		method = ":streamGenerateContent"
+		if format == gemini.StreamFormatSSE {
+			method += "?alt=sse"
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, "POST", g.URL+"/v1beta/models/"+model+method,
+		strings.NewReader(`{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}`))
+	if err != nil {
+		res.Err = err
+		return
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("x-goog-api-key", apiKey)
+	resp, err := hc.Do(req)
+	if err != nil {
+		res.Err = err
+		return
+	}
+	defer resp.Body.Close()
+	defer io.Copy(io.Discard, resp.Body)
+	fail := func(err error) {
+		if res.Err == nil {
+			res.Err = err
+		}
+	}
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		fail(fmt.Errorf("http %d: %s", resp.StatusCode, b))
+		return
+	}
+	chunk := func(data []byte) {
+		if e, ok := gemini.ParseError(data); ok {
+			fail(fmt.Errorf("stream failed: %d %s: %s", e.Code, e.Status, e.Message))
+			return
+		}
+		var r gemini.GenerateContentResponse
+		if err := json.Unmarshal(data, &r); err != nil {
+			fail(fmt.Errorf("not a GenerateContentResponse: %v: %s", err, data))
+			return
+		}
+		for _, c := range r.Candidates {
+			if c.Content == nil {
+				continue
+			}
+			for _, p := range c.Content.Parts {
+				if p.Text != nil && !p.Thought {
+					add(*p.Text)
+				}
+			}
+		}
+	}
+	switch {
+	case !stream:
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			fail(err)
+			return
+		}
+		chunk(b)
+	case format == gemini.StreamFormatJSONArray:
+		d := json.NewDecoder(resp.Body)
+		if tok, err := d.Token(); err != nil || tok != json.Delim('[') {
+			fail(fmt.Errorf("the stream is not a JSON array: %v %v", tok, err))
+			return
+		}
+		for d.More() {
+			var raw json.RawMessage
+			if err := d.Decode(&raw); err != nil {
+				fail(fmt.Errorf("array element: %w", err))
+				return
+			}
+			chunk(raw)
+		}
+		if _, err := d.Token(); err != nil {
+			fail(fmt.Errorf("the array is not closed: %w", err))
+		}
+	default:
+		rd := sse.NewReader(resp.Body)
+		for {
+			ev, err := rd.Next()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				fail(err)
+				return
+			}
+			chunk(ev.Data)
+		}
+	}
+}
+
 // ---- SSE wire inspection ----
 
 type fxEvent struct{ Name, Data string }
@@ -528,7 +652,27 @@ func fxErrorEvents(p fxProto, evs []fxEvent) int {
 	n := 0
 	for _, e := range evs {
 		if p == fxAnthropic && e.Name == "error" || p == fxOpenAI && e.Name == "" && strings.HasPrefix(e.Data, `{"error"`) ||
-			p == fxResponses && (e.Name == "response.failed" || e.Name == "error") {
+			p == fxResponses && (e.Name == "response.failed" || e.Name == "error") ||
+			p == fxGemini && e.Name == "" && strings.HasPrefix(e.Data, `{"error"`) {
+			n++
+		}
+	}
+	return n
+}
+
+// fxErrorCount counts error events (Gemini: error chunks) in a client
+// stream of protocol p as it went over the wire.
+func fxErrorCount(p fxProto, raw string) int {
+	if p != fxGeminiArray {
+		return fxErrorEvents(p, fxEvents(raw))
+	}
+	chunks, err := geminitest.Chunks([]byte(raw), p.geminiFormat())
+	if err != nil { // not valid JSON (CheckStream says why): count the error objects in it
+		return strings.Count(raw, `{"error":`)
+	}
+	n := 0
+	for _, c := range chunks {
+		if _, ok := gemini.ParseError(c); ok {
 			n++
 		}
 	}
@@ -748,6 +892,11 @@ var fxCombos = []fxCombo{
 	{fxOpenAI, config.FormatAnthropic},    // converted A -> O
 	{fxResponses, config.FormatOpenAI},    // converted through the hub
 	{fxResponses, config.FormatAnthropic}, // converted A -> hub -> Responses
+	{fxGemini, config.FormatGemini},       // passthrough (gemini.PassStream)
+	{fxGeminiArray, config.FormatGemini},  // passthrough, re-framed as one JSON array
+	{fxGemini, config.FormatOpenAI},       // converted hub -> Gemini
+	{fxGeminiArray, config.FormatOpenAI},  // the same, as one JSON array
+	{fxGemini, config.FormatAnthropic},    // converted A -> hub -> Gemini
 	{fxOpenAI, config.FormatGemini},       // converted Gemini -> hub
 	{fxAnthropic, config.FormatGemini},    // converted Gemini -> hub -> A
 	{fxResponses, config.FormatGemini},    // converted Gemini -> hub -> Responses
@@ -755,7 +904,8 @@ var fxCombos = []fxCombo{
 
 // passthrough reports a client whose backend speaks its own protocol.
 func (c fxCombo) passthrough() bool {
-	return c.client == fxOpenAI && c.format == config.FormatOpenAI || c.client == fxAnthropic && c.format == config.FormatAnthropic
+	return c.client == fxOpenAI && c.format == config.FormatOpenAI || c.client == fxAnthropic && c.format == config.FormatAnthropic ||
+		c.client.gemini() && c.format == config.FormatGemini
 }
 
 // Timeouts of the fault matrix: small on the faulty backend, so hangs
@@ -778,7 +928,11 @@ const (
 //     backend never called (no splicing);
 //   - a slow drip (an event every 50ms, longer in all than the first-byte
 //     and idle timeouts) is never cut;
-//   - hangs and silences: the faulty upstream sees its request cancelled.
+//   - hangs and silences: the faulty upstream sees its request cancelled;
+//   - every Gemini client stream (SSE or JSON array, converted or passed
+//     through) holds geminitest.CheckStream's invariants: one finishReason
+//     last, or one error object last and nothing after it;
+//   - no upstream ever sees the client's key.
 func TestFaultMatrix(t *testing.T) {
 	var cases, preFB, mid atomic.Int64
 	t.Cleanup(func() {
@@ -789,6 +943,9 @@ func TestFaultMatrix(t *testing.T) {
 			for _, stream := range []bool{false, true} {
 				if stream && !f.stream || !stream && !f.nonStream {
 					continue
+				}
+				if !stream && combo.client == fxGeminiArray {
+					continue // the array is a stream form: generateContent is fxGemini's
 				}
 				mode := "json"
 				if stream {
@@ -863,7 +1020,7 @@ func fxRunFault(t *testing.T, combo fxCombo, f fxFault, stream bool, preFB, mid 
 		if badCount != 1 {
 			t.Fatalf("faulty upstream got %d requests, want 1", badCount)
 		}
-		if n := fxErrorEvents(combo.client, evs); n != 1 {
+		if n := fxErrorCount(combo.client, w.Body()); n != 1 {
 			t.Fatalf("%d error events in the client stream, want exactly 1:\n%s", n, w.Body())
 		}
 		if combo.client == fxOpenAI && strings.Contains(w.Body(), "[DONE]") {
@@ -880,6 +1037,7 @@ func fxRunFault(t *testing.T, combo fxCombo, f fxFault, stream bool, preFB, mid 
 		if got := w.Header.Get("X-Switchyard-Backend"); got != "flaky" {
 			t.Fatalf("X-Switchyard-Backend %q", got)
 		}
+		fxCheckGemini(t, combo.client, w)
 	case phNone: // slow drip: never cut
 		want := "d0 d1 d2 d3 d4 d5 d6 d7 d8 d9 "
 		if res.Err != nil || res.Text != want {
@@ -891,6 +1049,7 @@ func fxRunFault(t *testing.T, combo fxCombo, f fxFault, stream bool, preFB, mid 
 		if good.count.Load() != 0 || badCount != 1 {
 			t.Fatalf("counts: flaky %d spare %d; want 1 and 0", badCount, good.count.Load())
 		}
+		fxCheckGemini(t, combo.client, w)
 	default: // before the first byte: a clean answer from the second backend
 		preFB.Add(1)
 		if res.Err != nil {
@@ -903,9 +1062,10 @@ func fxRunFault(t *testing.T, combo fxCombo, f fxFault, stream bool, preFB, mid 
 			t.Fatalf("status %d backend %q attempts %q", w.Status, w.Header.Get("X-Switchyard-Backend"), w.Header.Get("X-Switchyard-Attempts"))
 		}
 		if stream {
-			if fxErrorEvents(combo.client, evs) != 0 {
+			if fxErrorCount(combo.client, w.Body()) != 0 {
 				t.Fatalf("error event in a failed-over stream:\n%s", w.Body())
 			}
+			fxCheckGemini(t, combo.client, w)
 			if combo.client == fxAnthropic && res.MessageStarts != 1 {
 				t.Fatalf("message_start seen %d times, want 1", res.MessageStarts)
 			}
@@ -927,7 +1087,11 @@ func fxRunFault(t *testing.T, combo fxCombo, f fxFault, stream bool, preFB, mid 
 		if combo.passthrough() {
 			// Passthrough: the client gets exactly the bytes the second
 			// backend sends to a direct caller.
-			if direct := fxDirect(t, good, combo.format, stream); w.Body() != direct {
+			direct := fxDirect(t, good, combo.format, stream)
+			if stream && combo.client == fxGeminiArray {
+				direct = fxGeminiArrayOf(t, direct) // the same chunks, framed as the client asked
+			}
+			if w.Body() != direct {
 				t.Fatalf("failed-over answer differs from the backend's own:\ngateway:\n%s\ndirect:\n%s", w.Body(), direct)
 			}
 		}
@@ -942,6 +1106,60 @@ func fxRunFault(t *testing.T, combo fxCombo, f fxFault, stream bool, preFB, mid 
 			t.Fatalf("the faulty upstream never saw its request cancelled")
 		}
 	}
+	for _, u := range []*fxUp{bad, good} {
+		if u == nil {
+			continue
+		}
+		u.mu.Lock()
+		for _, rq := range u.reqs {
+			for name, v := range rq.Header {
+				if strings.Contains(strings.Join(v, " "), "client-key-must-not-leak") {
+					t.Errorf("the client's key reached an upstream in %s", name)
+				}
+			}
+		}
+		u.mu.Unlock()
+	}
+}
+
+// fxCheckGemini runs a Gemini client's stream through
+// geminitest.CheckStream and checks its Content-Type: text/event-stream
+// for SSE, application/json for the JSON array.
+func fxCheckGemini(t *testing.T, p fxProto, w *fxWire) {
+	t.Helper()
+	if !p.gemini() {
+		return
+	}
+	if err := geminitest.CheckStream([]byte(w.Body()), p.geminiFormat()); err != nil {
+		t.Fatalf("%s stream: %v\nwire:\n%s", p, err, w.Body())
+	}
+	want := "text/event-stream"
+	if p == fxGeminiArray {
+		want = "application/json"
+	}
+	if ct := w.Header.Get("Content-Type"); !strings.HasPrefix(ct, want) {
+		t.Fatalf("%s stream: Content-Type %q, want %s", p, ct, want)
+	}
+}
+
+// fxGeminiArrayOf re-frames a Gemini SSE stream as the JSON-array form
+// (docs: `[{chunk}`, then `,\r\n{chunk}`, then `]`).
+func fxGeminiArrayOf(t *testing.T, sseWire string) string {
+	t.Helper()
+	chunks, err := geminitest.Chunks([]byte(sseWire), gemini.StreamFormatSSE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, c := range chunks {
+		if i > 0 {
+			b.WriteString(",\r\n")
+		}
+		b.Write(c)
+	}
+	b.WriteByte(']')
+	return b.String()
 }
 
 // fxDirect calls an upstream directly, as the gateway would, and returns
