@@ -154,6 +154,13 @@ func fxFinish(f config.Format, model string) string {
 		",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
 }
 
+// fxFinishOnly is fxFinish without the stream's terminator ([DONE],
+// message_stop); a Gemini stream has none, so for it the two are the same.
+func fxFinishOnly(f config.Format, model string) string {
+	s := strings.TrimSuffix(fxFinish(f, model), "data: [DONE]\n\n")
+	return strings.TrimSuffix(s, "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n")
+}
+
 func fxErrorEv(f config.Format, msg string) string {
 	switch f {
 	case config.FormatAnthropic:
@@ -783,6 +790,13 @@ func fxFaults() []fxFault {
 				fxWrite(w, fxFraming(wf, in.Model)+fxErrorEv(wf, "Overloaded"))
 			}
 		}},
+		{name: "framing-then-clean-end", phase: phFirstContent, stream: true, handler: func(u *fxUp) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) { // the body ends cleanly, with no content
+				in := fxInfo(r)
+				fxBeginSSE(w)
+				fxWrite(w, fxFraming(fxFormat(r), in.Model))
+			}
+		}},
 		{name: "cut-after-N-bytes", phase: phFirstContent, stream: true, nonStream: true, handler: func(u *fxUp) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
 				in, wf := fxInfo(r), fxFormat(r)
@@ -866,6 +880,28 @@ func fxFaults() []fxFault {
 				brw.Flush()
 				u.hold(context.Background())
 				fxReset(c)
+			}
+		}},
+		// A Gemini stream has no terminator: it is complete only when the
+		// body ends cleanly after a chunk carrying finishReason. These two
+		// break that rule from either side (and the other formats' streams
+		// end without [DONE] / message_stop).
+		{name: "clean-end-without-finish", phase: phMid, stream: true, handler: func(u *fxUp) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				in, wf := fxInfo(r), fxFormat(r)
+				fxBeginSSE(w)
+				fxWrite(w, fxFraming(wf, in.Model)+fxTextEv(wf, in.Model, "partial "))
+				u.hold(r.Context())
+			}
+		}},
+		{name: "cut-after-finish", phase: phMid, stream: true, handler: func(u *fxUp) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				in, wf := fxInfo(r), fxFormat(r)
+				fxBeginSSE(w)
+				fxWrite(w, fxFraming(wf, in.Model)+fxTextEv(wf, in.Model, "partial "))
+				u.hold(r.Context())
+				fxWrite(w, fxFinishOnly(wf, in.Model))
+				panic(http.ErrAbortHandler) // the body ends uncleanly: no last chunk
 			}
 		}},
 		{name: "silence-past-idle-timeout", phase: phMid, stream: true, wantCancel: true, handler: func(u *fxUp) http.HandlerFunc {
