@@ -33,8 +33,10 @@ import (
 
 	"switchyard/gateway"
 	"switchyard/gateway/config"
+	"switchyard/gateway/convert/converttest"
 	"switchyard/gateway/gemini"
 	"switchyard/gateway/gemini/geminitest"
+	"switchyard/gateway/responses/responsestest"
 	"switchyard/gateway/sse"
 )
 
@@ -1074,6 +1076,7 @@ func fxRunFault(t *testing.T, combo fxCombo, f fxFault, stream bool, preFB, mid 
 			t.Fatalf("X-Switchyard-Backend %q", got)
 		}
 		fxCheckGemini(t, combo.client, w)
+		fxCheckConverted(t, combo, w)
 	case phNone: // slow drip: never cut
 		want := "d0 d1 d2 d3 d4 d5 d6 d7 d8 d9 "
 		if res.Err != nil || res.Text != want {
@@ -1086,6 +1089,7 @@ func fxRunFault(t *testing.T, combo fxCombo, f fxFault, stream bool, preFB, mid 
 			t.Fatalf("counts: flaky %d spare %d; want 1 and 0", badCount, good.count.Load())
 		}
 		fxCheckGemini(t, combo.client, w)
+		fxCheckConverted(t, combo, w)
 	default: // before the first byte: a clean answer from the second backend
 		preFB.Add(1)
 		if res.Err != nil {
@@ -1102,6 +1106,7 @@ func fxRunFault(t *testing.T, combo fxCombo, f fxFault, stream bool, preFB, mid 
 				t.Fatalf("error event in a failed-over stream:\n%s", w.Body())
 			}
 			fxCheckGemini(t, combo.client, w)
+			fxCheckConverted(t, combo, w)
 			if combo.client == fxAnthropic && res.MessageStarts != 1 {
 				t.Fatalf("message_start seen %d times, want 1", res.MessageStarts)
 			}
@@ -1155,6 +1160,27 @@ func fxRunFault(t *testing.T, combo fxCombo, f fxFault, stream bool, preFB, mid 
 			}
 		}
 		u.mu.Unlock()
+	}
+}
+
+// fxCheckConverted runs a converted stream of the other clients through
+// its protocol's checker.
+func fxCheckConverted(t *testing.T, combo fxCombo, w *fxWire) {
+	t.Helper()
+	if combo.passthrough() {
+		return
+	}
+	var err error
+	switch combo.client {
+	case fxOpenAI:
+		err = converttest.CheckOpenAIStream([]byte(w.Body()))
+	case fxAnthropic:
+		err = converttest.CheckAnthropicStream([]byte(w.Body()))
+	case fxResponses:
+		err = responsestest.Check([]byte(w.Body()))
+	}
+	if err != nil {
+		t.Fatalf("%s stream from a %s backend: %v\nwire:\n%s", combo.client, combo.format, err, w.Body())
 	}
 }
 
