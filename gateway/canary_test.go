@@ -81,14 +81,14 @@ func fxEchoUp(t *testing.T, name string) *fxUp {
 	return fxNewUp(t, func(u *fxUp) http.HandlerFunc {
 		ok := fxAnswer(name)
 		return func(w http.ResponseWriter, r *http.Request) {
-			in, anth := fxInfo(r), fxIsAnthropic(r)
+			in, wf := fxInfo(r), fxFormat(r)
 			key := r.Header.Get("x-api-key")
 			if key == "" {
 				key = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 			}
 			echo := "Incorrect API key provided: " + key + ". (key=" + key + ")"
 			errBody := `{"error":{"message":` + fxJS(echo) + `,"type":"invalid_request_error","code":"invalid_api_key"}}`
-			if anth || strings.HasSuffix(r.URL.Path, "/count_tokens") {
+			if wf == config.FormatAnthropic || strings.HasSuffix(r.URL.Path, "/count_tokens") {
 				errBody = `{"type":"error","error":{"type":"authentication_error","message":` + fxJS(echo) + `}}`
 			}
 			fail := func(code int) {
@@ -109,11 +109,11 @@ func fxEchoUp(t *testing.T, name string) *fxUp {
 				fail(code)
 			case m == "sse-early" && in.Stream:
 				fxBeginSSE(w)
-				fxWrite(w, fxErrorEv(anth, echo))
+				fxWrite(w, fxErrorEv(wf, echo))
 			case m == "sse-mid" && in.Stream:
 				fxBeginSSE(w)
-				fxWrite(w, fxFraming(anth, in.Model)+fxTextEv(anth, in.Model, "partial "))
-				fxWrite(w, fxErrorEv(anth, echo))
+				fxWrite(w, fxFraming(wf, in.Model)+fxTextEv(wf, in.Model, "partial "))
+				fxWrite(w, fxErrorEv(wf, echo))
 			case m == "j200": // a 200 whose body is an error quoting the key
 				w.Header().Set("Content-Type", "application/json")
 				io.WriteString(w, errBody)

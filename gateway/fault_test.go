@@ -3,8 +3,10 @@ package gateway_test
 // Fault-injection suite (docs/hardening.md T1, F2, F3, F6, F8): scripted
 // upstreams that fail in every way and phase we know of, each behind a
 // healthy second backend, driven through the gateway by the official
-// OpenAI and Anthropic SDKs. Helpers in this file are prefixed fx so they
-// never collide with the other test files of the package.
+// OpenAI and Anthropic SDKs and by a raw-HTTP Gemini API client (SSE and
+// JSON-array streams); the upstreams speak OpenAI, Anthropic or Gemini.
+// Helpers in this file are prefixed fx so they never collide with the
+// other test files of the package.
 
 import (
 	"bufio"
@@ -31,6 +33,11 @@ import (
 
 	"switchyard/gateway"
 	"switchyard/gateway/config"
+	"switchyard/gateway/convert/converttest"
+	"switchyard/gateway/gemini"
+	"switchyard/gateway/gemini/geminitest"
+	"switchyard/gateway/responses/responsestest"
+	"switchyard/gateway/sse"
 )
 
 // ---- options ----
@@ -56,65 +63,129 @@ func fxJS(s string) string {
 	return string(b)
 }
 
-// fxIsAnthropic tells the upstream format from the path the gateway
-// called: /v1/messages is Anthropic, /chat/completions is OpenAI.
-func fxIsAnthropic(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/v1/messages") }
+// fxFormat tells the upstream format from the path the gateway called:
+// /v1/messages is Anthropic, models/{model}:generateContent or
+// :streamGenerateContent Gemini, /chat/completions OpenAI.
+func fxFormat(r *http.Request) config.Format {
+	switch p := r.URL.Path; {
+	case strings.HasSuffix(p, "/v1/messages"):
+		return config.FormatAnthropic
+	case strings.HasSuffix(p, ":generateContent") || strings.HasSuffix(p, ":streamGenerateContent"):
+		return config.FormatGemini
+	}
+	return config.FormatOpenAI
+}
 
 type fxReqInfo struct {
 	Model  string `json:"model"`
 	Stream bool   `json:"stream"`
 }
 
+// fxInfo reads the model and whether the call streams: from the body, or
+// for Gemini from the path (models/{model}:streamGenerateContent).
 func fxInfo(r *http.Request) fxReqInfo {
 	var in fxReqInfo
 	b, _ := io.ReadAll(r.Body)
 	json.Unmarshal(b, &in)
 	r.Body = io.NopCloser(bytes.NewReader(b))
+	if fxFormat(r) == config.FormatGemini {
+		action := r.URL.Path[strings.LastIndex(r.URL.Path, "/models/")+len("/models/"):]
+		i := strings.LastIndex(action, ":")
+		in.Model, in.Stream = action[:i], action[i+1:] == "streamGenerateContent"
+	}
 	return in
 }
 
+// fxGemChunk is one Gemini GenerateContentResponse (a whole answer, or
+// one chunk of a stream) with the given parts; finish adds the
+// finishReason and the usage that come with Gemini's last chunk.
+func fxGemChunk(model, parts string, finish bool) string {
+	s := `{"candidates":[{"content":{"role":"model","parts":[` + parts + `]}`
+	if finish {
+		s += `,"finishReason":"STOP"`
+	}
+	s += `,"index":0}]`
+	if finish {
+		s += `,"usageMetadata":{"promptTokenCount":5,"candidatesTokenCount":3,"totalTokenCount":8}`
+	}
+	return s + `,"modelVersion":` + fxJS(model) + `,"responseId":"fx1"}`
+}
+
+func fxGemText(text string) string { return `{"text":` + fxJS(text) + `}` }
+
 // fxFraming is what a stream sends before any content: the role chunk
-// (OpenAI) or message_start + an empty text block (Anthropic).
-func fxFraming(anth bool, model string) string {
-	if anth {
+// (OpenAI), message_start + an empty text block (Anthropic), or a chunk
+// without parts (Gemini has no framing events; this is the nearest thing:
+// a chunk that carries no content).
+func fxFraming(f config.Format, model string) string {
+	switch f {
+	case config.FormatAnthropic:
 		return "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_fx1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":" + fxJS(model) +
 			",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}\n\n" +
 			"event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+	case config.FormatGemini:
+		return "data: " + fxGemChunk(model, "", false) + "\n\n"
 	}
 	return "data: {\"id\":\"chatcmpl-fx1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":" + fxJS(model) +
 		",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n"
 }
 
-func fxTextEv(anth bool, model, text string) string {
-	if anth {
+func fxTextEv(f config.Format, model, text string) string {
+	switch f {
+	case config.FormatAnthropic:
 		return "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":" + fxJS(text) + "}}\n\n"
+	case config.FormatGemini:
+		return "data: " + fxGemChunk(model, fxGemText(text), false) + "\n\n"
 	}
 	return "data: {\"id\":\"chatcmpl-fx1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":" + fxJS(model) +
 		",\"choices\":[{\"index\":0,\"delta\":{\"content\":" + fxJS(text) + "},\"finish_reason\":null}]}\n\n"
 }
 
-func fxFinish(anth bool, model string) string {
-	if anth {
+// fxFinish ends a stream; a Gemini stream has no terminator: its last
+// chunk carries the finishReason, then the body ends.
+func fxFinish(f config.Format, model string) string {
+	switch f {
+	case config.FormatAnthropic:
 		return "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n" +
 			"event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":3}}\n\n" +
 			"event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"
+	case config.FormatGemini:
+		return "data: " + fxGemChunk(model, "", true) + "\n\n"
 	}
 	return "data: {\"id\":\"chatcmpl-fx1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":" + fxJS(model) +
 		",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
 }
 
-func fxErrorEv(anth bool, msg string) string {
-	if anth {
+// fxFinishOnly is fxFinish without the stream's terminator ([DONE],
+// message_stop); a Gemini stream has none, so for it the two are the same.
+func fxFinishOnly(f config.Format, model string) string {
+	s := strings.TrimSuffix(fxFinish(f, model), "data: [DONE]\n\n")
+	return strings.TrimSuffix(s, "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n")
+}
+
+func fxErrorEv(f config.Format, msg string) string {
+	switch f {
+	case config.FormatAnthropic:
 		return "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":" + fxJS(msg) + "}}\n\n"
+	case config.FormatGemini:
+		return "data: " + fxGemError(503, msg) + "\n\n"
 	}
 	return "data: {\"error\":{\"message\":" + fxJS(msg) + ",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n"
 }
 
+// fxGemError is an error object in Google's shape.
+func fxGemError(code int, msg string) string {
+	return `{"error":{"code":` + fmt.Sprint(code) + `,"message":` + fxJS(msg) + `,"status":` + fxJS(gemini.StatusName(code)) + `}}`
+}
+
 // fxJSONAnswer is a complete non-streaming answer.
-func fxJSONAnswer(anth bool, model, text string) string {
-	if anth {
+func fxJSONAnswer(f config.Format, model, text string) string {
+	switch f {
+	case config.FormatAnthropic:
 		return `{"id":"msg_fx1","type":"message","role":"assistant","model":` + fxJS(model) + `,"content":[{"type":"text","text":` + fxJS(text) +
 			`}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":5,"output_tokens":3}}`
+	case config.FormatGemini:
+		return fxGemChunk(model, fxGemText(text), true)
 	}
 	return `{"id":"chatcmpl-fx1","object":"chat.completion","created":1,"model":` + fxJS(model) + `,"choices":[{"index":0,"message":{"role":"assistant","content":` +
 		fxJS(text) + `},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":3,"total_tokens":8}}`
@@ -140,18 +211,18 @@ func fxBeginSSE(w http.ResponseWriter) {
 // fxAnswer answers "hello from NAME" in the request's format, streaming or not.
 func fxAnswer(name string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		in, anth := fxInfo(r), fxIsAnthropic(r)
+		in, wf := fxInfo(r), fxFormat(r)
 		if !in.Stream {
 			w.Header().Set("Content-Type", "application/json")
-			io.WriteString(w, fxJSONAnswer(anth, in.Model, "hello from "+name))
+			io.WriteString(w, fxJSONAnswer(wf, in.Model, "hello from "+name))
 			return
 		}
 		fxBeginSSE(w)
-		fxWrite(w, fxFraming(anth, in.Model))
+		fxWrite(w, fxFraming(wf, in.Model))
 		for _, p := range []string{"hello ", "from ", name} {
-			fxWrite(w, fxTextEv(anth, in.Model, p))
+			fxWrite(w, fxTextEv(wf, in.Model, p))
 		}
-		fxWrite(w, fxFinish(anth, in.Model))
+		fxWrite(w, fxFinish(wf, in.Model))
 	}
 }
 
@@ -245,7 +316,9 @@ type fxProto int
 const (
 	fxOpenAI fxProto = iota
 	fxAnthropic
-	fxResponses // openai-go's Responses client (POST /v1/responses)
+	fxResponses   // openai-go's Responses client (POST /v1/responses)
+	fxGemini      // the Gemini API over raw HTTP, streams as SSE (?alt=sse)
+	fxGeminiArray // the same, streams as one JSON array (no alt=sse)
 )
 
 func (p fxProto) String() string {
@@ -254,8 +327,22 @@ func (p fxProto) String() string {
 		return "anthropic-sdk"
 	case fxResponses:
 		return "openai-responses-sdk"
+	case fxGemini:
+		return "gemini-sse"
+	case fxGeminiArray:
+		return "gemini-array"
 	}
 	return "openai-sdk"
+}
+
+func (p fxProto) gemini() bool { return p == fxGemini || p == fxGeminiArray }
+
+// geminiFormat is the stream form a Gemini client asks for.
+func (p fxProto) geminiFormat() gemini.StreamFormat {
+	if p == fxGeminiArray {
+		return gemini.StreamFormatJSONArray
+	}
+	return gemini.StreamFormatSSE
 }
 
 // fxWire is one response as the client received it, byte for byte.
@@ -400,6 +487,8 @@ func fxAsk(ctx context.Context, g *gw, hc *http.Client, p fxProto, stream bool, 
 		s.Close()
 	case fxResponses:
 		fxAskResponses(ctx, g, hc, stream, model, apiKey, add, &res)
+	case fxGemini, fxGeminiArray:
+		fxAskGemini(ctx, g, hc, p.geminiFormat(), stream, model, apiKey, add, &res)
 	}
 	res.Text = text.String()
 	res.Elapsed = time.Since(start)
@@ -438,6 +527,108 @@ func fxAskResponses(ctx context.Context, g *gw, hc *http.Client, stream bool, mo
 	s.Close()
 }
 
+// fxAskGemini asks the Gemini API over raw HTTP, as Gemini CLI does: the
+// key in x-goog-api-key, :generateContent, or :streamGenerateContent
+// read chunk by chunk (SSE with ?alt=sse, else the elements of one JSON
+// array as they arrive). An error object, as the body of a non-200 or as
+// a chunk, is what a Gemini client takes for the failure: it becomes
+// res.Err. The stream is read to its end either way, so that the tap has
+// all of it.
+func fxAskGemini(ctx context.Context, g *gw, hc *http.Client, format gemini.StreamFormat, stream bool, model, apiKey string, add func(string), res *fxResult) {
+	method := ":generateContent"
+	if stream {
+		method = ":streamGenerateContent"
+		if format == gemini.StreamFormatSSE {
+			method += "?alt=sse"
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, "POST", g.URL+"/v1beta/models/"+model+method,
+		strings.NewReader(`{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}`))
+	if err != nil {
+		res.Err = err
+		return
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("x-goog-api-key", apiKey)
+	resp, err := hc.Do(req)
+	if err != nil {
+		res.Err = err
+		return
+	}
+	defer resp.Body.Close()
+	defer io.Copy(io.Discard, resp.Body)
+	fail := func(err error) {
+		if res.Err == nil {
+			res.Err = err
+		}
+	}
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		fail(fmt.Errorf("http %d: %s", resp.StatusCode, b))
+		return
+	}
+	chunk := func(data []byte) {
+		if e, ok := gemini.ParseError(data); ok {
+			fail(fmt.Errorf("stream failed: %d %s: %s", e.Code, e.Status, e.Message))
+			return
+		}
+		var r gemini.GenerateContentResponse
+		if err := json.Unmarshal(data, &r); err != nil {
+			fail(fmt.Errorf("not a GenerateContentResponse: %v: %s", err, data))
+			return
+		}
+		for _, c := range r.Candidates {
+			if c.Content == nil {
+				continue
+			}
+			for _, p := range c.Content.Parts {
+				if p.Text != nil && !p.Thought {
+					add(*p.Text)
+				}
+			}
+		}
+	}
+	switch {
+	case !stream:
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			fail(err)
+			return
+		}
+		chunk(b)
+	case format == gemini.StreamFormatJSONArray:
+		d := json.NewDecoder(resp.Body)
+		if tok, err := d.Token(); err != nil || tok != json.Delim('[') {
+			fail(fmt.Errorf("the stream is not a JSON array: %v %v", tok, err))
+			return
+		}
+		for d.More() {
+			var raw json.RawMessage
+			if err := d.Decode(&raw); err != nil {
+				fail(fmt.Errorf("array element: %w", err))
+				return
+			}
+			chunk(raw)
+		}
+		if _, err := d.Token(); err != nil {
+			fail(fmt.Errorf("the array is not closed: %w", err))
+		}
+	default:
+		rd := sse.NewReader(resp.Body)
+		for {
+			ev, err := rd.Next()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				fail(err)
+				return
+			}
+			chunk(ev.Data)
+		}
+	}
+}
+
 // ---- SSE wire inspection ----
 
 type fxEvent struct{ Name, Data string }
@@ -470,7 +661,27 @@ func fxErrorEvents(p fxProto, evs []fxEvent) int {
 	n := 0
 	for _, e := range evs {
 		if p == fxAnthropic && e.Name == "error" || p == fxOpenAI && e.Name == "" && strings.HasPrefix(e.Data, `{"error"`) ||
-			p == fxResponses && (e.Name == "response.failed" || e.Name == "error") {
+			p == fxResponses && (e.Name == "response.failed" || e.Name == "error") ||
+			p == fxGemini && e.Name == "" && strings.HasPrefix(e.Data, `{"error"`) {
+			n++
+		}
+	}
+	return n
+}
+
+// fxErrorCount counts error events (Gemini: error chunks) in a client
+// stream of protocol p as it went over the wire.
+func fxErrorCount(p fxProto, raw string) int {
+	if p != fxGeminiArray {
+		return fxErrorEvents(p, fxEvents(raw))
+	}
+	chunks, err := geminitest.Chunks([]byte(raw), p.geminiFormat())
+	if err != nil { // not valid JSON (CheckStream says why): count the error objects in it
+		return strings.Count(raw, `{"error":`)
+	}
+	n := 0
+	for _, c := range chunks {
+		if _, ok := gemini.ParseError(c); ok {
 			n++
 		}
 	}
@@ -519,6 +730,10 @@ func fxFaults() []fxFault {
 				}
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(code)
+				if fxFormat(r) == config.FormatGemini {
+					io.WriteString(w, fxGemError(code, fmt.Sprintf("injected %d", code)))
+					return
+				}
 				fmt.Fprintf(w, `{"error":{"message":"injected %d","type":"server_error"}}`, code)
 			}
 		}
@@ -560,32 +775,39 @@ func fxFaults() []fxFault {
 			return func(w http.ResponseWriter, r *http.Request) {
 				in := fxInfo(r)
 				fxBeginSSE(w)
-				fxWrite(w, fxFraming(fxIsAnthropic(r), in.Model))
+				fxWrite(w, fxFraming(fxFormat(r), in.Model))
 				u.waitCancel(r)
 			}
 		}},
 		{name: "200-then-error-event", phase: phFirstContent, stream: true, handler: func(u *fxUp) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
 				fxBeginSSE(w)
-				fxWrite(w, fxErrorEv(fxIsAnthropic(r), "Overloaded"))
+				fxWrite(w, fxErrorEv(fxFormat(r), "Overloaded"))
 			}
 		}},
 		{name: "framing-then-error-event", phase: phFirstContent, stream: true, handler: func(u *fxUp) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
-				in, anth := fxInfo(r), fxIsAnthropic(r)
+				in, wf := fxInfo(r), fxFormat(r)
 				fxBeginSSE(w)
-				fxWrite(w, fxFraming(anth, in.Model)+fxErrorEv(anth, "Overloaded"))
+				fxWrite(w, fxFraming(wf, in.Model)+fxErrorEv(wf, "Overloaded"))
+			}
+		}},
+		{name: "framing-then-clean-end", phase: phFirstContent, stream: true, handler: func(u *fxUp) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) { // the body ends cleanly, with no content
+				in := fxInfo(r)
+				fxBeginSSE(w)
+				fxWrite(w, fxFraming(fxFormat(r), in.Model))
 			}
 		}},
 		{name: "cut-after-N-bytes", phase: phFirstContent, stream: true, nonStream: true, handler: func(u *fxUp) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
-				in, anth := fxInfo(r), fxIsAnthropic(r)
+				in, wf := fxInfo(r), fxFormat(r)
 				c, brw := fxHijack(w)
 				if in.Stream {
-					next := fxTextEv(anth, in.Model, "never")
-					brw.WriteString(fxRawSSEHead + fxFraming(anth, in.Model) + next[:len(next)/2])
+					next := fxTextEv(wf, in.Model, "never")
+					brw.WriteString(fxRawSSEHead + fxFraming(wf, in.Model) + next[:len(next)/2])
 				} else {
-					body := fxJSONAnswer(anth, in.Model, "never")
+					body := fxJSONAnswer(wf, in.Model, "never")
 					fmt.Fprintf(brw, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body[:len(body)/2])
 				}
 				brw.Flush()
@@ -601,9 +823,12 @@ func fxFaults() []fxFault {
 		{name: "200-with-error-body", phase: phFirstContent, nonStream: true, handler: func(u *fxUp) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
-				if fxIsAnthropic(r) {
+				switch fxFormat(r) {
+				case config.FormatAnthropic:
 					io.WriteString(w, `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`)
-				} else {
+				case config.FormatGemini:
+					io.WriteString(w, fxGemError(503, "Overloaded"))
+				default:
 					io.WriteString(w, `{"error":{"message":"upstream overloaded","type":"server_error","code":null}}`)
 				}
 			}
@@ -616,34 +841,34 @@ func fxFaults() []fxFault {
 		}},
 		{name: "slow-drip", phase: phNone, stream: true, handler: func(u *fxUp) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
-				in, anth := fxInfo(r), fxIsAnthropic(r)
+				in, wf := fxInfo(r), fxFormat(r)
 				fxBeginSSE(w)
 				time.Sleep(50 * time.Millisecond) // slow on purpose: the drip is the thing under test
-				fxWrite(w, fxFraming(anth, in.Model))
+				fxWrite(w, fxFraming(wf, in.Model))
 				for i := 0; i < 10; i++ {
 					time.Sleep(50 * time.Millisecond)
-					fxWrite(w, fxTextEv(anth, in.Model, fmt.Sprintf("d%d ", i)))
+					fxWrite(w, fxTextEv(wf, in.Model, fmt.Sprintf("d%d ", i)))
 				}
-				fxWrite(w, fxFinish(anth, in.Model))
+				fxWrite(w, fxFinish(wf, in.Model))
 			}
 		}},
 		{name: "error-event", phase: phMid, stream: true, handler: func(u *fxUp) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
-				in, anth := fxInfo(r), fxIsAnthropic(r)
+				in, wf := fxInfo(r), fxFormat(r)
 				fxBeginSSE(w)
-				fxWrite(w, fxFraming(anth, in.Model)+fxTextEv(anth, in.Model, "partial "))
+				fxWrite(w, fxFraming(wf, in.Model)+fxTextEv(wf, in.Model, "partial "))
 				u.hold(r.Context())
-				fxWrite(w, fxErrorEv(anth, "Overloaded"))
+				fxWrite(w, fxErrorEv(wf, "Overloaded"))
 			}
 		}},
 		{name: "cut-after-N-bytes", phase: phMid, stream: true, handler: func(u *fxUp) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
-				in, anth := fxInfo(r), fxIsAnthropic(r)
+				in, wf := fxInfo(r), fxFormat(r)
 				c, brw := fxHijack(w)
-				brw.WriteString(fxRawSSEHead + fxFraming(anth, in.Model) + fxTextEv(anth, in.Model, "partial "))
+				brw.WriteString(fxRawSSEHead + fxFraming(wf, in.Model) + fxTextEv(wf, in.Model, "partial "))
 				brw.Flush()
 				u.hold(context.Background())
-				next := fxTextEv(anth, in.Model, "never")
+				next := fxTextEv(wf, in.Model, "never")
 				brw.WriteString(next[:len(next)/2])
 				brw.Flush()
 				c.Close()
@@ -651,19 +876,41 @@ func fxFaults() []fxFault {
 		}},
 		{name: "reset", phase: phMid, stream: true, handler: func(u *fxUp) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
-				in, anth := fxInfo(r), fxIsAnthropic(r)
+				in, wf := fxInfo(r), fxFormat(r)
 				c, brw := fxHijack(w)
-				brw.WriteString(fxRawSSEHead + fxFraming(anth, in.Model) + fxTextEv(anth, in.Model, "partial "))
+				brw.WriteString(fxRawSSEHead + fxFraming(wf, in.Model) + fxTextEv(wf, in.Model, "partial "))
 				brw.Flush()
 				u.hold(context.Background())
 				fxReset(c)
 			}
 		}},
+		// A Gemini stream has no terminator: it is complete only when the
+		// body ends cleanly after a chunk carrying finishReason. These two
+		// break that rule from either side (and the other formats' streams
+		// end without [DONE] / message_stop).
+		{name: "clean-end-without-finish", phase: phMid, stream: true, handler: func(u *fxUp) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				in, wf := fxInfo(r), fxFormat(r)
+				fxBeginSSE(w)
+				fxWrite(w, fxFraming(wf, in.Model)+fxTextEv(wf, in.Model, "partial "))
+				u.hold(r.Context())
+			}
+		}},
+		{name: "cut-after-finish", phase: phMid, stream: true, handler: func(u *fxUp) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				in, wf := fxInfo(r), fxFormat(r)
+				fxBeginSSE(w)
+				fxWrite(w, fxFraming(wf, in.Model)+fxTextEv(wf, in.Model, "partial "))
+				u.hold(r.Context())
+				fxWrite(w, fxFinishOnly(wf, in.Model))
+				panic(http.ErrAbortHandler) // the body ends uncleanly: no last chunk
+			}
+		}},
 		{name: "silence-past-idle-timeout", phase: phMid, stream: true, wantCancel: true, handler: func(u *fxUp) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
-				in, anth := fxInfo(r), fxIsAnthropic(r)
+				in, wf := fxInfo(r), fxFormat(r)
 				fxBeginSSE(w)
-				fxWrite(w, fxFraming(anth, in.Model)+fxTextEv(anth, in.Model, "partial "))
+				fxWrite(w, fxFraming(wf, in.Model)+fxTextEv(wf, in.Model, "partial "))
 				u.waitCancel(r)
 			}
 		}},
@@ -683,11 +930,20 @@ var fxCombos = []fxCombo{
 	{fxOpenAI, config.FormatAnthropic},    // converted A -> O
 	{fxResponses, config.FormatOpenAI},    // converted through the hub
 	{fxResponses, config.FormatAnthropic}, // converted A -> hub -> Responses
+	{fxGemini, config.FormatGemini},       // passthrough (gemini.PassStream)
+	{fxGeminiArray, config.FormatGemini},  // passthrough, re-framed as one JSON array
+	{fxGemini, config.FormatOpenAI},       // converted hub -> Gemini
+	{fxGeminiArray, config.FormatOpenAI},  // the same, as one JSON array
+	{fxGemini, config.FormatAnthropic},    // converted A -> hub -> Gemini
+	{fxOpenAI, config.FormatGemini},       // converted Gemini -> hub
+	{fxAnthropic, config.FormatGemini},    // converted Gemini -> hub -> A
+	{fxResponses, config.FormatGemini},    // converted Gemini -> hub -> Responses
 }
 
 // passthrough reports a client whose backend speaks its own protocol.
 func (c fxCombo) passthrough() bool {
-	return c.client == fxOpenAI && c.format == config.FormatOpenAI || c.client == fxAnthropic && c.format == config.FormatAnthropic
+	return c.client == fxOpenAI && c.format == config.FormatOpenAI || c.client == fxAnthropic && c.format == config.FormatAnthropic ||
+		c.client.gemini() && c.format == config.FormatGemini
 }
 
 // Timeouts of the fault matrix: small on the faulty backend, so hangs
@@ -710,7 +966,11 @@ const (
 //     backend never called (no splicing);
 //   - a slow drip (an event every 50ms, longer in all than the first-byte
 //     and idle timeouts) is never cut;
-//   - hangs and silences: the faulty upstream sees its request cancelled.
+//   - hangs and silences: the faulty upstream sees its request cancelled;
+//   - every Gemini client stream (SSE or JSON array, converted or passed
+//     through) holds geminitest.CheckStream's invariants: one finishReason
+//     last, or one error object last and nothing after it;
+//   - no upstream ever sees the client's key.
 func TestFaultMatrix(t *testing.T) {
 	var cases, preFB, mid atomic.Int64
 	t.Cleanup(func() {
@@ -721,6 +981,9 @@ func TestFaultMatrix(t *testing.T) {
 			for _, stream := range []bool{false, true} {
 				if stream && !f.stream || !stream && !f.nonStream {
 					continue
+				}
+				if !stream && combo.client == fxGeminiArray {
+					continue // the array is a stream form: generateContent is fxGemini's
 				}
 				mode := "json"
 				if stream {
@@ -795,7 +1058,7 @@ func fxRunFault(t *testing.T, combo fxCombo, f fxFault, stream bool, preFB, mid 
 		if badCount != 1 {
 			t.Fatalf("faulty upstream got %d requests, want 1", badCount)
 		}
-		if n := fxErrorEvents(combo.client, evs); n != 1 {
+		if n := fxErrorCount(combo.client, w.Body()); n != 1 {
 			t.Fatalf("%d error events in the client stream, want exactly 1:\n%s", n, w.Body())
 		}
 		if combo.client == fxOpenAI && strings.Contains(w.Body(), "[DONE]") {
@@ -812,6 +1075,8 @@ func fxRunFault(t *testing.T, combo fxCombo, f fxFault, stream bool, preFB, mid 
 		if got := w.Header.Get("X-Switchyard-Backend"); got != "flaky" {
 			t.Fatalf("X-Switchyard-Backend %q", got)
 		}
+		fxCheckGemini(t, combo.client, w)
+		fxCheckConverted(t, combo, w)
 	case phNone: // slow drip: never cut
 		want := "d0 d1 d2 d3 d4 d5 d6 d7 d8 d9 "
 		if res.Err != nil || res.Text != want {
@@ -823,6 +1088,8 @@ func fxRunFault(t *testing.T, combo fxCombo, f fxFault, stream bool, preFB, mid 
 		if good.count.Load() != 0 || badCount != 1 {
 			t.Fatalf("counts: flaky %d spare %d; want 1 and 0", badCount, good.count.Load())
 		}
+		fxCheckGemini(t, combo.client, w)
+		fxCheckConverted(t, combo, w)
 	default: // before the first byte: a clean answer from the second backend
 		preFB.Add(1)
 		if res.Err != nil {
@@ -835,9 +1102,11 @@ func fxRunFault(t *testing.T, combo fxCombo, f fxFault, stream bool, preFB, mid 
 			t.Fatalf("status %d backend %q attempts %q", w.Status, w.Header.Get("X-Switchyard-Backend"), w.Header.Get("X-Switchyard-Attempts"))
 		}
 		if stream {
-			if fxErrorEvents(combo.client, evs) != 0 {
+			if fxErrorCount(combo.client, w.Body()) != 0 {
 				t.Fatalf("error event in a failed-over stream:\n%s", w.Body())
 			}
+			fxCheckGemini(t, combo.client, w)
+			fxCheckConverted(t, combo, w)
 			if combo.client == fxAnthropic && res.MessageStarts != 1 {
 				t.Fatalf("message_start seen %d times, want 1", res.MessageStarts)
 			}
@@ -859,7 +1128,11 @@ func fxRunFault(t *testing.T, combo fxCombo, f fxFault, stream bool, preFB, mid 
 		if combo.passthrough() {
 			// Passthrough: the client gets exactly the bytes the second
 			// backend sends to a direct caller.
-			if direct := fxDirect(t, good, combo.format, stream); w.Body() != direct {
+			direct := fxDirect(t, good, combo.format, stream)
+			if stream && combo.client == fxGeminiArray {
+				direct = fxGeminiArrayOf(t, direct) // the same chunks, framed as the client asked
+			}
+			if w.Body() != direct {
 				t.Fatalf("failed-over answer differs from the backend's own:\ngateway:\n%s\ndirect:\n%s", w.Body(), direct)
 			}
 		}
@@ -874,6 +1147,81 @@ func fxRunFault(t *testing.T, combo fxCombo, f fxFault, stream bool, preFB, mid 
 			t.Fatalf("the faulty upstream never saw its request cancelled")
 		}
 	}
+	for _, u := range []*fxUp{bad, good} {
+		if u == nil {
+			continue
+		}
+		u.mu.Lock()
+		for _, rq := range u.reqs {
+			for name, v := range rq.Header {
+				if strings.Contains(strings.Join(v, " "), "client-key-must-not-leak") {
+					t.Errorf("the client's key reached an upstream in %s", name)
+				}
+			}
+		}
+		u.mu.Unlock()
+	}
+}
+
+// fxCheckConverted runs a converted stream of the other clients through
+// its protocol's checker.
+func fxCheckConverted(t *testing.T, combo fxCombo, w *fxWire) {
+	t.Helper()
+	if combo.passthrough() {
+		return
+	}
+	var err error
+	switch combo.client {
+	case fxOpenAI:
+		err = converttest.CheckOpenAIStream([]byte(w.Body()))
+	case fxAnthropic:
+		err = converttest.CheckAnthropicStream([]byte(w.Body()))
+	case fxResponses:
+		err = responsestest.Check([]byte(w.Body()))
+	}
+	if err != nil {
+		t.Fatalf("%s stream from a %s backend: %v\nwire:\n%s", combo.client, combo.format, err, w.Body())
+	}
+}
+
+// fxCheckGemini runs a Gemini client's stream through
+// geminitest.CheckStream and checks its Content-Type: text/event-stream
+// for SSE, application/json for the JSON array.
+func fxCheckGemini(t *testing.T, p fxProto, w *fxWire) {
+	t.Helper()
+	if !p.gemini() {
+		return
+	}
+	if err := geminitest.CheckStream([]byte(w.Body()), p.geminiFormat()); err != nil {
+		t.Fatalf("%s stream: %v\nwire:\n%s", p, err, w.Body())
+	}
+	want := "text/event-stream"
+	if p == fxGeminiArray {
+		want = "application/json"
+	}
+	if ct := w.Header.Get("Content-Type"); !strings.HasPrefix(ct, want) {
+		t.Fatalf("%s stream: Content-Type %q, want %s", p, ct, want)
+	}
+}
+
+// fxGeminiArrayOf re-frames a Gemini SSE stream as the JSON-array form
+// (docs: `[{chunk}`, then `,\r\n{chunk}`, then `]`).
+func fxGeminiArrayOf(t *testing.T, sseWire string) string {
+	t.Helper()
+	chunks, err := geminitest.Chunks([]byte(sseWire), gemini.StreamFormatSSE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, c := range chunks {
+		if i > 0 {
+			b.WriteString(",\r\n")
+		}
+		b.Write(c)
+	}
+	b.WriteByte(']')
+	return b.String()
 }
 
 // fxDirect calls an upstream directly, as the gateway would, and returns
@@ -881,10 +1229,14 @@ func fxRunFault(t *testing.T, combo fxCombo, f fxFault, stream bool, preFB, mid 
 func fxDirect(t *testing.T, u *fxUp, format config.Format, stream bool) string {
 	t.Helper()
 	path := "/chat/completions"
-	if format == config.FormatAnthropic {
-		path = "/v1/messages"
-	}
 	body := fmt.Sprintf(`{"model":"fx-model","stream":%v,"max_tokens":64,"messages":[{"role":"user","content":"hi"}]}`, stream)
+	switch format {
+	case config.FormatAnthropic:
+		path = "/v1/messages"
+	case config.FormatGemini:
+		path = gemini.Path("fx-model", stream)
+		body = `{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}`
+	}
 	resp, err := http.Post(u.URL+path, "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -906,12 +1258,12 @@ func TestStreamKeepAliveDuringSilence(t *testing.T) {
 			t.Parallel()
 			up := fxNewUp(t, func(u *fxUp) http.HandlerFunc {
 				return func(w http.ResponseWriter, r *http.Request) {
-					in, anth := fxInfo(r), fxIsAnthropic(r)
+					in, wf := fxInfo(r), fxFormat(r)
 					fxBeginSSE(w)
-					fxWrite(w, fxFraming(anth, in.Model)+fxTextEv(anth, in.Model, "before "))
+					fxWrite(w, fxFraming(wf, in.Model)+fxTextEv(wf, in.Model, "before "))
 					time.Sleep(400 * time.Millisecond) // silent on purpose
-					fxWrite(w, fxTextEv(anth, in.Model, "after"))
-					fxWrite(w, fxFinish(anth, in.Model))
+					fxWrite(w, fxTextEv(wf, in.Model, "after"))
+					fxWrite(w, fxFinish(wf, in.Model))
 				}
 			})
 			g := startGateway(t, []config.Backend{backend("a", 1, combo.format, up.URL)},
@@ -976,9 +1328,9 @@ func TestStreamIdleTimeoutCuts(t *testing.T) {
 			t.Parallel()
 			up := fxNewUp(t, func(u *fxUp) http.HandlerFunc {
 				return func(w http.ResponseWriter, r *http.Request) {
-					in, anth := fxInfo(r), fxIsAnthropic(r)
+					in, wf := fxInfo(r), fxFormat(r)
 					fxBeginSSE(w)
-					fxWrite(w, fxFraming(anth, in.Model)+fxTextEv(anth, in.Model, "partial "))
+					fxWrite(w, fxFraming(wf, in.Model)+fxTextEv(wf, in.Model, "partial "))
 					u.waitCancel(r)
 				}
 			})
@@ -1012,10 +1364,10 @@ func TestClientAbortCancelLatency(t *testing.T) {
 	cancelled := make(chan seen, 1)
 	up := fxNewUp(t, func(u *fxUp) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
-			in, anth := fxInfo(r), fxIsAnthropic(r)
+			in, wf := fxInfo(r), fxFormat(r)
 			if in.Model == "mid" {
 				fxBeginSSE(w)
-				fxWrite(w, fxFraming(anth, in.Model)+fxTextEv(anth, in.Model, "partial "))
+				fxWrite(w, fxFraming(wf, in.Model)+fxTextEv(wf, in.Model, "partial "))
 			}
 			started <- struct{}{}
 			select {

@@ -79,7 +79,7 @@ func fxFlaky(name string, p float64, f *fxSoakFaults) func(*fxUp) http.HandlerFu
 				ok(w, r)
 				return
 			}
-			in, anth := fxInfo(r), fxIsAnthropic(r)
+			in, wf := fxInfo(r), fxFormat(r)
 			switch rand.IntN(6) {
 			case 0:
 				f.http500.Add(1)
@@ -92,7 +92,7 @@ func fxFlaky(name string, p float64, f *fxSoakFaults) func(*fxUp) http.HandlerFu
 				f.errAfter200.Add(1)
 				if in.Stream {
 					fxBeginSSE(w)
-					fxWrite(w, fxFraming(anth, in.Model)+fxErrorEv(anth, "Overloaded"))
+					fxWrite(w, fxFraming(wf, in.Model)+fxErrorEv(wf, "Overloaded"))
 				} else {
 					w.Header().Set("Content-Type", "application/json")
 					io.WriteString(w, `{"error":{"message":"overloaded","type":"server_error"}}`)

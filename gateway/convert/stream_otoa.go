@@ -17,10 +17,11 @@ import (
 // Output is strictly message_start, then content blocks each as start →
 // deltas → stop with contiguous indices from 0 and at most one open block,
 // then message_delta and message_stop. The message_delta is held back until
-// [DONE] (or EOF after a finish_reason) so it carries the usage of the
-// trailing usage-only chunk. All choices are merged into the one message
-// (Copilot sends text and tool calls as separate choices). An upstream
-// error object, a protocol violation, or EOF before any finish_reason ends
+// [DONE] (or a clean EOF after a finish_reason: the upstream forgot [DONE])
+// so it carries the usage of the trailing usage-only chunk. All choices are
+// merged into the one message (Copilot sends text and tool calls as
+// separate choices). An upstream error object, a protocol violation, EOF
+// before any finish_reason, or a read error (reset, cut) before [DONE] ends
 // the stream with one `event: error` after closing the open block.
 type OToAStream struct {
 	opt   StreamOptions
@@ -135,7 +136,7 @@ func (c *OToAStream) End(dst []byte, readErr error) Step {
 	switch {
 	case c.done:
 		return Step{Out: dst, Done: true}
-	case c.gotFinish:
+	case c.gotFinish && readErr == nil:
 		return c.complete(dst)
 	}
 	return c.fail(dst, "api_error", msgOTruncated)

@@ -335,6 +335,26 @@ func TestStreamEndReadError(t *testing.T) {
 	if err := converttest.CheckAnthropicStream(st.Out); err != nil {
 		t.Fatal(err)
 	}
+	// After a finish_reason: a clean EOF completes (the upstream forgot
+	// [DONE]); a read error does not, as for every other client's stream.
+	finished := func() (*OToAStream, []byte) {
+		o := NewOToAStream(StreamOptions{MessageID: "x"})
+		st := o.Event(nil, sse.Event{Data: []byte(`{"id":"c","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}`)})
+		st = o.Event(st.Out, sse.Event{Data: []byte(`{"id":"c","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`)})
+		return o, st.Out
+	}
+	o, out := finished()
+	if st = o.End(out, nil); st.Err != nil || !st.Done || !bytes.Contains(st.Out, []byte("message_stop")) {
+		t.Fatalf("o2a clean EOF after the finish: err %v done %v\n%s", st.Err, st.Done, st.Out)
+	}
+	o, out = finished()
+	st = o.End(out, cut)
+	if st.Err == nil || st.Err.Message != msgOTruncated || !st.Done || bytes.Contains(st.Out, []byte("message_stop")) {
+		t.Fatalf("o2a read error after the finish: err %v done %v\n%s", st.Err, st.Done, st.Out)
+	}
+	if err := converttest.CheckAnthropicStream(st.Out); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestKeepAlive(t *testing.T) {

@@ -15,6 +15,11 @@ import (
 // the first-byte rule and the stream's end need: content is a text or
 // functionCall part; Gemini sends no terminator, so a stream is complete
 // when the body ends cleanly after a finishReason (or a blocked prompt).
+// The chunk that finishes the stream is therefore held until the body
+// ends: it goes out at a clean end, and a cut after it gets the error
+// chunk instead, so that a client never reads a finished answer followed
+// by an error (geminitest.CheckStream). Anything the upstream sends after
+// it goes out after it, in order.
 // An error object, malformed JSON or a cut gets one error chunk in
 // Google's shape.
 type PassStream struct {
@@ -24,6 +29,10 @@ type PassStream struct {
 	wrote    bool
 	finished bool
 	done     bool
+	// last is the chunk that finished the stream, held (holding) until
+	// the body ends or another chunk comes; lastContent is its content.
+	last                 []byte
+	holding, lastContent bool
 }
 
 // NewPassStream returns the passthrough relay for a client stream format.
@@ -59,13 +68,17 @@ func (p *PassStream) Event(dst []byte, ev sse.Event) protocol.Step {
 			content = true
 		}
 	}
+	released := false
+	if p.holding { // a chunk after the finishing one: both go out, in order
+		dst, released = p.chunk(dst, p.last), p.lastContent
+		p.holding = false
+	}
 	if ch.finish != nil || ch.blocked && !ch.hasCand {
 		p.finished = true
+		p.last, p.holding, p.lastContent = append(p.last[:0], data...), true, content
+		return protocol.Step{Out: dst, Content: released}
 	}
-	dst = p.open(dst)
-	dst = append(dst, data...)
-	dst = p.close(dst)
-	return protocol.Step{Out: dst, Content: content}
+	return protocol.Step{Out: p.chunk(dst, data), Content: content || released}
 }
 
 // End completes the stream after a finishReason, else fails it.
@@ -77,6 +90,9 @@ func (p *PassStream) End(dst []byte, readErr error) protocol.Step {
 		return p.fail(dst, 500, "upstream stream ended prematurely")
 	}
 	p.done = true
+	if p.holding {
+		dst, p.holding = p.chunk(dst, p.last), false
+	}
 	if p.format == StreamFormatJSONArray {
 		if !p.wrote {
 			dst = append(dst, '[')
@@ -84,6 +100,13 @@ func (p *PassStream) End(dst []byte, readErr error) protocol.Step {
 		dst = append(dst, ']')
 	}
 	return protocol.Step{Out: dst, Done: true, Content: true}
+}
+
+// chunk appends one chunk, framed.
+func (p *PassStream) chunk(dst, data []byte) []byte {
+	dst = p.open(dst)
+	dst = append(dst, data...)
+	return p.close(dst)
 }
 
 func (p *PassStream) open(dst []byte) []byte {
