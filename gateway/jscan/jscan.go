@@ -6,7 +6,8 @@
 // (string values keep their quotes and escapes, so they can be copied into
 // the output as they are); AppendRawJSONString writes them back.
 //
-// Stdlib only: every protocol adapter (convert, gemini) shares it.
+// Stdlib only: every protocol adapter (convert, gemini, responses) and the
+// passthrough path's request and chunk peeking share it.
 package jscan
 
 import (
@@ -14,20 +15,33 @@ import (
 	"unicode/utf8"
 )
 
-// MaxDepth bounds the nesting of skipped values (stack safety).
+// MaxDepth bounds the nesting of skipped values (stack safety) unless
+// SetMaxDepth says otherwise.
 const MaxDepth = 512
 
 // Scanner reads one JSON document. Values it returns alias the input. After a
 // syntax error bad is set, the position jumps to the end, and every method
 // becomes a no-op returning zero values, so callers check bad once at the
-// end (see done).
+// end (see Done).
 type Scanner struct {
-	b   []byte
-	i   int
-	bad bool
+	b        []byte
+	i        int
+	bad      bool
+	maxDepth int // 0 = MaxDepth
 }
 
+// Reset starts reading b (the depth limit stays as set).
 func (s *Scanner) Reset(b []byte) { s.b, s.i, s.bad = b, 0, false }
+
+// SetMaxDepth sets how deep Skip and Value follow nested arrays and objects
+// before they fail (0 = MaxDepth). A reader of whole request bodies sets it
+// near encoding/json's limit (10000), so that a deeply nested but valid body
+// is read rather than refused.
+func (s *Scanner) SetMaxDepth(n int) { s.maxDepth = n }
+
+// Pos returns the offset in the input of the next unread byte (after Peek:
+// the start of the next value).
+func (s *Scanner) Pos() int { return s.i }
 
 func (s *Scanner) Fail() {
 	s.bad = true
@@ -130,13 +144,19 @@ func (s *Scanner) Str() []byte {
 	}
 	b, start := s.b, s.i
 	i := start + 1
-	for i < len(b) {
-		c := b[i]
-		switch {
-		case c == '"':
+	for {
+		for i < len(b) && !strStop[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			s.Fail()
+			return nil
+		}
+		switch b[i] {
+		case '"':
 			s.i = i + 1
 			return b[start:s.i]
-		case c == '\\':
+		case '\\':
 			if i+1 >= len(b) {
 				s.Fail()
 				return nil
@@ -154,15 +174,35 @@ func (s *Scanner) Str() []byte {
 				s.Fail()
 				return nil
 			}
-		case c < 0x20:
+		default: // a control character
 			s.Fail()
 			return nil
-		default:
-			i++
 		}
 	}
-	s.Fail()
-	return nil
+}
+
+// strStop marks the bytes a string scan stops at: the quote, the backslash
+// and the control characters (invalid unescaped). Every other byte,
+// invalid UTF-8 included, is string content, as for encoding/json.
+var strStop = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
+// Plain reports whether a string literal or a key as the Scanner returns
+// them (raw, escapes not decoded) holds only ASCII and no escape, so that
+// its bytes are its value: encoding/json decodes the others (and matches
+// keys with non-ASCII letters by Unicode case folding).
+func Plain(raw []byte) bool {
+	for _, c := range raw {
+		if c == '\\' || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func isHex(c byte) bool {
@@ -272,24 +312,51 @@ func (s *Scanner) IntOpt() int {
 }
 
 // Skip reads and discards one value of any type.
-func (s *Scanner) Skip() { s.skipDepth(0) }
+func (s *Scanner) Skip() {
+	left := s.maxDepth
+	if left == 0 {
+		left = MaxDepth
+	}
+	s.skipDepth(left)
+}
 
-func (s *Scanner) skipDepth(depth int) {
-	if depth > MaxDepth {
+// skipDepth skips a value nested at most left levels deeper. It walks
+// containers itself rather than through More and Key: skipping is most of
+// the work of a reader that wants a few fields of a large document.
+func (s *Scanner) skipDepth(left int) {
+	if left < 0 {
 		s.Fail()
 		return
 	}
 	switch c := s.Peek(); {
 	case c == '{':
 		s.i++
-		for first := true; s.More(&first, '}'); {
-			s.Key()
-			s.skipDepth(depth + 1)
+		if s.Peek() == '}' {
+			s.i++
+			return
+		}
+		for {
+			if s.Str() == nil || s.Peek() != ':' {
+				s.Fail()
+				return
+			}
+			s.i++
+			s.skipDepth(left - 1)
+			if !s.next('}') {
+				return
+			}
 		}
 	case c == '[':
 		s.i++
-		for first := true; s.More(&first, ']'); {
-			s.skipDepth(depth + 1)
+		if s.Peek() == ']' {
+			s.i++
+			return
+		}
+		for {
+			s.skipDepth(left - 1)
+			if !s.next(']') {
+				return
+			}
 		}
 	case c == '"':
 		s.Str()
@@ -304,6 +371,21 @@ func (s *Scanner) skipDepth(depth int) {
 	default:
 		s.Fail()
 	}
+}
+
+// next consumes the comma before another member or element (true) or the
+// closing byte (false); anything else is an error (false).
+func (s *Scanner) next(closing byte) bool {
+	switch s.Peek() {
+	case ',':
+		s.i++
+		return true
+	case closing:
+		s.i++
+		return false
+	}
+	s.Fail()
+	return false
 }
 
 // Value reads one value of any type and returns its raw bytes.

@@ -50,6 +50,9 @@ func FuzzJSONScan(f *testing.F) {
 		if u := UnquoteRaw(raw); u != want {
 			t.Fatalf("UnquoteRaw(%q) = %q, want %q", raw, u, want)
 		}
+		if Plain(raw) && string(RawInner(raw)) != want {
+			t.Fatalf("Plain(%q), but its value is %q", raw, want)
+		}
 	})
 }
 
@@ -73,5 +76,51 @@ func TestJSONScanNumbers(t *testing.T) {
 	s.Reset([]byte(deep))
 	if s.Skip(); s.Done() {
 		t.Error("nesting deeper than MaxDepth accepted")
+	}
+}
+
+func TestPlain(t *testing.T) {
+	for raw, want := range map[string]bool{`"model"`: true, `model`: true, `""`: true, `"a b/c"`: true,
+		`"mod\u0065l"`: false, `"a\"b"`: false, `"café"`: false, "\"\xff\"": false, `"ſtream"`: false} {
+		if got := Plain([]byte(raw)); got != want {
+			t.Errorf("Plain(%s) = %v, want %v", raw, got, want)
+		}
+	}
+}
+
+// TestSetMaxDepth: a scanner set deeper than MaxDepth reads what the
+// default refuses, and still refuses beyond its own limit.
+func TestSetMaxDepth(t *testing.T) {
+	nest := func(n int) []byte { return []byte(strings.Repeat("[", n) + strings.Repeat("]", n)) }
+	var s Scanner
+	s.SetMaxDepth(2000)
+	for n, want := range map[int]bool{MaxDepth + 2: true, 2000: true, 2002: false} {
+		s.Reset(nest(n))
+		if s.Skip(); s.Done() != want {
+			t.Errorf("depth %d with SetMaxDepth(2000): valid = %v, want %v", n, !want, want)
+		}
+	}
+	s.SetMaxDepth(3)
+	for n, want := range map[int]bool{4: true, 5: false} {
+		s.Reset(nest(n))
+		if v := s.Value(); (v != nil) != want || s.Done() != want {
+			t.Errorf("depth %d with SetMaxDepth(3): value %q, want valid = %v", n, v, want)
+		}
+	}
+}
+
+func TestPos(t *testing.T) {
+	var s Scanner
+	s.Reset([]byte(`{ "a" :  [1, 2] ,"b":null}`))
+	s.Object()
+	first := true
+	s.More(&first, '}')
+	s.Key()
+	s.Peek()
+	if p := s.Pos(); p != 9 {
+		t.Fatalf("Pos before the value = %d, want 9", p)
+	}
+	if v := s.Value(); string(v) != "[1, 2]" || s.Pos() != 15 {
+		t.Fatalf("Value = %q, Pos after = %d", v, s.Pos())
 	}
 }
