@@ -1,9 +1,10 @@
 // Package passthrough is the same-protocol path: the stream relays for a
 // backend that speaks its client's protocol, which re-frame each event
 // unchanged and look inside it only as far as the first-byte rule and
-// error detection need (chunk peeking), and the JSON scanner that reads a
-// request's routing fields and splices a model alias without decoding the
-// body. Pure: no I/O, no HTTP.
+// error detection need (chunk peeking), and the reader of a request's
+// routing fields and the model-alias splice, which do not decode the body.
+// All of them read JSON with package jscan, falling back to encoding/json
+// where only it can give the exact answer. Pure: no I/O, no HTTP.
 package passthrough
 
 import (
