@@ -67,14 +67,8 @@ func RequestOToAWithNotes(req *openai.ChatRequest, opt RequestOptions) (*anthrop
 }
 
 func requestOToA(req *openai.ChatRequest, opt RequestOptions, notes *Notes) (*anthropic.MessagesRequest, error) {
-	if req == nil {
-		return nil, &Error{Param: "messages", Message: "request body is empty"}
-	}
-	if req.N != nil && *req.N > 1 {
-		return nil, &Error{Param: "n", Message: fmt.Sprintf("n=%d is not supported: this model returns one choice per request", *req.N)}
-	}
-	if len(req.Messages) == 0 {
-		return nil, &Error{Param: "messages", Message: "messages must contain at least one message"}
+	if err := checkOToA(req); err != nil {
+		return nil, err
 	}
 	model := opt.UpstreamModel
 	if model == "" {
@@ -100,20 +94,53 @@ func requestOToA(req *openai.ChatRequest, opt RequestOptions, notes *Notes) (*an
 	}
 	out.Messages = msgs
 
-	// max_tokens: max_completion_tokens wins, then max_tokens, then the
-	// backend default.
-	maxTokens := 0
-	switch {
-	case req.MaxCompletionTokens != nil && *req.MaxCompletionTokens > 0:
-		maxTokens = *req.MaxCompletionTokens
-	case req.MaxTokens != nil && *req.MaxTokens > 0:
-		maxTokens = *req.MaxTokens
-	case opt.MaxTokensDefault > 0:
-		maxTokens = opt.MaxTokensDefault
-	default:
-		maxTokens = defaultMaxTokens
+	oSamplingToA(req, out)
+	oToolUseToA(req, out)
+	if err := responseFormat(req.ResponseFormat, out, budget > 0, notes); err != nil {
+		return nil, err
+	}
+	fitThinking(out, oMaxTokens(req, opt), budget)
+	if out.Temperature != nil && out.TopP != nil && isExclusiveSampling(model) {
+		out.TopP = nil
 	}
 
+	if opt.CacheBreakpoints {
+		addCacheBreakpoints(out)
+	}
+	return out, nil
+}
+
+// checkOToA refuses what no Anthropic request can express up front: no
+// request, n > 1, no messages.
+func checkOToA(req *openai.ChatRequest) error {
+	switch {
+	case req == nil:
+		return &Error{Param: "messages", Message: "request body is empty"}
+	case req.N != nil && *req.N > 1:
+		return &Error{Param: "n", Message: fmt.Sprintf("n=%d is not supported: this model returns one choice per request", *req.N)}
+	case len(req.Messages) == 0:
+		return &Error{Param: "messages", Message: "messages must contain at least one message"}
+	}
+	return nil
+}
+
+// oMaxTokens picks max_tokens: max_completion_tokens wins, then
+// max_tokens, then the backend default, then defaultMaxTokens.
+func oMaxTokens(req *openai.ChatRequest, opt RequestOptions) int {
+	switch {
+	case req.MaxCompletionTokens != nil && *req.MaxCompletionTokens > 0:
+		return *req.MaxCompletionTokens
+	case req.MaxTokens != nil && *req.MaxTokens > 0:
+		return *req.MaxTokens
+	case opt.MaxTokensDefault > 0:
+		return opt.MaxTokensDefault
+	}
+	return defaultMaxTokens
+}
+
+// oSamplingToA copies temperature (clamped to [0, 1]), top_p, the
+// non-blank stop sequences and the user (as an opaque metadata.user_id).
+func oSamplingToA(req *openai.ChatRequest, out *anthropic.MessagesRequest) {
 	if req.Temperature != nil {
 		t := min(max(*req.Temperature, 0), 1)
 		out.Temperature = &t
@@ -128,25 +155,39 @@ func requestOToA(req *openai.ChatRequest, opt RequestOptions, notes *Notes) (*an
 	if req.User != "" {
 		out.Metadata = &anthropic.Metadata{UserID: opaqueUserID(req.User)}
 	}
-	if len(out.Tools) > 0 {
-		out.ToolChoice = oToolChoiceToA(req.ToolChoice)
-		if req.ParallelToolCalls != nil && !*req.ParallelToolCalls {
-			if out.ToolChoice == nil {
-				out.ToolChoice = &anthropic.ToolChoice{Type: "auto"}
-			}
-			if out.ToolChoice.Type != "none" {
-				out.ToolChoice.DisableParallelToolUse = true
-			}
-		}
-	} else if hasToolBlocks(out.Messages) {
-		out.Tools = []anthropic.Tool{placeholderTool()}
-		out.ToolChoice = &anthropic.ToolChoice{Type: "none"}
-	}
-	if err := responseFormat(req.ResponseFormat, out, budget > 0, notes); err != nil {
-		return nil, err
-	}
+}
 
-	modelMax := claudeMaxOutput(model)
+// oToolUseToA sets tool_choice (with parallel_tool_calls false as
+// disable_parallel_tool_use) when there are tools, or adds the placeholder
+// tool, with tool_choice none, when only the history has tool blocks.
+func oToolUseToA(req *openai.ChatRequest, out *anthropic.MessagesRequest) {
+	if len(out.Tools) == 0 {
+		if hasToolBlocks(out.Messages) {
+			out.Tools = []anthropic.Tool{placeholderTool()}
+			out.ToolChoice = &anthropic.ToolChoice{Type: "none"}
+		}
+		return
+	}
+	out.ToolChoice = oToolChoiceToA(req.ToolChoice)
+	if req.ParallelToolCalls != nil && !*req.ParallelToolCalls {
+		if out.ToolChoice == nil {
+			out.ToolChoice = &anthropic.ToolChoice{Type: "auto"}
+		}
+		if out.ToolChoice.Type != "none" {
+			out.ToolChoice.DisableParallelToolUse = true
+		}
+	}
+}
+
+// fitThinking sets max_tokens and, for a thinking budget, thinking within
+// the model's output limit: max_tokens grows by the budget when it does
+// not exceed it, both are clamped to the model's maximum, and thinking
+// turns off sampling parameters Anthropic refuses with it (temperature,
+// top_k, top_p outside [0.95, 1]) and forced tool choices. A budget the
+// model's maximum leaves below minThinkingBudget means no thinking: the
+// history's thinking blocks go and max_tokens is as requested.
+func fitThinking(out *anthropic.MessagesRequest, maxTokens, budget int) {
+	modelMax := claudeMaxOutput(out.Model)
 	requested := maxTokens
 	if budget > 0 {
 		if maxTokens <= budget {
@@ -174,14 +215,6 @@ func requestOToA(req *openai.ChatRequest, opt RequestOptions, notes *Notes) (*an
 		maxTokens = modelMax
 	}
 	out.MaxTokens = maxTokens
-	if out.Temperature != nil && out.TopP != nil && isExclusiveSampling(model) {
-		out.TopP = nil
-	}
-
-	if opt.CacheBreakpoints {
-		addCacheBreakpoints(out)
-	}
-	return out, nil
 }
 
 // minThinkingBudget is Anthropic's minimum thinking budget.
