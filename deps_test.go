@@ -51,7 +51,8 @@ func TestDependencyRules(t *testing.T) {
 	// other, nothing else.
 	pure := map[string]bool{"switchyard/gateway/sse": true, "switchyard/gateway/openai": true,
 		"switchyard/gateway/anthropic": true, "switchyard/gateway/protocol": true, "switchyard/gateway/jscan": true,
-		"switchyard/gateway/convert": true, "switchyard/gateway/responses": true, "switchyard/gateway/gemini": true,
+		"switchyard/gateway/convert": true, "switchyard/gateway/convert/anthropicreq": true, "switchyard/gateway/convert/streamconv": true,
+		"switchyard/gateway/responses": true, "switchyard/gateway/gemini": true,
 		"switchyard/gateway/modelrule": true, "switchyard/gateway/passthrough": true}
 	for p := range pure {
 		imps, ok := imports[p]
@@ -63,6 +64,15 @@ func TestDependencyRules(t *testing.T) {
 			stdlib := !strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") && !strings.HasPrefix(imp, "switchyard")
 			if imp == "net/http" || !stdlib && !pure[imp] {
 				t.Errorf("%s imports %s: converters and wire types may import only the standard library (not net/http) and each other", p, imp)
+			}
+		}
+	}
+	// convert's subpackages build on it, never on each other (and, the
+	// compiler sees to it, convert never on them).
+	for _, p := range []string{"switchyard/gateway/convert/anthropicreq", "switchyard/gateway/convert/streamconv"} {
+		for _, x := range deps[p] {
+			if strings.HasPrefix(x, "switchyard/gateway/convert/") {
+				t.Errorf("%s depends on %s", p, x)
 			}
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"switchyard/gateway/anthropic"
 	"switchyard/gateway/config"
 	"switchyard/gateway/convert"
+	"switchyard/gateway/convert/anthropicreq"
+	"switchyard/gateway/convert/streamconv"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/passthrough"
 	"switchyard/gateway/protocol"
@@ -146,7 +148,7 @@ var (
 		},
 		streamFromHub: func(_ *inbound, h *hubRequest, opt protocol.StreamOptions) streamConverter {
 			opt.ToolNames = h.names
-			return convert.NewOToAStream(opt)
+			return streamconv.NewOToAStream(opt)
 		},
 		pass: passthrough.NewAnthropic,
 		// Anthropic clients get message_start before any content, so a
@@ -263,7 +265,7 @@ var backendFormats = map[config.Format]*backendFormat{
 			}
 		},
 		fromHub: func(h *hubRequest, opt convert.RequestOptions, ex *exchange) ([]byte, *apiError) {
-			out, notes, err := convert.RequestOToAWithNotes(h.req, opt)
+			out, notes, err := anthropicreq.RequestOToAWithNotes(h.req, opt)
 			if err != nil {
 				return nil, convErr(err)
 			}
@@ -278,12 +280,12 @@ var backendFormats = map[config.Format]*backendFormat{
 			if err := json.Unmarshal(body, &ar); err != nil || ar.Type == "error" || ar.Type != "message" && len(ar.Content) == 0 {
 				return nil, false
 			}
-			convert.JSONToolAsText(&ar, ex.notes.JSONTool)
+			anthropicreq.JSONToolAsText(&ar, ex.notes.JSONTool)
 			return convert.ResponseAToO(&ar, clientModel, time.Now().Unix()), true
 		},
 		streamToHub: func(ex *exchange, opt protocol.StreamOptions) streamConverter {
 			opt.JSONTool = ex.notes.JSONTool
-			return convert.NewAToOStream(opt)
+			return streamconv.NewAToOStream(opt)
 		},
 	},
 	config.FormatResponses: {

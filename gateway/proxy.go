@@ -15,6 +15,7 @@ import (
 
 	"switchyard/gateway/config"
 	"switchyard/gateway/convert"
+	"switchyard/gateway/convert/anthropicreq"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/route"
 	"switchyard/gateway/sse"
@@ -143,8 +144,8 @@ type exchange struct {
 	convert   bool // protocols differ
 	toolNames convert.ToolNames
 	estimate  int
-	notes     convert.Notes // what the conversion approximated (response_format)
-	hub       *hubRequest   // the request in the hub's form (converted paths)
+	notes     anthropicreq.Notes // what the conversion approximated (response_format)
+	hub       *hubRequest        // the request in the hub's form (converted paths)
 }
 
 // prepare builds the upstream request body for attempt a: untouched
@@ -437,7 +438,7 @@ func (s *Server) converterFor(in *inbound, ex *exchange) streamConverter {
 	if !ex.convert {
 		return cp.pass()
 	}
-	opt := convert.StreamOptions{ClientModel: in.model, Created: time.Now().Unix(), IncludeUsage: in.includeUsage, InputEstimate: ex.estimate}
+	opt := protocol.StreamOptions{ClientModel: in.model, Created: time.Now().Unix(), IncludeUsage: in.includeUsage, InputEstimate: ex.estimate}
 	var up, down streamConverter
 	if cp.streamFromHub != nil {
 		down = cp.streamFromHub(in, ex.hub, opt)
@@ -508,7 +509,7 @@ type streamRelay struct {
 // the attempt's outcome once there is one.
 func (rl *streamRelay) step(ev sse.Event, rerr error) (outcome, bool) {
 	c := &rl.c
-	var st convert.Step
+	var st protocol.Step
 	atEnd := rerr != nil
 	if atEnd {
 		if rerr == io.EOF {

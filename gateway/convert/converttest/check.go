@@ -1,7 +1,8 @@
 // Package converttest checks Chat Completions and Anthropic Messages event
-// streams for the invariants every client relies on (docs: conversion
-// docs/conversion.md §3.3). It is test support: only tests import it, so none of it
-// ships in the binary.
+// streams for the invariants every client relies on (docs/conversion.md
+// §3.3), and compares conversion results as JSON (AssertJSON) for the
+// tests of package convert and the packages below it. It is test support:
+// only tests import it, so none of it ships in the binary.
 package converttest
 
 import (

@@ -1,10 +1,11 @@
-package convert
+package streamconv
 
 import (
 	"encoding/json"
 	"strconv"
 
 	"switchyard/gateway/anthropic"
+	"switchyard/gateway/convert"
 	"switchyard/gateway/jscan"
 	"switchyard/gateway/sse"
 )
@@ -132,7 +133,7 @@ func (c *AToOStream) messageDelta(dst []byte) Step {
 	if c.finished {
 		return Step{Out: dst}
 	}
-	finish := StopReasonToFinish(string(jscan.RawInner(c.ev.dStop)))
+	finish := convert.StopReasonToFinish(string(jscan.RawInner(c.ev.dStop)))
 	if finish == "tool_calls" && c.nextTool == 0 {
 		finish = "stop" // e.g. only server tools ran: no call for the client to answer
 	}
@@ -154,7 +155,7 @@ func (c *AToOStream) messageStop(dst []byte) Step {
 	if c.opt.IncludeUsage {
 		dst = append(dst, c.prefix...)
 		dst = append(dst, "],\"usage\":"...)
-		u, _ := json.Marshal(UsageAToO(c.usage)) // once per stream
+		u, _ := json.Marshal(convert.UsageAToO(c.usage)) // once per stream
 		dst = append(dst, u...)
 		dst = append(dst, "}\n\n"...)
 	}
@@ -416,7 +417,7 @@ func (c *AToOStream) mergeUsage(u anthropic.Usage) {
 }
 
 func (c *AToOStream) upstreamError(dst, data []byte) Step {
-	msg, typ := ParseUpstreamError(data)
+	msg, typ := convert.ParseUpstreamError(data)
 	if typ == "" {
 		typ = "api_error"
 	}

@@ -1,7 +1,6 @@
-package convert
+package anthropicreq
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,8 +9,8 @@ import (
 	"strings"
 
 	"switchyard/gateway/anthropic"
+	"switchyard/gateway/convert"
 	"switchyard/gateway/openai"
-	"switchyard/gateway/protocol"
 )
 
 // defaultMaxTokens is used when neither the client nor the backend config
@@ -39,7 +38,7 @@ const defaultMaxTokens = 8192
 // reasoning_effort low/medium/high enables thinking (budget 1024/2048/4096).
 // Thinking round trip: an assistant message's reasoning_content is never
 // sent (it carries no signature); its thinking_blocks (the LiteLLM
-// convention, which ResponseAToO emits) are sent first in the turn when they
+// convention, which convert.ResponseAToO emits) are sent first in the turn when they
 // are signed. If the current tool-loop assistant turn (the last assistant
 // message, when it is the final message or is answered by the final user
 // message's tool_results) does not start with a signed block, the request
@@ -59,7 +58,7 @@ func RequestOToA(req *openai.ChatRequest, opt RequestOptions) (*anthropic.Messag
 // RequestOToAWithNotes is RequestOToA, also returning what the conversion
 // approximated (response_format, see responseFormat) and what the
 // answer's conversion needs (Notes.JSONTool: pass it to JSONToolAsText
-// and StreamOptions.JSONTool).
+// and streamconv's StreamOptions.JSONTool).
 func RequestOToAWithNotes(req *openai.ChatRequest, opt RequestOptions) (*anthropic.MessagesRequest, Notes, error) {
 	var notes Notes
 	out, err := requestOToA(req, opt, &notes)
@@ -100,7 +99,7 @@ func requestOToA(req *openai.ChatRequest, opt RequestOptions, notes *Notes) (*an
 		return nil, err
 	}
 	fitThinking(out, oMaxTokens(req, opt), budget)
-	if out.Temperature != nil && out.TopP != nil && isExclusiveSampling(model) {
+	if out.Temperature != nil && out.TopP != nil && convert.ExclusiveSampling(model) {
 		out.TopP = nil
 	}
 
@@ -187,7 +186,7 @@ func oToolUseToA(req *openai.ChatRequest, out *anthropic.MessagesRequest) {
 // model's maximum leaves below minThinkingBudget means no thinking: the
 // history's thinking blocks go and max_tokens is as requested.
 func fitThinking(out *anthropic.MessagesRequest, maxTokens, budget int) {
-	modelMax := claudeMaxOutput(out.Model)
+	modelMax := convert.ClaudeMaxOutput(out.Model)
 	requested := maxTokens
 	if budget > 0 {
 		if maxTokens <= budget {
@@ -260,9 +259,6 @@ func opaqueUserID(user string) string {
 	return user
 }
 
-// emptyObjectSchema is the input_schema of a tool without parameters.
-var emptyObjectSchema = json.RawMessage(`{"type":"object","properties":{}}`)
-
 // oToolsToA converts function tools; any other tool type is a 400.
 func oToolsToA(in []openai.Tool) ([]anthropic.Tool, error) {
 	var out []anthropic.Tool
@@ -290,11 +286,11 @@ func oToolsToA(in []openai.Tool) ([]anthropic.Tool, error) {
 func objectSchema(raw json.RawMessage) json.RawMessage {
 	t := strings.TrimSpace(string(raw))
 	if t == "" || t == "null" {
-		return emptyObjectSchema
+		return convert.EmptyObjectSchema()
 	}
 	var m map[string]any
 	if json.Unmarshal(raw, &m) != nil || m == nil {
-		return emptyObjectSchema
+		return convert.EmptyObjectSchema()
 	}
 	if _, ok := m["type"]; ok {
 		return raw
@@ -303,7 +299,7 @@ func objectSchema(raw json.RawMessage) json.RawMessage {
 	if b, err := json.Marshal(m); err == nil {
 		return b
 	}
-	return emptyObjectSchema
+	return convert.EmptyObjectSchema()
 }
 
 // placeholderTool satisfies Anthropic's rule that a request with tool
@@ -312,7 +308,7 @@ func placeholderTool() anthropic.Tool {
 	return anthropic.Tool{
 		Name:        "noop",
 		Description: "Placeholder: the conversation history contains tool calls but no tools are available. Do not call this tool.",
-		InputSchema: emptyObjectSchema,
+		InputSchema: convert.EmptyObjectSchema(),
 	}
 }
 
@@ -451,29 +447,10 @@ func oAssistantToA(m openai.Message, i int, withThinking bool, ids *toolIDs) ant
 			Type:  "tool_use",
 			ID:    ids.call(tc.ID, i, j),
 			Name:  tc.Function.Name,
-			Input: argumentsObject(tc.Function.Arguments),
+			Input: convert.ParseArguments(tc.Function.Arguments, false),
 		})
 	}
 	return withMessageCache(out, m.CacheControl)
-}
-
-// argumentsObject parses tool-call arguments into a JSON object; empty,
-// invalid or non-object arguments become {}.
-func argumentsObject(args string) json.RawMessage {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(args), &m); err != nil || m == nil {
-		return json.RawMessage("{}")
-	}
-	return compactJSON([]byte(args))
-}
-
-// compactJSON returns b without insignificant whitespace.
-func compactJSON(b []byte) json.RawMessage {
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, b); err != nil {
-		return json.RawMessage(b)
-	}
-	return buf.Bytes()
 }
 
 // toolIDs sanitizes tool ids and pairs calls without an id with results
@@ -488,7 +465,7 @@ func (t *toolIDs) call(id string, msg, j int) string {
 		t.missing = append(t.missing, id)
 		return id
 	}
-	return SanitizeToolID(id)
+	return convert.SanitizeToolID(id)
 }
 
 func (t *toolIDs) result(id string) string {
@@ -499,9 +476,5 @@ func (t *toolIDs) result(id string) string {
 		id, t.missing = t.missing[0], t.missing[1:]
 		return id
 	}
-	return SanitizeToolID(id)
+	return convert.SanitizeToolID(id)
 }
-
-// SanitizeToolID makes id match Anthropic's ^[a-zA-Z0-9_-]+$ by replacing
-// every other character with '_' (spec §1.3); "" stays "".
-func SanitizeToolID(id string) string { return protocol.SanitizeToolID(id) }
