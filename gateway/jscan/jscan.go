@@ -1,13 +1,16 @@
-// Package jscan is a small validating JSON reader for the stream
-// converters' hot path. They run once per upstream SSE event, so they avoid
-// encoding/json there: on the target machine json.Unmarshal of one OpenAI
-// chunk costs ~4 µs and 10 allocations, json.Valid alone ~1.2 µs. A Scanner
-// picks the needed fields out of one event as raw slices of the input
-// (string values keep their quotes and escapes, so they can be copied into
-// the output as they are); AppendRawJSONString writes them back.
+// Package jscan is the one validating JSON reader of the hot paths: the
+// stream converters, which run once per upstream SSE event, and the
+// passthrough path, which reads a request body's routing fields and peeks
+// into chunks. They avoid encoding/json there: on the target machine
+// json.Unmarshal of one OpenAI chunk costs ~4 µs and 10 allocations,
+// json.Valid alone ~1.2 µs, and decoding a 200 kB request to read its model
+// ~1 ms. A Scanner picks the needed fields out of one document as raw slices
+// of the input (string values keep their quotes and escapes, so they can be
+// copied into the output as they are; AppendRawJSONString writes them back)
+// and skips the rest while validating it.
 //
-// Stdlib only: every protocol adapter (convert, gemini, responses) and the
-// passthrough path's request and chunk peeking share it.
+// Stdlib only: every protocol adapter (convert, gemini, responses) and
+// package passthrough share it.
 package jscan
 
 import (
@@ -50,13 +53,9 @@ func (s *Scanner) Fail() {
 
 // Peek skips whitespace and returns the next byte (0 at the end).
 func (s *Scanner) Peek() byte {
-	for s.i < len(s.b) {
-		switch c := s.b[s.i]; c {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return c
-		}
+	s.i = skipSpace(s.b, s.i)
+	if s.i < len(s.b) {
+		return s.b[s.i]
 	}
 	return 0
 }
@@ -123,6 +122,62 @@ func (s *Scanner) More(first *bool, closing byte) bool {
 	return true
 }
 
+// Member is More and Key in one call, for a reader that walks many
+// members (a request body's top level): it advances to the next member of
+// the object being read and reads its name and colon, returning the name's
+// raw bytes without quotes, and whether the name is Plain (checked as it is
+// read). more is false after the closing brace is consumed, or on error.
+// first must start true for each object.
+func (s *Scanner) Member(first *bool) (key []byte, plain, more bool) {
+	if s.bad {
+		return nil, false, false
+	}
+	b := s.b
+	i := skipSpace(b, s.i)
+	if i < len(b) && b[i] == '}' {
+		s.i = i + 1
+		return nil, false, false
+	}
+	if !*first {
+		if i >= len(b) || b[i] != ',' {
+			s.Fail()
+			return nil, false, false
+		}
+		i = skipSpace(b, i+1)
+	}
+	*first = false
+	if i >= len(b) || b[i] != '"' {
+		s.Fail()
+		return nil, false, false
+	}
+	e := i + 1
+	for e < len(b) && !keyStop[b[e]] {
+		e++
+	}
+	if plain = e < len(b) && b[e] == '"'; plain {
+		e++
+	} else if e = scanStr(b, i); e < 0 {
+		s.Fail()
+		return nil, false, false
+	}
+	key = b[i+1 : e-1]
+	if e = skipSpace(b, e); e >= len(b) || b[e] != ':' {
+		s.Fail()
+		return nil, false, false
+	}
+	s.i = e + 1
+	return key, plain, true
+}
+
+// keyStop is strStop plus the bytes that make a name not Plain.
+var keyStop = func() (t [256]bool) {
+	t = strStop
+	for c := utf8.RuneSelf; c < 0x100; c++ {
+		t[c] = true
+	}
+	return t
+}()
+
 // Key reads a member name and its colon, returning the name's raw bytes
 // without quotes (escapes are not decoded: a name spelled with escapes is
 // simply an unknown key).
@@ -142,43 +197,14 @@ func (s *Scanner) Str() []byte {
 		s.Fail()
 		return nil
 	}
-	b, start := s.b, s.i
-	i := start + 1
-	for {
-		for i < len(b) && !strStop[b[i]] {
-			i++
-		}
-		if i >= len(b) {
-			s.Fail()
-			return nil
-		}
-		switch b[i] {
-		case '"':
-			s.i = i + 1
-			return b[start:s.i]
-		case '\\':
-			if i+1 >= len(b) {
-				s.Fail()
-				return nil
-			}
-			switch b[i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				i += 2
-			case 'u':
-				if i+5 >= len(b) || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) || !isHex(b[i+5]) {
-					s.Fail()
-					return nil
-				}
-				i += 6
-			default:
-				s.Fail()
-				return nil
-			}
-		default: // a control character
-			s.Fail()
-			return nil
-		}
+	e := scanStr(s.b, s.i)
+	if e < 0 {
+		s.Fail()
+		return nil
 	}
+	r := s.b[s.i:e]
+	s.i = e
+	return r
 }
 
 // strStop marks the bytes a string scan stops at: the quote, the backslash
@@ -317,75 +343,10 @@ func (s *Scanner) Skip() {
 	if left == 0 {
 		left = MaxDepth
 	}
-	s.skipDepth(left)
-}
-
-// skipDepth skips a value nested at most left levels deeper. It walks
-// containers itself rather than through More and Key: skipping is most of
-// the work of a reader that wants a few fields of a large document.
-func (s *Scanner) skipDepth(left int) {
-	if left < 0 {
-		s.Fail()
-		return
-	}
-	switch c := s.Peek(); {
-	case c == '{':
-		s.i++
-		if s.Peek() == '}' {
-			s.i++
-			return
-		}
-		for {
-			if s.Str() == nil || s.Peek() != ':' {
-				s.Fail()
-				return
-			}
-			s.i++
-			s.skipDepth(left - 1)
-			if !s.next('}') {
-				return
-			}
-		}
-	case c == '[':
-		s.i++
-		if s.Peek() == ']' {
-			s.i++
-			return
-		}
-		for {
-			s.skipDepth(left - 1)
-			if !s.next(']') {
-				return
-			}
-		}
-	case c == '"':
-		s.Str()
-	case c == 't':
-		s.Lit("true")
-	case c == 'f':
-		s.Lit("false")
-	case c == 'n':
-		s.Lit("null")
-	case c == '-' || '0' <= c && c <= '9':
-		s.Num()
-	default:
+	s.Peek()
+	if s.i = skipValue(s.b, s.i, left); s.i < 0 {
 		s.Fail()
 	}
-}
-
-// next consumes the comma before another member or element (true) or the
-// closing byte (false); anything else is an error (false).
-func (s *Scanner) next(closing byte) bool {
-	switch s.Peek() {
-	case ',':
-		s.i++
-		return true
-	case closing:
-		s.i++
-		return false
-	}
-	s.Fail()
-	return false
 }
 
 // Value reads one value of any type and returns its raw bytes.
@@ -397,6 +358,163 @@ func (s *Scanner) Value() []byte {
 		return nil
 	}
 	return s.b[start:s.i]
+}
+
+// The validating skip underneath Skip and Str works on plain indexes:
+// skipping is most of the work of a reader that wants a few fields of a
+// large document (a request body), so it stays a tight loop. Each returns
+// the index just past what it read, or -1 if the input is not valid there.
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// skipValue skips the value at b[i] (whitespace skipped already), nested
+// at most left levels deeper.
+func skipValue(b []byte, i, left int) int {
+	if left < 0 || i >= len(b) {
+		return -1
+	}
+	switch c := b[i]; {
+	case c == '{':
+		return skipContainer(b, i, left, '}')
+	case c == '[':
+		return skipContainer(b, i, left, ']')
+	case c == '"':
+		return scanStr(b, i)
+	case c == 't':
+		return skipLit(b, i, "true")
+	case c == 'f':
+		return skipLit(b, i, "false")
+	case c == 'n':
+		return skipLit(b, i, "null")
+	case c == '-' || '0' <= c && c <= '9':
+		return skipNum(b, i)
+	}
+	return -1
+}
+
+// skipContainer skips the object or array opening at b[i].
+func skipContainer(b []byte, i, left int, closing byte) int {
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == closing {
+		return i + 1
+	}
+	for {
+		if closing == '}' {
+			if i >= len(b) || b[i] != '"' {
+				return -1
+			}
+			if i = scanStr(b, i); i < 0 {
+				return -1
+			}
+			if i = skipSpace(b, i); i >= len(b) || b[i] != ':' {
+				return -1
+			}
+			i = skipSpace(b, i+1)
+		}
+		if i = skipValue(b, i, left-1); i < 0 {
+			return -1
+		}
+		if i = skipSpace(b, i); i >= len(b) {
+			return -1
+		}
+		switch b[i] {
+		case closing:
+			return i + 1
+		case ',':
+			i = skipSpace(b, i+1)
+		default:
+			return -1
+		}
+	}
+}
+
+// scanStr skips the string whose opening quote is b[i].
+func scanStr(b []byte, i int) int {
+	i++
+	for {
+		for i < len(b) && !strStop[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			return -1
+		}
+		switch b[i] {
+		case '"':
+			return i + 1
+		case '\\':
+			if i+1 >= len(b) {
+				return -1
+			}
+			switch b[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+5 >= len(b) || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) || !isHex(b[i+5]) {
+					return -1
+				}
+				i += 6
+			default:
+				return -1
+			}
+		default: // a control character
+			return -1
+		}
+	}
+}
+
+// skipNum skips -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func skipNum(b []byte, i int) int {
+	if b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && '1' <= b[i] && b[i] <= '9':
+		i = skipDigits(b, i+1)
+	default:
+		return -1
+	}
+	if i < len(b) && b[i] == '.' {
+		if i++; i >= len(b) || b[i] < '0' || b[i] > '9' {
+			return -1
+		}
+		i = skipDigits(b, i+1)
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		if i++; i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if i >= len(b) || b[i] < '0' || b[i] > '9' {
+			return -1
+		}
+		i = skipDigits(b, i+1)
+	}
+	return i
+}
+
+func skipDigits(b []byte, i int) int {
+	for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+		i++
+	}
+	return i
+}
+
+func skipLit(b []byte, i int, lit string) int {
+	if len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == lit {
+		return i + len(lit)
+	}
+	return -1
 }
 
 // RawIs reports whether raw is the string literal "w" (no escapes).

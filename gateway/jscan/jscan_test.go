@@ -14,7 +14,8 @@ import (
 // same strings.
 func FuzzJSONScan(f *testing.F) {
 	for _, s := range []string{`{}`, `[]`, `{"a":[1,-2.5e+3,true,false,null,"x\u00e9\n"]}`, `"\ud83d\ude00"`, `01`, `{"a":1,}`,
-		`[1 2]`, `"\x01"`, `-`, `1.`, `1e`, `{"a" 1}`, "\"\xff\"", `{"text":"a\"b"}`} {
+		`[1 2]`, `"\x01"`, `-`, `1.`, `1e`, `{"a" 1}`, "\"\xff\"", `{"text":"a\"b"}`, `{"a":1 "b":2}`, `{"a":1,}`,
+		`{"\u0061":1,"é":[],"b\\":null}`, ` { "a" : { } , "b":[ ] } `, `{,"a":1}`, `{"a"}`, `{"a":}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
@@ -27,6 +28,22 @@ func FuzzJSONScan(f *testing.F) {
 		}
 		if want := json.Valid(in); got != want {
 			t.Fatalf("jscan valid = %v, json.Valid = %v for %q", got, want, in)
+		}
+		if s.Reset(in); s.Peek() == '{' { // the same through Member, with its plain flag
+			s.Object()
+			for first := true; ; {
+				key, plain, more := s.Member(&first)
+				if !more {
+					break
+				}
+				if plain != Plain(key) {
+					t.Fatalf("Member(%q): plain = %v", key, plain)
+				}
+				s.Skip()
+			}
+			if s.Done() != got {
+				t.Fatalf("walked by Member, valid = %v; by Skip, %v, for %q", !got, got, in)
+			}
 		}
 		s.Reset(in)
 		if s.Peek() != '"' {
@@ -122,5 +139,46 @@ func TestPos(t *testing.T) {
 	}
 	if v := s.Value(); string(v) != "[1, 2]" || s.Pos() != 15 {
 		t.Fatalf("Value = %q, Pos after = %d", v, s.Pos())
+	}
+}
+
+func TestMember(t *testing.T) {
+	var s Scanner
+	s.Reset([]byte(` { "model" : "m", "mod\u0065l":1 , "é":[2], "x":{"y":3} } `))
+	s.Object()
+	type member struct {
+		key   string
+		plain bool
+		value string
+	}
+	var got []member
+	for first := true; ; {
+		key, plain, more := s.Member(&first)
+		if !more {
+			break
+		}
+		got = append(got, member{string(key), plain, string(s.Value())})
+	}
+	want := []member{{"model", true, `"m"`}, {`mod\u0065l`, false, "1"}, {"é", false, "[2]"}, {"x", true, `{"y":3}`}}
+	if !s.Done() || len(got) != len(want) {
+		t.Fatalf("members %+v, done %v", got, s.Done())
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("member %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	for _, bad := range []string{`{"a":1 "b":2}`, `{"a" 1}`, `{,"a":1}`, `{"a":1,}`, `{"a`, `{1:2}`} {
+		s.Reset([]byte(bad))
+		s.Object()
+		for first := true; ; {
+			if _, _, more := s.Member(&first); !more {
+				break
+			}
+			s.Skip()
+		}
+		if s.Done() {
+			t.Errorf("%s accepted", bad)
+		}
 	}
 }

@@ -50,10 +50,13 @@ func peekChunk(b []byte) (f chunkFacts, ok bool) {
 	}
 	s.Object()
 	choices := false
-	for first := true; s.More(&first, '}'); {
-		key := s.Key()
+	for first := true; ; {
+		key, plain, more := s.Member(&first)
+		if !more {
+			break
+		}
 		switch {
-		case !jscan.Plain(key):
+		case !plain:
 			return f, false
 		case asciiEqualFold(key, "error"):
 			f.err = s.Peek() != 'n'
@@ -104,10 +107,13 @@ func peekChoice(s *jscan.Scanner, f *chunkFacts) bool {
 	s.Object()
 	delta := false
 	var finish text // the last finish_reason wins
-	for first := true; s.More(&first, '}'); {
-		key := s.Key()
+	for first := true; ; {
+		key, plain, more := s.Member(&first)
+		if !more {
+			break
+		}
 		switch {
-		case !jscan.Plain(key):
+		case !plain:
 			return false
 		case asciiEqualFold(key, "delta"):
 			if delta {
@@ -142,11 +148,14 @@ func peekDelta(s *jscan.Scanner, f *chunkFacts) bool {
 		return false
 	}
 	var texts [4]text // content, reasoning_content, reasoning, tool_calls: the last of each wins
-	for first := true; s.More(&first, '}'); {
-		key := s.Key()
+	for first := true; ; {
+		key, plain, more := s.Member(&first)
+		if !more {
+			break
+		}
 		k := -1
 		switch {
-		case !jscan.Plain(key):
+		case !plain:
 			return false
 		case asciiEqualFold(key, "content"):
 			k = 0

@@ -42,9 +42,12 @@ func ScanFields(b []byte) (f Fields, ok bool) {
 		return f, false
 	}
 	s.Object()
-	for first := true; s.More(&first, '}'); {
-		key := s.Key()
-		if !jscan.Plain(key) || !f.set(&s, key) {
+	for first := true; ; {
+		key, plain, more := s.Member(&first)
+		if !more {
+			break
+		}
+		if !plain || !f.set(&s, key) {
 			return f, false
 		}
 	}
@@ -111,9 +114,12 @@ func SpliceModel(body []byte, model string) (out []byte, ok bool) {
 	}
 	s.Object()
 	vs, ve, n := -1, -1, 0
-	for first := true; s.More(&first, '}'); {
-		key := s.Key()
-		if !jscan.Plain(key) {
+	for first := true; ; {
+		key, plain, more := s.Member(&first)
+		if !more {
+			break
+		}
+		if !plain {
 			return nil, false
 		}
 		if !asciiEqualFold(key, "model") {
@@ -136,7 +142,7 @@ func SpliceModel(body []byte, model string) (out []byte, ok bool) {
 	return append(out, body[ve:]...), true
 }
 
-// asciiEqualFold reports whether key (ASCII only: jscan.Plain) equals
+// asciiEqualFold reports whether key (Plain: ASCII only) equals
 // name (lower-case ASCII) ignoring ASCII case.
 func asciiEqualFold(key []byte, name string) bool {
 	if len(key) != len(name) {
