@@ -53,9 +53,13 @@ func (s *Scanner) Fail() {
 
 // Peek skips whitespace and returns the next byte (0 at the end).
 func (s *Scanner) Peek() byte {
-	s.i = skipSpace(s.b, s.i)
-	if s.i < len(s.b) {
-		return s.b[s.i]
+	for s.i < len(s.b) {
+		switch c := s.b[s.i]; c {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return c
+		}
 	}
 	return 0
 }
@@ -197,14 +201,19 @@ func (s *Scanner) Str() []byte {
 		s.Fail()
 		return nil
 	}
-	e := scanStr(s.b, s.i)
-	if e < 0 {
+	b, start := s.b, s.i
+	e := start + 1
+	for e < len(b) && !strStop[b[e]] { // the usual string, without escapes, here
+		e++
+	}
+	if e < len(b) && b[e] == '"' {
+		e++
+	} else if e = scanStr(b, start); e < 0 {
 		s.Fail()
 		return nil
 	}
-	r := s.b[s.i:e]
 	s.i = e
-	return r
+	return b[start:e]
 }
 
 // strStop marks the bytes a string scan stops at: the quote, the backslash
