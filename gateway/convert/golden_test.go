@@ -158,7 +158,8 @@ func TestVectors(t *testing.T) {
 	}
 }
 
-// runVector converts one vector input according to its kind.
+// runVector converts one vector input according to its kind: a request
+// or response conversion here, a mapping table in runMappingVector.
 func runVector(t *testing.T, kind string, opt vectorOptions, input json.RawMessage) any {
 	t.Helper()
 	decode := func(v any) {
@@ -192,6 +193,15 @@ func runVector(t *testing.T, kind string, opt vectorOptions, input json.RawMessa
 		var resp openai.ChatResponse
 		decode(&resp)
 		return convert.ResponseOToA(&resp, opt.ClientModel, opt.ToolNames)
+	}
+	return runMappingVector(t, kind, decode)
+}
+
+// runMappingVector runs the vectors of the mapping tables: usage, stop and
+// finish reasons, upstream errors and statuses, the estimate.
+func runMappingVector(t *testing.T, kind string, decode func(v any)) any {
+	t.Helper()
+	switch kind {
 	case kindUsageO2A:
 		var u openai.Usage
 		decode(&u)
