@@ -130,7 +130,8 @@ func SpliceModel(body []byte, model string) (out []byte, ok bool) {
 			return nil, false
 		}
 		vs = s.Pos()
-		ve = vs + len(s.Str())
+		s.Skip()
+		ve = s.Pos()
 	}
 	if !s.Done() || n != 1 {
 		return nil, false
