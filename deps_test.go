@@ -82,7 +82,8 @@ func TestDependencyRules(t *testing.T) {
 	// other, nothing else.
 	pure := map[string]bool{"switchyard/gateway/sse": true, "switchyard/gateway/openai": true,
 		"switchyard/gateway/anthropic": true, "switchyard/gateway/protocol": true, "switchyard/gateway/jscan": true,
-		"switchyard/gateway/convert": true, "switchyard/gateway/responses": true, "switchyard/gateway/gemini": true,
+		"switchyard/gateway/convert": true, "switchyard/gateway/convert/anthropicreq": true, "switchyard/gateway/convert/streamconv": true,
+		"switchyard/gateway/responses": true, "switchyard/gateway/gemini": true,
 		"switchyard/gateway/modelrule": true, "switchyard/gateway/passthrough": true, "switchyard/gateway/clock": true}
 	for p := range pure {
 		imps, ok := imports[p]
@@ -103,6 +104,15 @@ func TestDependencyRules(t *testing.T) {
 		switch x {
 		case "github.com/gin-gonic/gin", "switchyard/gateway", "switchyard/gateway/dashboard", "switchyard/keystore":
 			t.Errorf("switchyard/gateway/protocols depends on %s", x)
+		}
+	}
+	// convert's subpackages build on it, never on each other (and, the
+	// compiler sees to it, convert never on them).
+	for _, p := range []string{"switchyard/gateway/convert/anthropicreq", "switchyard/gateway/convert/streamconv"} {
+		for _, x := range deps[p] {
+			if strings.HasPrefix(x, "switchyard/gateway/convert/") {
+				t.Errorf("%s depends on %s", p, x)
+			}
 		}
 	}
 	// Routing decides; it does not read configuration or serve HTTP.

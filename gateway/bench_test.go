@@ -99,7 +99,7 @@ func benchAnthropicStream() []string {
 // benchFileStream loads one of the convert package's 200-event streams
 // (text, thinking and tool calls), one string per event.
 func benchFileStream(tb testing.TB, name string) []string {
-	b, err := os.ReadFile("convert/testdata/stream/bench/" + name)
+	b, err := os.ReadFile("convert/streamconv/testdata/stream/bench/" + name)
 	if err != nil {
 		tb.Fatal(err)
 	}

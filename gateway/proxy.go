@@ -16,6 +16,7 @@ import (
 	"switchyard/gateway/clock"
 	"switchyard/gateway/convert"
 	"switchyard/gateway/guard"
+	"switchyard/gateway/protocol"
 	"switchyard/gateway/protocols"
 	"switchyard/gateway/route"
 	"switchyard/gateway/sse"
@@ -419,7 +420,7 @@ type streamRelay struct {
 // the attempt's outcome once there is one.
 func (rl *streamRelay) step(ev sse.Event, rerr error) (outcome, bool) {
 	c := &rl.c
-	var st convert.Step
+	var st protocol.Step
 	atEnd := rerr != nil
 	if atEnd {
 		if rerr == io.EOF {

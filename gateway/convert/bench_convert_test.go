@@ -1,4 +1,4 @@
-package convert
+package convert_test
 
 // Where the time of a converted (non-streaming) request goes: decoding
 // the client's body, converting it, encoding the upstream body; and the
@@ -17,6 +17,8 @@ import (
 	"testing"
 
 	"switchyard/gateway/anthropic"
+	"switchyard/gateway/convert"
+	"switchyard/gateway/convert/anthropicreq"
 	"switchyard/gateway/openai"
 )
 
@@ -93,12 +95,12 @@ func BenchmarkConvertRequestOToA(b *testing.B) {
 		body []byte
 	}{{"small", []byte(`{"model":"claude-sonnet-4-5","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello in one short sentence."}],"max_tokens":256,"temperature":0.7}`)},
 		{"agent", benchOpenAIRequest(40)}} {
-		opt := RequestOptions{UpstreamModel: "claude-sonnet-4-5-20250929", MaxTokensDefault: 8192, CacheBreakpoints: true}
+		opt := convert.RequestOptions{UpstreamModel: "claude-sonnet-4-5-20250929", MaxTokensDefault: 8192, CacheBreakpoints: true}
 		var req openai.ChatRequest
 		if err := json.Unmarshal(c.body, &req); err != nil {
 			b.Fatal(err)
 		}
-		out, err := RequestOToA(&req, opt)
+		out, err := anthropicreq.RequestOToA(&req, opt)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -113,7 +115,7 @@ func BenchmarkConvertRequestOToA(b *testing.B) {
 		b.Run(c.name+"/convert", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				RequestOToA(&req, opt)
+				anthropicreq.RequestOToA(&req, opt)
 			}
 		})
 		b.Run(c.name+"/encode", func(b *testing.B) {
@@ -125,7 +127,7 @@ func BenchmarkConvertRequestOToA(b *testing.B) {
 		b.Run(c.name+"/estimate", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				EstimateOpenAITokens(&req)
+				convert.EstimateOpenAITokens(&req)
 			}
 		})
 	}
@@ -137,12 +139,12 @@ func BenchmarkConvertRequestAToO(b *testing.B) {
 		body []byte
 	}{{"small", []byte(`{"model":"gpt-4.1","max_tokens":256,"system":"You are a helpful assistant.","messages":[{"role":"user","content":"Say hello in one short sentence."}],"temperature":0.7}`)},
 		{"agent", benchAnthropicRequest(40)}} {
-		opt := RequestOptions{UpstreamModel: "gpt-4.1", MaxTokensDefault: 8192}
+		opt := convert.RequestOptions{UpstreamModel: "gpt-4.1", MaxTokensDefault: 8192}
 		var req anthropic.MessagesRequest
 		if err := json.Unmarshal(c.body, &req); err != nil {
 			b.Fatal(err)
 		}
-		out, _, err := RequestAToO(&req, opt)
+		out, _, err := convert.RequestAToO(&req, opt)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -157,7 +159,7 @@ func BenchmarkConvertRequestAToO(b *testing.B) {
 		b.Run(c.name+"/convert", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				RequestAToO(&req, opt)
+				convert.RequestAToO(&req, opt)
 			}
 		})
 		b.Run(c.name+"/encode", func(b *testing.B) {
@@ -169,7 +171,7 @@ func BenchmarkConvertRequestAToO(b *testing.B) {
 		b.Run(c.name+"/estimate", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				EstimateAnthropicTokens(&req)
+				convert.EstimateAnthropicTokens(&req)
 			}
 		})
 	}
@@ -188,7 +190,7 @@ func BenchmarkConvertResponse(b *testing.B) {
 			if err := json.Unmarshal(aBody, &r); err != nil {
 				b.Fatal(err)
 			}
-			json.Marshal(ResponseAToO(&r, "claude-sonnet-4-5", 1747900000))
+			json.Marshal(convert.ResponseAToO(&r, "claude-sonnet-4-5", 1747900000))
 		}
 	})
 	b.Run("OToA", func(b *testing.B) {
@@ -198,7 +200,7 @@ func BenchmarkConvertResponse(b *testing.B) {
 			if err := json.Unmarshal(oBody, &r); err != nil {
 				b.Fatal(err)
 			}
-			json.Marshal(ResponseOToA(&r, "gpt-4.1", nil))
+			json.Marshal(convert.ResponseOToA(&r, "gpt-4.1", nil))
 		}
 	})
 }

@@ -1,4 +1,4 @@
-package convert
+package convert_test
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"switchyard/gateway/anthropic"
+	"switchyard/gateway/convert"
+	"switchyard/gateway/convert/anthropicreq"
 	"switchyard/gateway/openai"
 )
 
@@ -22,20 +24,8 @@ import (
 //	go test ./gateway/convert -run Vectors -update
 //
 // The want files are the spec (docs/conversion.md §5): review every diff by hand
-// before keeping it. The -update flag is registered in init, after all
-// package-level variables, so that a stream golden test declaring its own
-// package-level -update flag shares it instead of panicking on a
-// redefinition.
-var updateVectors func() bool
-
-func init() {
-	f := flag.Lookup("update")
-	if f == nil {
-		flag.Bool("update", false, "rewrite golden files (go test ./gateway/convert -run Vectors -update)")
-		f = flag.Lookup("update")
-	}
-	updateVectors = func() bool { return f.Value.String() == "true" }
-}
+// before keeping it.
+var updateVectors = flag.Bool("update", false, "rewrite golden files (go test ./gateway/convert -run Vectors -update)")
 
 // Vector kinds. Every NN-name.in.json is {"options": {...}, "input": ...};
 // the options used by each kind are in vectorOptions.
@@ -107,18 +97,18 @@ var vectors = []struct{ name, kind string }{
 
 // vectorOptions are the "options" of an in.json.
 type vectorOptions struct {
-	// Request kinds (RequestOptions).
+	// Request kinds (convert.RequestOptions).
 	UpstreamModel    string `json:"upstream_model"`
 	MaxTokensDefault int    `json:"max_tokens_default"`
 	CacheBreakpoints bool   `json:"cache_breakpoints"`
 	// Response kinds.
-	ClientModel string    `json:"client_model"`
-	Created     int64     `json:"created"`
-	ToolNames   ToolNames `json:"tool_names"`
+	ClientModel string            `json:"client_model"`
+	Created     int64             `json:"created"`
+	ToolNames   convert.ToolNames `json:"tool_names"`
 }
 
-func (o vectorOptions) request() RequestOptions {
-	return RequestOptions{UpstreamModel: o.UpstreamModel, MaxTokensDefault: o.MaxTokensDefault, CacheBreakpoints: o.CacheBreakpoints}
+func (o vectorOptions) request() convert.RequestOptions {
+	return convert.RequestOptions{UpstreamModel: o.UpstreamModel, MaxTokensDefault: o.MaxTokensDefault, CacheBreakpoints: o.CacheBreakpoints}
 }
 
 func TestVectors(t *testing.T) {
@@ -144,7 +134,7 @@ func TestVectors(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantPath := filepath.Join(dir, v.name+".want.json")
-			if updateVectors() {
+			if *updateVectors {
 				if err := os.WriteFile(wantPath, append(quoteErrorMessage(t, gotJSON), '\n'), 0o644); err != nil {
 					t.Fatal(err)
 				}
@@ -168,7 +158,8 @@ func TestVectors(t *testing.T) {
 	}
 }
 
-// runVector converts one vector input according to its kind.
+// runVector converts one vector input according to its kind: a request
+// or response conversion here, a mapping table in runMappingVector.
 func runVector(t *testing.T, kind string, opt vectorOptions, input json.RawMessage) any {
 	t.Helper()
 	decode := func(v any) {
@@ -181,7 +172,7 @@ func runVector(t *testing.T, kind string, opt vectorOptions, input json.RawMessa
 	case kindO2ARequest:
 		var req openai.ChatRequest
 		decode(&req)
-		out, err := RequestOToA(&req, opt.request())
+		out, err := anthropicreq.RequestOToA(&req, opt.request())
 		if err != nil {
 			return errorResult(t, err)
 		}
@@ -189,7 +180,7 @@ func runVector(t *testing.T, kind string, opt vectorOptions, input json.RawMessa
 	case kindA2ORequest:
 		var req anthropic.MessagesRequest
 		decode(&req)
-		out, names, err := RequestAToO(&req, opt.request())
+		out, names, err := convert.RequestAToO(&req, opt.request())
 		if err != nil {
 			return errorResult(t, err)
 		}
@@ -197,25 +188,34 @@ func runVector(t *testing.T, kind string, opt vectorOptions, input json.RawMessa
 	case kindA2OResponse:
 		var resp anthropic.Response
 		decode(&resp)
-		return ResponseAToO(&resp, opt.ClientModel, opt.Created)
+		return convert.ResponseAToO(&resp, opt.ClientModel, opt.Created)
 	case kindO2AResponse:
 		var resp openai.ChatResponse
 		decode(&resp)
-		return ResponseOToA(&resp, opt.ClientModel, opt.ToolNames)
+		return convert.ResponseOToA(&resp, opt.ClientModel, opt.ToolNames)
+	}
+	return runMappingVector(t, kind, decode)
+}
+
+// runMappingVector runs the vectors of the mapping tables: usage, stop and
+// finish reasons, upstream errors and statuses, the estimate.
+func runMappingVector(t *testing.T, kind string, decode func(v any)) any {
+	t.Helper()
+	switch kind {
 	case kindUsageO2A:
 		var u openai.Usage
 		decode(&u)
-		return UsageOToA(&u)
+		return convert.UsageOToA(&u)
 	case kindUsageA2O:
 		var u anthropic.Usage
 		decode(&u)
-		return UsageAToO(u)
+		return convert.UsageAToO(u)
 	case kindStopReasons:
 		var stops []string
 		decode(&stops)
 		out := map[string]string{}
 		for _, s := range stops {
-			out[s] = StopReasonToFinish(s)
+			out[s] = convert.StopReasonToFinish(s)
 		}
 		return out
 	case kindFinishReasons:
@@ -227,7 +227,7 @@ func runVector(t *testing.T, kind string, opt vectorOptions, input json.RawMessa
 		var out []map[string]any
 		for _, c := range cases {
 			out = append(out, map[string]any{"finish": c.Finish, "has_tools": c.HasTools,
-				"stop_reason": FinishToStopReason(c.Finish, c.HasTools)})
+				"stop_reason": convert.FinishToStopReason(c.Finish, c.HasTools)})
 		}
 		return out
 	case kindUpstreamError:
@@ -241,7 +241,7 @@ func runVector(t *testing.T, kind string, opt vectorOptions, input json.RawMessa
 		if json.Unmarshal(in.Body, &text) == nil {
 			body = []byte(text) // a JSON string stands for a plain-text body
 		}
-		msg, typ := ParseUpstreamError(body)
+		msg, typ := convert.ParseUpstreamError(body)
 		return map[string]any{"message": msg, "upstream_type": typ, "to_clients": statusRow(in.Status)}
 	case kindStatusTable:
 		var statuses []int
@@ -254,7 +254,7 @@ func runVector(t *testing.T, kind string, opt vectorOptions, input json.RawMessa
 	case kindEstimateA:
 		var req anthropic.MessagesRequest
 		decode(&req)
-		return anthropic.CountTokensResponse{InputTokens: EstimateAnthropicTokens(&req)}
+		return anthropic.CountTokensResponse{InputTokens: convert.EstimateAnthropicTokens(&req)}
 	}
 	t.Fatalf("unknown kind %q", kind)
 	return nil
@@ -262,28 +262,28 @@ func runVector(t *testing.T, kind string, opt vectorOptions, input json.RawMessa
 
 // statusRow is what a client of each protocol gets for an upstream status.
 func statusRow(status int) map[string]any {
-	typ, code := OpenAIErrorTypeCode(status)
+	typ, code := convert.OpenAIErrorTypeCode(status)
 	var c any
 	if code != "" {
 		c = code
 	}
 	return map[string]any{
 		"status":    status,
-		"anthropic": map[string]any{"status": AnthropicStatusForClient(status), "type": AnthropicErrorType(status)},
-		"openai":    map[string]any{"status": OpenAIStatusForClient(status), "type": typ, "code": c},
+		"anthropic": map[string]any{"status": convert.AnthropicStatusForClient(status), "type": convert.AnthropicErrorType(status)},
+		"openai":    map[string]any{"status": convert.OpenAIStatusForClient(status), "type": typ, "code": c},
 	}
 }
 
-// errorResult renders a conversion *Error as the 400 body's error object
+// errorResult renders a conversion *convert.Error as the 400 body's error object
 // (type from the status table, param, message). In want files "message"
 // is a regular expression.
 func errorResult(t *testing.T, err error) any {
 	t.Helper()
-	var ce *Error
+	var ce *convert.Error
 	if !errors.As(err, &ce) {
-		t.Fatalf("conversion error is %T, want *Error: %v", err, err)
+		t.Fatalf("conversion error is %T, want *convert.Error: %v", err, err)
 	}
-	typ, _ := OpenAIErrorTypeCode(400)
+	typ, _ := convert.OpenAIErrorTypeCode(400)
 	return map[string]any{"error": map[string]any{"type": typ, "param": ce.Param, "message": ce.Message}}
 }
 

@@ -107,7 +107,7 @@ func copyFloat(p *float64) *float64 {
 func withProperties(raw json.RawMessage) json.RawMessage {
 	t := strings.TrimSpace(string(raw))
 	if t == "" || t == "null" {
-		return emptyObjectSchema
+		return EmptyObjectSchema()
 	}
 	var m map[string]any
 	if json.Unmarshal(raw, &m) != nil || m == nil {
@@ -263,16 +263,6 @@ func aAssistantToO(blocks []anthropic.Block, names ToolNames) []openai.Message {
 		return nil
 	}
 	return []openai.Message{msg}
-}
-
-// inputArguments renders a tool_use input as compact JSON; absent or
-// non-object input becomes "{}".
-func inputArguments(in json.RawMessage) string {
-	t := strings.TrimSpace(string(in))
-	if t == "" || t[0] != '{' || !json.Valid(in) {
-		return "{}"
-	}
-	return string(compactJSON(in))
 }
 
 // aToolChoiceToO maps tool_choice (docs/conversion.md §1.2).

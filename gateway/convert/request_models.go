@@ -77,10 +77,10 @@ func versionAtLeast(major, minor, wantMajor, wantMinor int) bool {
 	return major > wantMajor || (major == wantMajor && minor >= wantMinor)
 }
 
-// isExclusiveSampling reports whether an Anthropic model rejects requests
+// ExclusiveSampling reports whether an Anthropic model rejects requests
 // that set both temperature and top_p: Sonnet 4.5+, Haiku 4.5+, Opus 4.1+
 // and any later major version.
-func isExclusiveSampling(name string) bool {
+func ExclusiveSampling(name string) bool {
 	family, major, minor, ok := claudeVersion(name)
 	if !ok {
 		return false
@@ -93,10 +93,10 @@ func isExclusiveSampling(name string) bool {
 	}
 }
 
-// claudeMaxOutput returns the documented maximum max_tokens of a known
+// ClaudeMaxOutput returns the documented maximum max_tokens of a known
 // Claude model, or 0 when unknown (no clamping). Newer, unlisted versions
 // are not clamped rather than guessed.
-func claudeMaxOutput(name string) int {
+func ClaudeMaxOutput(name string) int {
 	family, major, minor, ok := claudeVersion(name)
 	if !ok {
 		return 0

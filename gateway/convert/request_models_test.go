@@ -41,11 +41,11 @@ func TestModelFamilies(t *testing.T) {
 		if got := isOpenAIReasoningModel(tt.name); got != tt.reasoning {
 			t.Errorf("isOpenAIReasoningModel(%q) = %v", tt.name, got)
 		}
-		if got := isExclusiveSampling(tt.name); got != tt.exclSmp {
-			t.Errorf("isExclusiveSampling(%q) = %v", tt.name, got)
+		if got := ExclusiveSampling(tt.name); got != tt.exclSmp {
+			t.Errorf("ExclusiveSampling(%q) = %v", tt.name, got)
 		}
-		if got := claudeMaxOutput(tt.name); got != tt.maxOut {
-			t.Errorf("claudeMaxOutput(%q) = %d, want %d", tt.name, got, tt.maxOut)
+		if got := ClaudeMaxOutput(tt.name); got != tt.maxOut {
+			t.Errorf("ClaudeMaxOutput(%q) = %d, want %d", tt.name, got, tt.maxOut)
 		}
 	}
 }

@@ -18,7 +18,7 @@ import (
 // When the response has signed thinking (or redacted_thinking) blocks they
 // are also returned as message.thinking_blocks (the LiteLLM convention) so
 // the client can send them back and keep thinking on in a tool loop (see
-// RequestOToA). clientModel "" keeps the upstream model name.
+// anthropicreq.RequestOToA). clientModel "" keeps the upstream model name.
 func ResponseAToO(resp *anthropic.Response, clientModel string, created int64) *openai.ChatResponse {
 	if resp == nil {
 		resp = &anthropic.Response{}

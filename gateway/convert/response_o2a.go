@@ -1,8 +1,6 @@
 package convert
 
 import (
-	"encoding/json"
-	"math/rand/v2"
 	"sort"
 	"strings"
 
@@ -67,7 +65,7 @@ func ResponseOToA(resp *openai.ChatResponse, clientModel string, names ToolNames
 				Type:  "tool_use",
 				ID:    id,
 				Name:  names.Client(tc.Function.Name),
-				Input: parseArguments(tc.Function.Arguments, finish == "length"),
+				Input: ParseArguments(tc.Function.Arguments, finish == "length"),
 			})
 		}
 	}
@@ -122,38 +120,4 @@ func mergedFinish(choices []openai.Choice) string {
 		return "length"
 	}
 	return first
-}
-
-// parseArguments turns tool-call arguments into a tool_use input object.
-// With repair (the output was cut at max tokens) truncated JSON is closed;
-// anything else invalid, or not an object, becomes {}.
-func parseArguments(args string, repair bool) json.RawMessage {
-	if isJSONObject(args) {
-		return compactJSON([]byte(args))
-	}
-	if repair {
-		if fixed, ok := repairJSON(args); ok && isJSONObject(fixed) {
-			return compactJSON([]byte(fixed))
-		}
-	}
-	return json.RawMessage("{}")
-}
-
-func isJSONObject(s string) bool {
-	var m map[string]json.RawMessage
-	return json.Unmarshal([]byte(s), &m) == nil && m != nil
-}
-
-const idAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-// NewToolID returns a fresh Anthropic-style tool id, toolu_ followed by 24
-// random base62 characters (docs/conversion.md §1.3, for upstream calls without an id).
-func NewToolID() string { return "toolu_" + randomBase62(24) }
-
-func randomBase62(n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = idAlphabet[rand.IntN(len(idAlphabet))]
-	}
-	return string(b)
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"switchyard/gateway/anthropic"
+	"switchyard/gateway/convert/converttest"
 	"switchyard/gateway/openai"
 )
 
@@ -63,7 +64,7 @@ func TestResponseOToA(t *testing.T) {
 			}
 			want["id"] = "msg_1"
 			wb, _ := json.Marshal(want)
-			assertJSON(t, "response", got, string(wb))
+			converttest.AssertJSON(t, "response", got, string(wb))
 		})
 	}
 	t.Run("missing ids synthesized", func(t *testing.T) {
@@ -108,7 +109,7 @@ func TestResponseAToO(t *testing.T) {
 			if got.ID != "chatcmpl-msg_1" || got.Object != "chat.completion" || got.Created != 42 || got.Model != "client" || len(got.Choices) != 1 {
 				t.Errorf("envelope %+v", got)
 			}
-			assertJSON(t, "message", got.Choices[0].Message, tt.want)
+			converttest.AssertJSON(t, "message", got.Choices[0].Message, tt.want)
 		})
 	}
 	t.Run("model fallback and nil", func(t *testing.T) {
@@ -192,13 +193,13 @@ func TestRepairJSON(t *testing.T) {
 		}
 	}
 	// Only with finish_reason length.
-	if got := string(parseArguments(`{"a":1`, false)); got != `{}` {
+	if got := string(ParseArguments(`{"a":1`, false)); got != `{}` {
 		t.Errorf("repaired without length: %s", got)
 	}
-	if got := string(parseArguments(`{ "a" : 1 }`, false)); got != `{"a":1}` {
+	if got := string(ParseArguments(`{ "a" : 1 }`, false)); got != `{"a":1}` {
 		t.Errorf("not compacted: %s", got)
 	}
-	if got := string(parseArguments(`[1,2`, true)); got != `{}` {
+	if got := string(ParseArguments(`[1,2`, true)); got != `{}` {
 		t.Errorf("repaired a non-object: %s", got)
 	}
 }

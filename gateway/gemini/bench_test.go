@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"switchyard/gateway/convert"
+	"switchyard/gateway/convert/streamconv"
 	"switchyard/gateway/gemini"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/protocol/protocoltest"
@@ -35,7 +35,7 @@ func BenchmarkFromHubStream(b *testing.B) {
 func BenchmarkChainAnthropicToGemini(b *testing.B) {
 	evs := benchFile(b, filepath.Join("..", "convert", "testdata", "stream", "50-a2o-claude-thinking-tool-use.in.sse"))
 	protocoltest.Bench(b, evs, func() protocol.StreamConverter {
-		return protocol.Chain(convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true, MessageID: "c"}),
+		return protocol.Chain(streamconv.NewAToOStream(protocol.StreamOptions{IncludeUsage: true, MessageID: "c"}),
 			gemini.NewFromHubStream(protocol.StreamOptions{MessageID: "x"}, gemini.StreamFormatSSE, true))
 	})
 }

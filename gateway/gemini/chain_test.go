@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"switchyard/gateway/convert"
 	"switchyard/gateway/convert/converttest"
+	"switchyard/gateway/convert/streamconv"
 	"switchyard/gateway/gemini"
 	"switchyard/gateway/gemini/geminitest"
 	"switchyard/gateway/protocol"
@@ -18,7 +18,7 @@ import (
 // package convert gives a valid Gemini stream, or exactly one error where
 // the upstream failed; in both stream forms.
 func TestChainAnthropicToGemini(t *testing.T) {
-	files, _ := filepath.Glob("../convert/testdata/stream/*-a2o-*.in.sse")
+	files, _ := filepath.Glob("../convert/streamconv/testdata/stream/*-a2o-*.in.sse")
 	if len(files) == 0 {
 		t.Fatal("no a2o transcripts")
 	}
@@ -28,10 +28,10 @@ func TestChainAnthropicToGemini(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, format := range []gemini.StreamFormat{gemini.StreamFormatSSE, gemini.StreamFormatJSONArray} {
-			up := convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true, MessageID: "chatcmpl-x"})
+			up := streamconv.NewAToOStream(protocol.StreamOptions{IncludeUsage: true, MessageID: "chatcmpl-x"})
 			down := gemini.NewFromHubStream(protocol.StreamOptions{MessageID: "r"}, format, true)
 			out, steps := run(protocol.Chain(up, down), bytes.NewReader(in))
-			_, direct := run(convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true}), bytes.NewReader(in))
+			_, direct := run(streamconv.NewAToOStream(protocol.StreamOptions{IncludeUsage: true}), bytes.NewReader(in))
 			failed := direct[len(direct)-1].Err != nil
 			if err := geminitest.CheckStream(out, format); err != nil {
 				t.Errorf("%s format %d: %v\n%s", filepath.Base(f), format, err, out)
@@ -51,7 +51,7 @@ func TestChainGeminiToAnthropic(t *testing.T) {
 			continue
 		}
 		up := gemini.NewToHubStream(protocol.StreamOptions{IncludeUsage: true, MessageID: "chatcmpl-x"})
-		down := convert.NewOToAStream(protocol.StreamOptions{MessageID: "msg_x"})
+		down := streamconv.NewOToAStream(protocol.StreamOptions{MessageID: "msg_x"})
 		out, steps := run(protocol.Chain(up, down), bytes.NewReader(c.in))
 		if err := converttest.CheckAnthropicStream(out); err != nil {
 			t.Errorf("%s: %v\n%s", c.name, err, out)

@@ -14,7 +14,8 @@ import (
 // same strings.
 func FuzzJSONScan(f *testing.F) {
 	for _, s := range []string{`{}`, `[]`, `{"a":[1,-2.5e+3,true,false,null,"x\u00e9\n"]}`, `"\ud83d\ude00"`, `01`, `{"a":1,}`,
-		`[1 2]`, `"\x01"`, `-`, `1.`, `1e`, `{"a" 1}`, "\"\xff\"", `{"text":"a\"b"}`} {
+		`[1 2]`, `"\x01"`, `-`, `1.`, `1e`, `{"a" 1}`, "\"\xff\"", `{"text":"a\"b"}`, `{"a":1 "b":2}`, `{"a":1,}`,
+		`{"\u0061":1,"é":[],"b\\":null}`, ` { "a" : { } , "b":[ ] } `, `{,"a":1}`, `{"a"}`, `{"a":}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
@@ -27,6 +28,22 @@ func FuzzJSONScan(f *testing.F) {
 		}
 		if want := json.Valid(in); got != want {
 			t.Fatalf("jscan valid = %v, json.Valid = %v for %q", got, want, in)
+		}
+		if s.Reset(in); s.Peek() == '{' { // the same through Member, with its plain flag
+			s.Object()
+			for first := true; ; {
+				key, plain, more := s.Member(&first)
+				if !more {
+					break
+				}
+				if plain != Plain(key) {
+					t.Fatalf("Member(%q): plain = %v", key, plain)
+				}
+				s.Skip()
+			}
+			if s.Done() != got {
+				t.Fatalf("walked by Member, valid = %v; by Skip, %v, for %q", !got, got, in)
+			}
 		}
 		s.Reset(in)
 		if s.Peek() != '"' {
@@ -49,6 +66,9 @@ func FuzzJSONScan(f *testing.F) {
 		}
 		if u := UnquoteRaw(raw); u != want {
 			t.Fatalf("UnquoteRaw(%q) = %q, want %q", raw, u, want)
+		}
+		if Plain(raw) && string(RawInner(raw)) != want {
+			t.Fatalf("Plain(%q), but its value is %q", raw, want)
 		}
 	})
 }
@@ -73,5 +93,92 @@ func TestJSONScanNumbers(t *testing.T) {
 	s.Reset([]byte(deep))
 	if s.Skip(); s.Done() {
 		t.Error("nesting deeper than MaxDepth accepted")
+	}
+}
+
+func TestPlain(t *testing.T) {
+	for raw, want := range map[string]bool{`"model"`: true, `model`: true, `""`: true, `"a b/c"`: true,
+		`"mod\u0065l"`: false, `"a\"b"`: false, `"café"`: false, "\"\xff\"": false, `"ſtream"`: false} {
+		if got := Plain([]byte(raw)); got != want {
+			t.Errorf("Plain(%s) = %v, want %v", raw, got, want)
+		}
+	}
+}
+
+// TestSetMaxDepth: a scanner set deeper than MaxDepth reads what the
+// default refuses, and still refuses beyond its own limit.
+func TestSetMaxDepth(t *testing.T) {
+	nest := func(n int) []byte { return []byte(strings.Repeat("[", n) + strings.Repeat("]", n)) }
+	var s Scanner
+	s.SetMaxDepth(2000)
+	for n, want := range map[int]bool{MaxDepth + 2: true, 2000: true, 2002: false} {
+		s.Reset(nest(n))
+		if s.Skip(); s.Done() != want {
+			t.Errorf("depth %d with SetMaxDepth(2000): valid = %v, want %v", n, !want, want)
+		}
+	}
+	s.SetMaxDepth(3)
+	for n, want := range map[int]bool{4: true, 5: false} {
+		s.Reset(nest(n))
+		if v := s.Value(); (v != nil) != want || s.Done() != want {
+			t.Errorf("depth %d with SetMaxDepth(3): value %q, want valid = %v", n, v, want)
+		}
+	}
+}
+
+func TestPos(t *testing.T) {
+	var s Scanner
+	s.Reset([]byte(`{ "a" :  [1, 2] ,"b":null}`))
+	s.Object()
+	first := true
+	s.More(&first, '}')
+	s.Key()
+	s.Peek()
+	if p := s.Pos(); p != 9 {
+		t.Fatalf("Pos before the value = %d, want 9", p)
+	}
+	if v := s.Value(); string(v) != "[1, 2]" || s.Pos() != 15 {
+		t.Fatalf("Value = %q, Pos after = %d", v, s.Pos())
+	}
+}
+
+func TestMember(t *testing.T) {
+	var s Scanner
+	s.Reset([]byte(` { "model" : "m", "mod\u0065l":1 , "é":[2], "x":{"y":3} } `))
+	s.Object()
+	type member struct {
+		key   string
+		plain bool
+		value string
+	}
+	var got []member
+	for first := true; ; {
+		key, plain, more := s.Member(&first)
+		if !more {
+			break
+		}
+		got = append(got, member{string(key), plain, string(s.Value())})
+	}
+	want := []member{{"model", true, `"m"`}, {`mod\u0065l`, false, "1"}, {"é", false, "[2]"}, {"x", true, `{"y":3}`}}
+	if !s.Done() || len(got) != len(want) {
+		t.Fatalf("members %+v, done %v", got, s.Done())
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("member %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	for _, bad := range []string{`{"a":1 "b":2}`, `{"a" 1}`, `{,"a":1}`, `{"a":1,}`, `{"a`, `{1:2}`} {
+		s.Reset([]byte(bad))
+		s.Object()
+		for first := true; ; {
+			if _, _, more := s.Member(&first); !more {
+				break
+			}
+			s.Skip()
+		}
+		if s.Done() {
+			t.Errorf("%s accepted", bad)
+		}
 	}
 }

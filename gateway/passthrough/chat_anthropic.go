@@ -1,9 +1,10 @@
 // Package passthrough is the same-protocol path: the stream relays for a
 // backend that speaks its client's protocol, which re-frame each event
 // unchanged and look inside it only as far as the first-byte rule and
-// error detection need (chunk peeking), and the JSON scanner that reads a
-// request's routing fields and splices a model alias without decoding the
-// body. Pure: no I/O, no HTTP.
+// error detection need (chunk peeking), and the reader of a request's
+// routing fields and the model-alias splice, which do not decode the body.
+// All of them read JSON with package jscan, falling back to encoding/json
+// where only it can give the exact answer. Pure: no I/O, no HTTP.
 package passthrough
 
 import (
@@ -42,13 +43,13 @@ type openAIPeek struct {
 
 var doneData = []byte("[DONE]")
 
-func (p *openAIPass) Event(dst []byte, ev sse.Event) convert.Step {
+func (p *openAIPass) Event(dst []byte, ev sse.Event) protocol.Step {
 	if p.done {
-		return convert.Step{Out: dst, Done: true}
+		return protocol.Step{Out: dst, Done: true}
 	}
 	if bytes.Equal(ev.Data, doneData) {
 		p.done = true
-		return convert.Step{Out: sse.AppendEvent(dst, "", ev.Data), Done: true}
+		return protocol.Step{Out: sse.AppendEvent(dst, "", ev.Data), Done: true}
 	}
 	// After the first content only errors and the finish matter, and
 	// both are rare: skip the decode unless the bytes could hold them.
@@ -56,7 +57,7 @@ func (p *openAIPass) Event(dst []byte, ev sse.Event) convert.Step {
 	// bytes.Index would stop at dozens of times per chunk): a superset of
 	// `"error"` and `"finish_reason":"`, twice as fast.
 	if p.content && !bytes.Contains(ev.Data, []byte(`rror"`)) && !bytes.Contains(ev.Data, []byte(`_reason":"`)) {
-		return convert.Step{Out: sse.AppendEvent(dst, ev.Name, ev.Data)}
+		return protocol.Step{Out: sse.AppendEvent(dst, ev.Name, ev.Data)}
 	}
 	pk, ok := peekChunk(ev.Data) // chunk_peek.go; slowPeek is the encoding/json way
 	if !ok {
@@ -68,13 +69,13 @@ func (p *openAIPass) Event(dst []byte, ev sse.Event) convert.Step {
 	if pk.err {
 		msg, _ := convert.ParseUpstreamError(ev.Data)
 		p.done = true
-		return convert.Step{Out: sse.AppendEvent(dst, "", ev.Data), Done: true, Err: &convert.StreamError{Type: "server_error", Message: msg}}
+		return protocol.Step{Out: sse.AppendEvent(dst, "", ev.Data), Done: true, Err: &protocol.StreamError{Type: "server_error", Message: msg}}
 	}
 	content := pk.content
 	if pk.finish {
 		p.finish = true
 	}
-	st := convert.Step{Out: sse.AppendEvent(dst, ev.Name, ev.Data)}
+	st := protocol.Step{Out: sse.AppendEvent(dst, ev.Name, ev.Data)}
 	if content && !p.content {
 		p.content = true
 	}
@@ -82,22 +83,22 @@ func (p *openAIPass) Event(dst []byte, ev sse.Event) convert.Step {
 	return st
 }
 
-func (p *openAIPass) End(dst []byte, readErr error) convert.Step {
+func (p *openAIPass) End(dst []byte, readErr error) protocol.Step {
 	if p.done {
-		return convert.Step{Out: dst, Done: true}
+		return protocol.Step{Out: dst, Done: true}
 	}
 	if readErr == nil && p.finish {
 		// A clean EOF after the finish: the upstream forgot [DONE].
 		p.done = true
-		return convert.Step{Out: sse.AppendEvent(dst, "", doneData), Done: true}
+		return protocol.Step{Out: sse.AppendEvent(dst, "", doneData), Done: true}
 	}
 	return p.fail(dst, "upstream stream ended prematurely")
 }
 
-func (p *openAIPass) fail(dst []byte, msg string) convert.Step {
+func (p *openAIPass) fail(dst []byte, msg string) protocol.Step {
 	p.done = true
 	b, _ := json.Marshal(map[string]any{"error": map[string]any{"message": msg, "type": "server_error", "param": nil, "code": nil}})
-	return convert.Step{Out: sse.AppendEvent(dst, "", b), Done: true, Err: &convert.StreamError{Type: "server_error", Message: msg}}
+	return protocol.Step{Out: sse.AppendEvent(dst, "", b), Done: true, Err: &protocol.StreamError{Type: "server_error", Message: msg}}
 }
 
 // anthropicPass relays an Anthropic stream to an Anthropic client.
@@ -119,17 +120,17 @@ type anthropicPeek struct {
 	} `json:"error"`
 }
 
-func (p *anthropicPass) Event(dst []byte, ev sse.Event) convert.Step {
+func (p *anthropicPass) Event(dst []byte, ev sse.Event) protocol.Step {
 	if p.done {
-		return convert.Step{Out: dst, Done: true}
+		return protocol.Step{Out: dst, Done: true}
 	}
 	name := ev.Name
 	switch name {
 	case "content_block_delta":
 		p.content = true
-		return convert.Step{Out: sse.AppendEvent(dst, name, ev.Data), Content: true}
+		return protocol.Step{Out: sse.AppendEvent(dst, name, ev.Data), Content: true}
 	case "ping", "message_delta", "content_block_stop":
-		return convert.Step{Out: sse.AppendEvent(dst, name, ev.Data)}
+		return protocol.Step{Out: sse.AppendEvent(dst, name, ev.Data)}
 	}
 	var pk anthropicPeek
 	if err := json.Unmarshal(ev.Data, &pk); err != nil {
@@ -141,36 +142,36 @@ func (p *anthropicPass) Event(dst []byte, ev sse.Event) convert.Step {
 	switch name {
 	case "error":
 		p.done = true
-		st := convert.Step{Out: sse.AppendEvent(dst, "error", ev.Data), Done: true, Err: &convert.StreamError{Type: "api_error"}}
+		st := protocol.Step{Out: sse.AppendEvent(dst, "error", ev.Data), Done: true, Err: &protocol.StreamError{Type: "api_error"}}
 		if pk.Error != nil {
 			st.Err.Type, st.Err.Message = pk.Error.Type, pk.Error.Message
 		}
 		return st
 	case "message_stop":
 		p.done = true
-		return convert.Step{Out: sse.AppendEvent(dst, name, ev.Data), Done: true}
+		return protocol.Step{Out: sse.AppendEvent(dst, name, ev.Data), Done: true}
 	case "content_block_start":
-		st := convert.Step{Out: sse.AppendEvent(dst, name, ev.Data)}
+		st := protocol.Step{Out: sse.AppendEvent(dst, name, ev.Data)}
 		if cb := pk.ContentBlock; cb != nil && (cb.Type == "tool_use" || cb.Text != nil && *cb.Text != "") {
 			st.Content = true
 			p.content = true
 		}
 		return st
 	}
-	return convert.Step{Out: sse.AppendEvent(dst, name, ev.Data)}
+	return protocol.Step{Out: sse.AppendEvent(dst, name, ev.Data)}
 }
 
-func (p *anthropicPass) End(dst []byte, readErr error) convert.Step {
+func (p *anthropicPass) End(dst []byte, readErr error) protocol.Step {
 	if p.done {
-		return convert.Step{Out: dst, Done: true}
+		return protocol.Step{Out: dst, Done: true}
 	}
 	return p.fail(dst, "api_error", "upstream stream ended prematurely")
 }
 
-func (p *anthropicPass) fail(dst []byte, typ, msg string) convert.Step {
+func (p *anthropicPass) fail(dst []byte, typ, msg string) protocol.Step {
 	p.done = true
 	b, _ := json.Marshal(map[string]any{"type": "error", "error": map[string]string{"type": typ, "message": msg}})
-	return convert.Step{Out: sse.AppendEvent(dst, "error", b), Done: true, Err: &convert.StreamError{Type: typ, Message: msg}}
+	return protocol.Step{Out: sse.AppendEvent(dst, "error", b), Done: true, Err: &protocol.StreamError{Type: typ, Message: msg}}
 }
 
 // NewChat relays an OpenAI Chat Completions stream to a Chat client.

@@ -1,6 +1,10 @@
 package passthrough
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"switchyard/gateway/jscan"
+)
 
 // chunkFacts is what the OpenAI stream relay needs to know of a chunk:
 // whether it carries an error object, meaningful content (text, reasoning
@@ -28,136 +32,194 @@ func slowPeek(data []byte) (f chunkFacts, err error) {
 	return f, nil
 }
 
-// peekChunk reads chunkFacts in one validating pass over the chunk (the
-// scanner of inbound_scan.go) instead of a decode into openAIPeek, which
-// was ~5% of the gateway's CPU on short streams: every stream decodes its
-// first chunks (until content) and its finish. It follows encoding/json's
-// rules (keys in any case, the last duplicate of a scalar wins, null is
-// absent); ok is false for anything else (a value of an unexpected type, a
-// key with escapes, a duplicate "choices" or "delta", which encoding/json
-// merges), and the caller then asks slowPeek. FuzzPeekChunk compares the
-// two.
+// peekChunk reads chunkFacts in one validating pass over the chunk
+// (package jscan) instead of a decode into openAIPeek, which was ~5% of
+// the gateway's CPU on short streams: every stream decodes its first
+// chunks (until content) and its finish. It follows encoding/json's rules
+// (keys in any case, the last duplicate of a field wins, null is absent);
+// ok is false for anything else (a value of an unexpected type anywhere a
+// field is read, even if a later duplicate fixes it, since encoding/json
+// then fails; a key with escapes or non-ASCII bytes; a duplicate "choices"
+// or "delta", which encoding/json merges), and the caller then asks
+// slowPeek. FuzzPeekChunk compares the two.
 func peekChunk(b []byte) (f chunkFacts, ok bool) {
-	var errV, choices []byte
-	if !topMembers(b, func(key []byte, vs, ve int) bool {
-		switch {
-		case asciiEqualFold(key, "error"):
-			errV = b[vs:ve]
-		case asciiEqualFold(key, "choices"):
-			if choices != nil {
-				return false // encoding/json merges duplicates element by element
-			}
-			choices = b[vs:ve]
+	var s jscan.Scanner
+	s.Reset(b)
+	if s.Peek() != '{' {
+		return f, false
+	}
+	s.Object()
+	choices := false
+	for first := true; ; {
+		key, plain, more := s.Member(&first)
+		if !more {
+			break
 		}
+		switch {
+		case !plain:
+			return f, false
+		case asciiEqualFold(key, "error"):
+			f.err = s.Peek() != 'n'
+			s.Skip()
+		case asciiEqualFold(key, "choices"):
+			if choices {
+				return f, false // encoding/json merges duplicates element by element
+			}
+			choices = true
+			if !peekChoices(&s, &f) {
+				return f, false
+			}
+		default:
+			s.Skip()
+		}
+	}
+	return f, s.Done()
+}
+
+// peekChoices reads the choices array (or null).
+func peekChoices(s *jscan.Scanner, f *chunkFacts) bool {
+	switch s.Peek() {
+	case 'n':
+		s.Skip()
 		return true
-	}) {
-		return f, false
+	case '[':
+		s.Array()
+	default:
+		return false
 	}
-	f.err = errV != nil && string(errV) != "null"
-	if choices == nil || string(choices) == "null" {
-		return f, true
-	}
-	if choices[0] != '[' {
-		return f, false
-	}
-	ok = arrayElems(choices, func(c []byte) bool {
-		switch c[0] {
+	for first := true; s.More(&first, ']'); {
+		switch s.Peek() {
 		case 'n':
-			return true
+			s.Skip()
 		case '{':
+			if !peekChoice(s, f) {
+				return false
+			}
 		default:
 			return false
 		}
-		var delta, finish []byte
-		if !topMembers(c, func(key []byte, vs, ve int) bool {
-			switch {
-			case asciiEqualFold(key, "delta"):
-				if delta != nil {
-					return false // merged by encoding/json, as above
-				}
-				delta = c[vs:ve]
-			case asciiEqualFold(key, "finish_reason"):
-				finish = c[vs:ve]
-			}
-			return true
-		}) {
-			return false
-		}
-		if finish != nil {
-			switch finish[0] {
-			case 'n':
-			case '"':
-				f.finish = f.finish || len(finish) > 2
-			default:
-				return false
-			}
-		}
-		if delta == nil || delta[0] == 'n' {
-			return true
-		}
-		if delta[0] != '{' {
-			return false
-		}
-		var text [3][]byte // content, reasoning_content, reasoning
-		var tools []byte
-		if !topMembers(delta, func(key []byte, vs, ve int) bool {
-			switch {
-			case asciiEqualFold(key, "content"):
-				text[0] = delta[vs:ve]
-			case asciiEqualFold(key, "reasoning_content"):
-				text[1] = delta[vs:ve]
-			case asciiEqualFold(key, "reasoning"):
-				text[2] = delta[vs:ve]
-			case asciiEqualFold(key, "tool_calls"):
-				tools = delta[vs:ve]
-			}
-			return true
-		}) {
-			return false
-		}
-		for _, t := range text {
-			if t == nil || t[0] == 'n' {
-				continue
-			}
-			if t[0] != '"' {
-				return false
-			}
-			f.content = f.content || len(t) > 2 // "" is empty; anything else holds a character
-		}
-		if tools != nil && tools[0] != 'n' {
-			if tools[0] != '[' {
-				return false
-			}
-			f.content = f.content || tools[skipSpace(tools, 1)] != ']'
-		}
-		return true
-	})
-	return f, ok
+	}
+	return true
 }
 
-// arrayElems calls visit with each element of the JSON array that is
-// exactly b (already validated by skipValue).
-func arrayElems(b []byte, visit func(elem []byte) bool) bool {
-	i := skipSpace(b, 1)
-	if i < len(b) && b[i] == ']' {
+// peekChoice reads one choice object: its delta and finish_reason.
+func peekChoice(s *jscan.Scanner, f *chunkFacts) bool {
+	s.Object()
+	delta := false
+	var finish text // the last finish_reason wins
+	for first := true; ; {
+		key, plain, more := s.Member(&first)
+		if !more {
+			break
+		}
+		switch {
+		case !plain:
+			return false
+		case asciiEqualFold(key, "delta"):
+			if delta {
+				return false // merged by encoding/json, as "choices" above
+			}
+			delta = true
+			if !peekDelta(s, f) {
+				return false
+			}
+		case asciiEqualFold(key, "finish_reason"):
+			if finish = peekText(s); finish == textBad {
+				return false
+			}
+		default:
+			s.Skip()
+		}
+	}
+	f.finish = f.finish || finish == textSome
+	return true
+}
+
+// peekDelta reads a delta object (or null): whether content, reasoning or
+// tool calls hold anything.
+func peekDelta(s *jscan.Scanner, f *chunkFacts) bool {
+	switch s.Peek() {
+	case 'n':
+		s.Skip()
 		return true
+	case '{':
+		s.Object()
+	default:
+		return false
 	}
-	for i < len(b) {
-		e := skipValue(b, i, 2)
-		if e < 0 || !visit(b[i:e]) {
+	var texts [4]text // content, reasoning_content, reasoning, tool_calls: the last of each wins
+	for first := true; ; {
+		key, plain, more := s.Member(&first)
+		if !more {
+			break
+		}
+		k := -1
+		switch {
+		case !plain:
+			return false
+		case asciiEqualFold(key, "content"):
+			k = 0
+		case asciiEqualFold(key, "reasoning_content"):
+			k = 1
+		case asciiEqualFold(key, "reasoning"):
+			k = 2
+		case asciiEqualFold(key, "tool_calls"):
+			if texts[3] = peekList(s); texts[3] == textBad {
+				return false
+			}
+			continue
+		}
+		if k < 0 {
+			s.Skip()
+		} else if texts[k] = peekText(s); texts[k] == textBad {
 			return false
 		}
-		i = skipSpace(b, e)
-		if i >= len(b) {
-			return false
-		}
-		if b[i] == ']' {
-			return true
-		}
-		if b[i] != ',' {
-			return false
-		}
-		i = skipSpace(b, i+1)
 	}
-	return false
+	for _, t := range texts {
+		f.content = f.content || t == textSome
+	}
+	return true
+}
+
+// text classifies a string (or list) field as encoding/json would see it.
+type text uint8
+
+const (
+	textNone text = iota // absent, null or empty
+	textSome             // holds something
+	textBad              // of another type: encoding/json fails
+)
+
+// peekText reads a string or null.
+func peekText(s *jscan.Scanner) text {
+	switch s.Peek() {
+	case 'n':
+		s.Skip()
+		return textNone
+	case '"':
+		if len(s.Str()) > 2 { // "" is empty; anything else holds a character
+			return textSome
+		}
+		return textNone
+	}
+	return textBad
+}
+
+// peekList reads an array or null (tool_calls).
+func peekList(s *jscan.Scanner) text {
+	switch s.Peek() {
+	case 'n':
+		s.Skip()
+		return textNone
+	case '[':
+		s.Array()
+	default:
+		return textBad
+	}
+	t := textNone
+	for first := true; s.More(&first, ']'); {
+		t = textSome
+		s.Skip()
+	}
+	return t
 }

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"switchyard/gateway/jscan"
 )
 
 var routingSeeds = []string{
@@ -62,15 +64,19 @@ func checkRoutingFields(t *testing.T, b []byte) {
 			t.Fatalf("%q: scan %+v, json %+v", trunc(string(b), 200), got, want)
 		}
 	}
-	i := skipValue(b, skipSpace(b, 0), 1)
-	valid := i >= 0 && skipSpace(b, i) == len(b)
+	var s jscan.Scanner
+	s.Reset(b)
+	s.SetMaxDepth(maxScanDepth)
+	s.Skip()
+	valid := s.Done()
 	if jv := json.Valid(b); valid && !jv || !valid && jv && !deeperThanScan(b) {
-		t.Fatalf("%q: skipValue valid=%v, json.Valid=%v", trunc(string(b), 200), valid, jv)
+		t.Fatalf("%q: scanner valid=%v, json.Valid=%v", trunc(string(b), 200), valid, jv)
 	}
 }
 
 // deeperThanScan reports nesting beyond maxScanDepth, where the scanner
-// gives up (and readInbound falls back) though encoding/json may accept.
+// gives up (and ScanFields' caller falls back) though encoding/json may
+// accept.
 func deeperThanScan(b []byte) bool {
 	d, m := 0, 0
 	for _, c := range b {
@@ -151,6 +157,11 @@ var chunkSeeds = []string{
 	`{"choices":null}`, `{"choices":{}}`, `{"choices":[1]}`, `{"choices":[{"delta":"x"}]}`,
 	`{"choices":[{"delta":{"content":5}}]}`, `{"choices":[{"finish_reason":1}]}`, `{"choices":[{"delta":{"tool_calls":{}}}]}`,
 	`{"ch\u006fices":[{"delta":{"content":"x"}}]}`, `[]`, `null`, `{`, `{"choices":[{"delta":{"content":"x"}}]} x`,
+	// An earlier duplicate of the wrong type fails encoding/json even when
+	// the last one is fine.
+	`{"choices":[{"finish_reason":1,"finish_reason":"stop"}]}`, `{"choices":[{"delta":{"content":5,"content":"x"}}]}`,
+	`{"choices":[{"delta":{"tool_calls":{},"tool_calls":[]}}]}`, `{"choices":[{"delta":{"tool_calls":[1],"tool_calls":null}}]}`,
+	`{"choices":[{"d\u0065lta":{"content":"x"}}]}`, `{"choices":[{"delta":{"cont\u0065nt":"x"}}]}`, `{"choices":[{"delta":{"content":"x"},"finish_reason":"stop","finish_reason":null}]}`,
 }
 
 // FuzzPeekChunk checks the fast chunk peek of the OpenAI stream relay

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"switchyard/gateway/convert"
 	"switchyard/gateway/convert/converttest"
+	"switchyard/gateway/convert/streamconv"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/protocol/protocoltest"
 )
@@ -15,7 +15,7 @@ import (
 // An Anthropic stream through Anthropic→hub→Anthropic keeps its text and
 // tool calls and stays a valid Anthropic stream; a cut stays a cut.
 func TestChainRoundTrip(t *testing.T) {
-	files, _ := filepath.Glob("../convert/testdata/stream/*-a2o-*.in.sse")
+	files, _ := filepath.Glob("../convert/streamconv/testdata/stream/*-a2o-*.in.sse")
 	if len(files) == 0 {
 		t.Fatal("no a2o transcripts")
 	}
@@ -25,10 +25,10 @@ func TestChainRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			up := convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true, MessageID: "chatcmpl-x"})
-			down := convert.NewOToAStream(protocol.StreamOptions{MessageID: "msg_x", BufferToolArgs: true}) // A upstreams may interleave blocks (vector 71)
+			up := streamconv.NewAToOStream(protocol.StreamOptions{IncludeUsage: true, MessageID: "chatcmpl-x"})
+			down := streamconv.NewOToAStream(protocol.StreamOptions{MessageID: "msg_x", BufferToolArgs: true}) // A upstreams may interleave blocks (vector 71)
 			out, serr, _ := protocoltest.Run(protocol.Chain(up, down), in)
-			_, directErr, _ := protocoltest.Run(convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true}), in)
+			_, directErr, _ := protocoltest.Run(streamconv.NewAToOStream(protocol.StreamOptions{IncludeUsage: true}), in)
 			if (serr == nil) != (directErr == nil) {
 				t.Fatalf("chain error %v, direct error %v\n%s", serr, directErr, out)
 			}

@@ -8,6 +8,7 @@ import (
 
 	"switchyard/gateway/config"
 	"switchyard/gateway/convert"
+	"switchyard/gateway/convert/anthropicreq"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/route"
 )
@@ -21,7 +22,7 @@ type Exchange struct {
 	Convert   bool // protocols differ
 	ToolNames convert.ToolNames
 	Estimate  int
-	Notes     convert.Notes // what the conversion approximated (response_format)
+	Notes     anthropicreq.Notes // what the conversion approximated (response_format)
 	Hub       *Hub          // the request in the hub's form (converted paths)
 	// UpNames are the tool names the backend leg made safe for its
 	// format (Gemini), restored on the way back.
@@ -110,7 +111,7 @@ func (in *Inbound) StreamConverter(ex *Exchange, created int64) StreamConverter 
 	if !ex.Convert {
 		return cp.Pass(in)
 	}
-	opt := convert.StreamOptions{ClientModel: in.Model, Created: created, IncludeUsage: in.IncludeUsage, InputEstimate: ex.Estimate}
+	opt := protocol.StreamOptions{ClientModel: in.Model, Created: created, IncludeUsage: in.IncludeUsage, InputEstimate: ex.Estimate}
 	var up, down StreamConverter
 	if cp.StreamFromHub != nil {
 		down = cp.StreamFromHub(in, ex.Hub, opt)

@@ -11,6 +11,8 @@ import (
 	"switchyard/gateway/config"
 	"switchyard/gateway/convert"
 	"switchyard/gateway/modellist"
+	"switchyard/gateway/convert/anthropicreq"
+	"switchyard/gateway/convert/streamconv"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/passthrough"
 	"switchyard/gateway/protocol"
@@ -159,7 +161,7 @@ var (
 		},
 		StreamFromHub: func(_ *Inbound, h *Hub, opt protocol.StreamOptions) StreamConverter {
 			opt.ToolNames = h.names
-			return convert.NewOToAStream(opt)
+			return streamconv.NewOToAStream(opt)
 		},
 		Pass: func(*Inbound) StreamConverter { return passthrough.NewAnthropic() },
 		// Anthropic clients get message_start before any content, so a
@@ -272,7 +274,7 @@ var Backends = map[config.Format]*Backend{
 			}
 		},
 		FromHub: func(h *Hub, opt convert.RequestOptions, ex *Exchange) ([]byte, *Error) {
-			out, notes, err := convert.RequestOToAWithNotes(h.req, opt)
+			out, notes, err := anthropicreq.RequestOToAWithNotes(h.req, opt)
 			if err != nil {
 				return nil, convErr(err)
 			}
@@ -287,12 +289,12 @@ var Backends = map[config.Format]*Backend{
 			if err := json.Unmarshal(body, &ar); err != nil || ar.Type == "error" || ar.Type != "message" && len(ar.Content) == 0 {
 				return nil, false
 			}
-			convert.JSONToolAsText(&ar, ex.Notes.JSONTool)
+			anthropicreq.JSONToolAsText(&ar, ex.Notes.JSONTool)
 			return convert.ResponseAToO(&ar, clientModel, time.Now().Unix()), true
 		},
 		StreamToHub: func(ex *Exchange, opt protocol.StreamOptions) StreamConverter {
 			opt.JSONTool = ex.Notes.JSONTool
-			return convert.NewAToOStream(opt)
+			return streamconv.NewAToOStream(opt)
 		},
 	},
 	config.FormatGemini: geminiBackend,

@@ -5,7 +5,7 @@ import (
 	"os"
 	"testing"
 
-	"switchyard/gateway/convert"
+	"switchyard/gateway/convert/streamconv"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/protocol/protocoltest"
 )
@@ -23,9 +23,9 @@ func BenchmarkFromHubStream(b *testing.B) {
 // (thinking, text, a tool call, usage) through the hub into Responses
 // events: the path a Codex request to AnyRouter takes.
 func BenchmarkChainAnthropicToResponses(b *testing.B) {
-	evs := protocoltest.Events(b, readFile(b, "../convert/testdata/stream/50-a2o-claude-thinking-tool-use.in.sse"))
+	evs := protocoltest.Events(b, readFile(b, "../convert/streamconv/testdata/stream/50-a2o-claude-thinking-tool-use.in.sse"))
 	protocoltest.Bench(b, evs, func() protocol.StreamConverter {
-		return protocol.Chain(convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true}),
+		return protocol.Chain(streamconv.NewAToOStream(protocol.StreamOptions{IncludeUsage: true}),
 			NewFromHubStream(protocol.StreamOptions{ClientModel: "m"}, Notes{}))
 	})
 }
@@ -50,7 +50,7 @@ func BenchmarkChainAnthropicToResponsesLong(b *testing.B) {
 	f.Close()
 	evs := protocoltest.Events(b, readFile(b, f.Name()))
 	protocoltest.Bench(b, evs, func() protocol.StreamConverter {
-		return protocol.Chain(convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true}),
+		return protocol.Chain(streamconv.NewAToOStream(protocol.StreamOptions{IncludeUsage: true}),
 			NewFromHubStream(protocol.StreamOptions{ClientModel: "m"}, Notes{}))
 	})
 }

@@ -12,7 +12,7 @@ import (
 
 	oresponses "github.com/openai/openai-go/v3/responses"
 
-	"switchyard/gateway/convert"
+	"switchyard/gateway/convert/streamconv"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/protocol/protocoltest"
 	"switchyard/gateway/responses/responsestest"
@@ -153,7 +153,7 @@ func decodeWithSDK(t *testing.T, wire []byte) {
 // Anthropic → hub → Responses, is a valid Responses stream; a failed
 // upstream gives exactly one response.failed.
 func TestChainFromAnthropic(t *testing.T) {
-	files, _ := filepath.Glob("../convert/testdata/stream/*-a2o-*.in.sse")
+	files, _ := filepath.Glob("../convert/streamconv/testdata/stream/*-a2o-*.in.sse")
 	if len(files) == 0 {
 		t.Fatal("no a2o transcripts")
 	}
@@ -163,13 +163,13 @@ func TestChainFromAnthropic(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			up := convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true})
+			up := streamconv.NewAToOStream(protocol.StreamOptions{IncludeUsage: true})
 			down := NewFromHubStream(protocol.StreamOptions{ClientModel: "claude-x"}, Notes{})
 			out, serr, _ := protocoltest.Run(protocol.Chain(up, down), in)
 			if err := responsestest.Check(out, responsestest.ValidArguments()); err != nil {
 				t.Fatalf("invalid Responses stream: %v\n%s", err, out)
 			}
-			_, directErr, _ := protocoltest.Run(convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true}), in)
+			_, directErr, _ := protocoltest.Run(streamconv.NewAToOStream(protocol.StreamOptions{IncludeUsage: true}), in)
 			if (serr == nil) != (directErr == nil) {
 				t.Fatalf("chain error %v, direct error %v\n%s", serr, directErr, out)
 			}

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"switchyard/gateway/convert"
 	"switchyard/gateway/convert/converttest"
+	"switchyard/gateway/convert/streamconv"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/protocol/protocoltest"
 	"switchyard/gateway/responses/responsestest"
@@ -77,7 +77,7 @@ func TestChainFromResponses(t *testing.T) {
 			in := readFile(t, f)
 			_, direct, _ := protocoltest.Run(NewToHubStream(protocol.StreamOptions{IncludeUsage: true}), in)
 
-			toA := protocol.Chain(NewToHubStream(protocol.StreamOptions{IncludeUsage: true}), convert.NewOToAStream(protocol.StreamOptions{ClientModel: "claude-x"}))
+			toA := protocol.Chain(NewToHubStream(protocol.StreamOptions{IncludeUsage: true}), streamconv.NewOToAStream(protocol.StreamOptions{ClientModel: "claude-x"}))
 			out, serr, _ := protocoltest.Run(toA, in)
 			if err := converttest.CheckAnthropicStream(out); err != nil {
 				t.Fatalf("Anthropic client stream: %v\n%s", err, out)

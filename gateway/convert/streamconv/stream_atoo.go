@@ -1,10 +1,11 @@
-package convert
+package streamconv
 
 import (
 	"encoding/json"
 	"strconv"
 
 	"switchyard/gateway/anthropic"
+	"switchyard/gateway/convert"
 	"switchyard/gateway/jscan"
 	"switchyard/gateway/sse"
 )
@@ -99,60 +100,68 @@ func (c *AToOStream) Event(dst []byte, ev sse.Event) Step {
 	switch name {
 	case "message_start":
 		return c.messageStart(dst)
-	case "content_block_start", "content_block_delta", "content_block_stop":
-		if !c.started {
-			return c.fail(dst, "server_error", "upstream protocol error: "+name+" before message_start")
-		}
-		if c.finished || !e.hasIndex {
-			return Step{Out: dst}
-		}
-		switch name {
-		case "content_block_start":
-			return c.blockStart(dst)
-		case "content_block_delta":
-			return c.blockDelta(dst)
-		}
-		return c.blockStop(dst)
-	case "message_delta":
-		if !c.started {
-			return c.fail(dst, "server_error", "upstream protocol error: message_delta before message_start")
-		}
-		c.mergeUsage(e.usage)
-		if c.finished {
-			return Step{Out: dst}
-		}
-		finish := StopReasonToFinish(string(jscan.RawInner(e.dStop)))
-		if finish == "tool_calls" && c.nextTool == 0 {
-			finish = "stop" // e.g. only server tools ran: no call for the client to answer
-		}
-		return c.finish(dst, finish)
-	case "message_stop":
-		if !c.started {
-			return c.fail(dst, "server_error", "upstream protocol error: message_stop before message_start")
-		}
-		var st Step
-		if !c.finished {
-			finish := "stop"
-			if c.nextTool > 0 {
-				finish = "tool_calls"
-			}
-			st = c.finish(dst, finish)
-			dst = st.Out
-		}
-		if c.opt.IncludeUsage {
-			dst = append(dst, c.prefix...)
-			dst = append(dst, "],\"usage\":"...)
-			u, _ := json.Marshal(UsageAToO(c.usage)) // once per stream
-			dst = append(dst, u...)
-			dst = append(dst, "}\n\n"...)
-		}
-		dst = append(dst, "data: [DONE]\n\n"...)
-		c.done = true
-		return Step{Out: dst, Content: st.Content, Done: true}
 	case "error":
 		return c.upstreamError(dst, ev.Data)
+	case "":
+		return Step{Out: dst}
 	}
-	return Step{Out: dst}
+	if !c.started {
+		return c.fail(dst, "server_error", "upstream protocol error: "+name+" before message_start")
+	}
+	switch name {
+	case "message_delta":
+		return c.messageDelta(dst)
+	case "message_stop":
+		return c.messageStop(dst)
+	}
+	if c.finished || !e.hasIndex {
+		return Step{Out: dst}
+	}
+	switch name {
+	case "content_block_start":
+		return c.blockStart(dst)
+	case "content_block_delta":
+		return c.blockDelta(dst)
+	}
+	return c.blockStop(dst)
+}
+
+// messageDelta takes the usage and, unless a finish was sent, sends the
+// finish_reason chunk.
+func (c *AToOStream) messageDelta(dst []byte) Step {
+	c.mergeUsage(c.ev.usage)
+	if c.finished {
+		return Step{Out: dst}
+	}
+	finish := convert.StopReasonToFinish(string(jscan.RawInner(c.ev.dStop)))
+	if finish == "tool_calls" && c.nextTool == 0 {
+		finish = "stop" // e.g. only server tools ran: no call for the client to answer
+	}
+	return c.finish(dst, finish)
+}
+
+// messageStop finishes (if message_delta did not), sends the usage chunk
+// when the client asked for it, and [DONE].
+func (c *AToOStream) messageStop(dst []byte) Step {
+	var st Step
+	if !c.finished {
+		finish := "stop"
+		if c.nextTool > 0 {
+			finish = "tool_calls"
+		}
+		st = c.finish(dst, finish)
+		dst = st.Out
+	}
+	if c.opt.IncludeUsage {
+		dst = append(dst, c.prefix...)
+		dst = append(dst, "],\"usage\":"...)
+		u, _ := json.Marshal(convert.UsageAToO(c.usage)) // once per stream
+		dst = append(dst, u...)
+		dst = append(dst, "}\n\n"...)
+	}
+	dst = append(dst, "data: [DONE]\n\n"...)
+	c.done = true
+	return Step{Out: dst, Content: st.Content, Done: true}
 }
 
 // End handles the end of the upstream body.
@@ -408,7 +417,7 @@ func (c *AToOStream) mergeUsage(u anthropic.Usage) {
 }
 
 func (c *AToOStream) upstreamError(dst, data []byte) Step {
-	msg, typ := ParseUpstreamError(data)
+	msg, typ := convert.ParseUpstreamError(data)
 	if typ == "" {
 		typ = "api_error"
 	}
@@ -463,60 +472,11 @@ func (e *aEvent) parse(s *jscan.Scanner, data []byte) bool {
 				s.Skip()
 			}
 		case "message":
-			if s.Object() {
-				for first := true; s.More(&first, '}'); {
-					switch string(s.Key()) {
-					case "id":
-						e.msgID = s.StrOpt()
-					case "model":
-						e.msgModel = s.StrOpt()
-					case "usage":
-						parseAUsage(s, &e.msgUsage)
-					default:
-						s.Skip()
-					}
-				}
-			}
+			e.parseMessage(s)
 		case "content_block":
-			if s.Object() {
-				for first := true; s.More(&first, '}'); {
-					switch string(s.Key()) {
-					case "type":
-						e.cbType = s.StrOpt()
-					case "text":
-						e.cbText = s.StrOpt()
-					case "thinking":
-						e.cbThinking = s.StrOpt()
-					case "id":
-						e.cbID = s.StrOpt()
-					case "name":
-						e.cbName = s.StrOpt()
-					case "input":
-						e.cbInput = s.Value()
-					default:
-						s.Skip()
-					}
-				}
-			}
+			e.parseContentBlock(s)
 		case "delta":
-			if s.Object() {
-				for first := true; s.More(&first, '}'); {
-					switch string(s.Key()) {
-					case "type":
-						e.dType = s.StrOpt()
-					case "text":
-						e.dText = s.StrOpt()
-					case "thinking":
-						e.dThinking = s.StrOpt()
-					case "partial_json":
-						e.dPartial = s.StrOpt()
-					case "stop_reason":
-						e.dStop = s.StrOpt()
-					default:
-						s.Skip()
-					}
-				}
-			}
+			e.parseDelta(s)
 		case "usage":
 			parseAUsage(s, &e.usage)
 		case "error":
@@ -531,6 +491,73 @@ func (e *aEvent) parse(s *jscan.Scanner, data []byte) bool {
 		}
 	}
 	return s.Done()
+}
+
+// parseMessage reads message_start's message.
+func (e *aEvent) parseMessage(s *jscan.Scanner) {
+	if !s.Object() {
+		return
+	}
+	for first := true; s.More(&first, '}'); {
+		switch string(s.Key()) {
+		case "id":
+			e.msgID = s.StrOpt()
+		case "model":
+			e.msgModel = s.StrOpt()
+		case "usage":
+			parseAUsage(s, &e.msgUsage)
+		default:
+			s.Skip()
+		}
+	}
+}
+
+// parseContentBlock reads content_block_start's content_block.
+func (e *aEvent) parseContentBlock(s *jscan.Scanner) {
+	if !s.Object() {
+		return
+	}
+	for first := true; s.More(&first, '}'); {
+		switch string(s.Key()) {
+		case "type":
+			e.cbType = s.StrOpt()
+		case "text":
+			e.cbText = s.StrOpt()
+		case "thinking":
+			e.cbThinking = s.StrOpt()
+		case "id":
+			e.cbID = s.StrOpt()
+		case "name":
+			e.cbName = s.StrOpt()
+		case "input":
+			e.cbInput = s.Value()
+		default:
+			s.Skip()
+		}
+	}
+}
+
+// parseDelta reads the delta of content_block_delta or message_delta.
+func (e *aEvent) parseDelta(s *jscan.Scanner) {
+	if !s.Object() {
+		return
+	}
+	for first := true; s.More(&first, '}'); {
+		switch string(s.Key()) {
+		case "type":
+			e.dType = s.StrOpt()
+		case "text":
+			e.dText = s.StrOpt()
+		case "thinking":
+			e.dThinking = s.StrOpt()
+		case "partial_json":
+			e.dPartial = s.StrOpt()
+		case "stop_reason":
+			e.dStop = s.StrOpt()
+		default:
+			s.Skip()
+		}
+	}
 }
 
 func parseAUsage(s *jscan.Scanner, u *anthropic.Usage) {

@@ -1,4 +1,4 @@
-package convert
+package streamconv
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"switchyard/gateway/convert/converttest"
+	"switchyard/gateway/protocol"
 	"switchyard/gateway/sse"
 )
 
@@ -19,8 +20,8 @@ import (
 // the invariant checker, and the Step contract, for any input. Seeds are
 // the golden transcripts of both directions.
 //
-//	go test ./gateway/convert -run XXX -fuzz FuzzAToOStream -fuzztime 60s
-//	go test ./gateway/convert -run XXX -fuzz FuzzOToAStream -fuzztime 60s
+//	go test ./gateway/convert/streamconv -run XXX -fuzz FuzzAToOStream -fuzztime 60s
+//	go test ./gateway/convert/streamconv -run XXX -fuzz FuzzOToAStream -fuzztime 60s
 
 func addStreamSeeds(f *testing.F) {
 	for _, c := range loadStreamCases(f) {
@@ -44,7 +45,7 @@ func FuzzOToAStream(f *testing.F) {
 	addStreamSeeds(f)
 	f.Fuzz(func(t *testing.T, in []byte, buffer bool) {
 		conv := NewOToAStream(StreamOptions{BufferToolArgs: buffer, MessageID: "msg_fuzz", InputEstimate: 3,
-			ToolNames: ToolNames{"f": "restored.name"}})
+			ToolNames: protocol.ToolNames{"f": "restored.name"}})
 		out, steps := runStream(conv, bytes.NewReader(in))
 		if err := converttest.CheckAnthropicStream(out); err != nil {
 			t.Fatalf("invariants: %v\ninput: %q\noutput:\n%s", err, in, out)

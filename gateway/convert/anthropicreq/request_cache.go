@@ -1,4 +1,4 @@
-package convert
+package anthropicreq
 
 import (
 	"encoding/json"

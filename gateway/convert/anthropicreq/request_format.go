@@ -1,9 +1,10 @@
-package convert
+package anthropicreq
 
 import (
 	"encoding/json"
 
 	"switchyard/gateway/anthropic"
+	"switchyard/gateway/convert"
 )
 
 // Notes says what a request conversion approximated, and what the answer's
@@ -65,11 +66,11 @@ func responseFormat(raw json.RawMessage, out *anthropic.MessagesRequest, thinkin
 	}
 	js := rf.JSONSchema
 	if len(out.Tools) > 0 || thinking || !isObjectSchema(js.Schema) {
-		appendSystem(out, jsonInstruction+" It must match this JSON Schema: "+string(compactJSON(js.Schema)))
+		appendSystem(out, jsonInstruction+" It must match this JSON Schema: "+string(convert.CompactJSON(js.Schema)))
 		notes.Approximated = append(notes.Approximated, "response_format=json_schema->instruction")
 		return nil
 	}
-	name := SanitizeToolID(js.Name)
+	name := convert.SanitizeToolID(js.Name)
 	if name == "" {
 		name = "json_response"
 	}
@@ -116,7 +117,8 @@ func appendSystem(out *anthropic.MessagesRequest, text string) {
 
 // JSONToolAsText rewrites an Anthropic answer whose json tool (Notes.
 // JSONTool) was called: its input becomes a text block and the stop
-// reason end_turn, so that ResponseAToO gives the client a JSON message.
+// reason end_turn, so that convert.ResponseAToO gives the client a JSON
+// message.
 func JSONToolAsText(resp *anthropic.Response, tool string) {
 	if resp == nil || tool == "" {
 		return

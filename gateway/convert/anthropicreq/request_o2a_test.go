@@ -1,4 +1,4 @@
-package convert
+package anthropicreq
 
 import (
 	"crypto/sha256"
@@ -6,11 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"strings"
 	"testing"
 
 	"switchyard/gateway/anthropic"
+	"switchyard/gateway/convert"
+	"switchyard/gateway/convert/converttest"
 	"switchyard/gateway/openai"
 )
 
@@ -34,32 +35,6 @@ func o2aErr(t *testing.T, body string, opt RequestOptions) (*anthropic.MessagesR
 		opt.UpstreamModel = "claude-sonnet-4-20250514"
 	}
 	return RequestOToA(&req, opt)
-}
-
-// jsonOf marshals v and parses it back into any, for semantic comparison.
-func jsonOf(t *testing.T, v any) any {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out any
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func assertJSON(t *testing.T, what string, got any, want string) {
-	t.Helper()
-	var w any
-	if err := json.Unmarshal([]byte(want), &w); err != nil {
-		t.Fatalf("want %s: %v", what, err)
-	}
-	if g := jsonOf(t, got); !reflect.DeepEqual(g, w) {
-		gb, _ := json.Marshal(got)
-		t.Errorf("%s:\n got %s\nwant %s", what, gb, want)
-	}
 }
 
 func TestRequestOToAErrors(t *testing.T) {
@@ -103,7 +78,7 @@ func TestRequestOToAUnknownFieldsTolerated(t *testing.T) {
 		"store":true,"metadata":{"a":"b"},"service_tier":"auto","modalities":["text"],"prediction":{"type":"content","content":"x"},
 		"response_format":{"type":"json_object"},"stream_options":{"include_usage":true},"n":1,"brand_new_field":[1,2]}`
 	got := o2a(t, body, RequestOptions{})
-	assertJSON(t, "request", got, `{"model":"claude-sonnet-4-20250514","max_tokens":8192,
+	converttest.AssertJSON(t, "request", got, `{"model":"claude-sonnet-4-20250514","max_tokens":8192,
 		"system":[{"type":"text","text":"s\n\n`+jsonInstruction+`"}],
 		"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}]}`)
 }
@@ -214,7 +189,7 @@ func TestRequestOToASequence(t *testing.T) {
 			want["model"] = "claude-sonnet-4-20250514"
 			want["max_tokens"] = float64(8192)
 			b, _ := json.Marshal(want)
-			assertJSON(t, "request", got, string(b))
+			converttest.AssertJSON(t, "request", got, string(b))
 		})
 	}
 }
@@ -287,7 +262,7 @@ func TestRequestOToAFields(t *testing.T) {
 			}
 			want["messages"] = []any{map[string]any{"role": "user", "content": []any{map[string]any{"type": "text", "text": "hi"}}}}
 			wb, _ := json.Marshal(want)
-			assertJSON(t, "request", got, string(wb))
+			converttest.AssertJSON(t, "request", got, string(wb))
 		})
 	}
 }
@@ -302,15 +277,15 @@ func TestRequestOToAToolIDs(t *testing.T) {
 		{"", ""},
 	}
 	for _, tt := range tests {
-		if got := SanitizeToolID(tt.in); got != tt.want {
-			t.Errorf("SanitizeToolID(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := convert.SanitizeToolID(tt.in); got != tt.want {
+			t.Errorf("convert.SanitizeToolID(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
-	id := NewToolID()
-	if len(id) != len("toolu_")+24 || !strings.HasPrefix(id, "toolu_") || SanitizeToolID(id) != id {
-		t.Errorf("NewToolID() = %q", id)
+	id := convert.NewToolID()
+	if len(id) != len("toolu_")+24 || !strings.HasPrefix(id, "toolu_") || convert.SanitizeToolID(id) != id {
+		t.Errorf("convert.NewToolID() = %q", id)
 	}
-	if NewToolID() == id {
+	if convert.NewToolID() == id {
 		t.Error("NewToolID repeated an id")
 	}
 }
@@ -339,17 +314,17 @@ func TestRequestOToAMedia(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := o2a(t, `{"messages":[{"role":"user","content":[`+tt.part+`]}]}`, RequestOptions{})
-			assertJSON(t, "block", got.Messages[0].Content[0], tt.want)
+			converttest.AssertJSON(t, "block", got.Messages[0].Content[0], tt.want)
 		})
 	}
 	// Images in system messages are dropped (system is text only).
 	got := o2a(t, `{"messages":[{"role":"system","content":[{"type":"text","text":"s"},{"type":"image_url","image_url":{"url":"data:image/bmp;base64,AA"}}]},{"role":"user","content":"hi"}]}`, RequestOptions{})
-	assertJSON(t, "system", got.System, `[{"type":"text","text":"s"}]`)
+	converttest.AssertJSON(t, "system", got.System, `[{"type":"text","text":"s"}]`)
 	// Images in tool results are kept.
 	got = o2a(t, `{"tools":[{"type":"function","function":{"name":"shot"}}],"messages":[{"role":"user","content":"q"},
 		{"role":"assistant","tool_calls":[{"id":"a","type":"function","function":{"name":"shot","arguments":""}}]},
 		{"role":"tool","tool_call_id":"a","content":[{"type":"image_url","image_url":{"url":"https://x/s.png"}}]}]}`, RequestOptions{})
-	assertJSON(t, "tool result", got.Messages[2].Content[0],
+	converttest.AssertJSON(t, "tool result", got.Messages[2].Content[0],
 		`{"type":"tool_result","tool_use_id":"a","content":[{"type":"image","source":{"type":"url","url":"https://x/s.png"}}]}`)
 }
 
@@ -370,12 +345,12 @@ func thinkingHistory(blocks string, closed bool) string {
 func TestRequestOToAThinking(t *testing.T) {
 	t.Run("signed tool loop keeps thinking", func(t *testing.T) {
 		got := o2a(t, thinkingHistory(`[{"type":"thinking","thinking":"plan","signature":"SIG"},{"type":"thinking","thinking":"x","signature":""},{"type":"redacted_thinking","data":"ENC"}]`, false), RequestOptions{})
-		assertJSON(t, "thinking", got.Thinking, `{"type":"enabled","budget_tokens":2048}`)
+		converttest.AssertJSON(t, "thinking", got.Thinking, `{"type":"enabled","budget_tokens":2048}`)
 		if got.MaxTokens != 3048 || got.Temperature != nil {
 			t.Errorf("max_tokens %d, temperature %v; want 3048 (1000 + budget) and none", got.MaxTokens, got.Temperature)
 		}
-		assertJSON(t, "tool_choice", got.ToolChoice, `{"type":"auto"}`)
-		assertJSON(t, "assistant", got.Messages[1], `{"role":"assistant","content":[
+		converttest.AssertJSON(t, "tool_choice", got.ToolChoice, `{"type":"auto"}`)
+		converttest.AssertJSON(t, "assistant", got.Messages[1], `{"role":"assistant","content":[
 			{"type":"thinking","thinking":"plan","signature":"SIG"},
 			{"type":"redacted_thinking","data":"ENC"},
 			{"type":"tool_use","id":"c1","name":"weather","input":{}}]}`)
@@ -389,12 +364,12 @@ func TestRequestOToAThinking(t *testing.T) {
 		if got.MaxTokens != 1000 || got.Temperature == nil || *got.Temperature != 0.5 {
 			t.Errorf("max_tokens %d, temperature %v; want 1000 and 0.5", got.MaxTokens, got.Temperature)
 		}
-		assertJSON(t, "tool_choice", got.ToolChoice, `{"type":"any"}`)
-		assertJSON(t, "assistant", got.Messages[1], `{"role":"assistant","content":[{"type":"tool_use","id":"c1","name":"weather","input":{}}]}`)
+		converttest.AssertJSON(t, "tool_choice", got.ToolChoice, `{"type":"any"}`)
+		converttest.AssertJSON(t, "assistant", got.Messages[1], `{"role":"assistant","content":[{"type":"tool_use","id":"c1","name":"weather","input":{}}]}`)
 	})
 	t.Run("closed loop keeps thinking without signatures", func(t *testing.T) {
 		got := o2a(t, thinkingHistory(`[]`, true), RequestOptions{})
-		assertJSON(t, "thinking", got.Thinking, `{"type":"enabled","budget_tokens":2048}`)
+		converttest.AssertJSON(t, "thinking", got.Thinking, `{"type":"enabled","budget_tokens":2048}`)
 		for _, m := range got.Messages {
 			for _, b := range m.Content {
 				if b.Type == "thinking" {
@@ -420,7 +395,7 @@ func TestRequestOToAThinking(t *testing.T) {
 		sig := "SIG"
 		th := "plan"
 		text := "let me look"
-		resp := ResponseAToO(&anthropic.Response{ID: "msg_1", Content: []anthropic.Block{
+		resp := convert.ResponseAToO(&anthropic.Response{ID: "msg_1", Content: []anthropic.Block{
 			{Type: "thinking", Thinking: &th, Signature: &sig},
 			{Type: "text", Text: &text},
 			{Type: "tool_use", ID: "toolu_1", Name: "weather", Input: json.RawMessage(`{"d":1}`)},
@@ -439,7 +414,7 @@ func TestRequestOToAThinking(t *testing.T) {
 		if out.Thinking == nil {
 			t.Fatal("thinking dropped although the turn was signed")
 		}
-		assertJSON(t, "assistant", out.Messages[1], `{"role":"assistant","content":[
+		converttest.AssertJSON(t, "assistant", out.Messages[1], `{"role":"assistant","content":[
 			{"type":"thinking","thinking":"plan","signature":"SIG"},
 			{"type":"text","text":"let me look"},
 			{"type":"tool_use","id":"toolu_1","name":"weather","input":{"d":1}}]}`)

@@ -1,10 +1,10 @@
-package convert
+package anthropicreq
 
 import "switchyard/gateway/anthropic"
 
 // StripUnsignedThinking prepares an Anthropic client's request for an
 // Anthropic upstream (docs/conversion.md §1.3, last rule): thinking blocks without a
-// signature (the synthetic ones ResponseOToA and the O->A stream produce,
+// signature (the synthetic ones convert.ResponseOToA and the O->A stream produce,
 // which the client replays) are removed, and when thinking is enabled but
 // the current tool-loop assistant turn no longer starts with a signed
 // block, thinking is turned off for this request. It reports whether req

@@ -1,4 +1,4 @@
-package convert
+package streamconv
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"testing/iotest"
 
 	"switchyard/gateway/convert/converttest"
+	"switchyard/gateway/protocol"
 	"switchyard/gateway/sse"
 )
 
@@ -23,7 +24,7 @@ import (
 // shapes): testdata/stream/NN-dir-name.in.sse is what the upstream sent,
 // NN-dir-name.want.sse what the client must receive. Regenerate with
 //
-//	go test ./gateway/convert -run Streams -update
+//	go test ./gateway/convert/streamconv -run Streams -update
 //
 // and review every diff by hand: the want files are the spec.
 //
@@ -35,7 +36,7 @@ import (
 //
 // derive_id leaves StreamOptions.MessageID empty so the id comes from the
 // upstream (only for transcripts that need no synthesized id).
-var updateStreams = flag.Bool("update", false, "rewrite golden files (go test ./gateway/convert -run Streams -update)")
+var updateStreams = flag.Bool("update", false, "rewrite golden files (go test ./gateway/convert/streamconv -run Streams -update)")
 
 const streamCreated = 1700000000
 
@@ -82,7 +83,7 @@ func loadStreamCases(t testing.TB) []streamCase {
 				case "tool_name":
 					up, client, _ := strings.Cut(v, ">")
 					if c.opt.ToolNames == nil {
-						c.opt.ToolNames = ToolNames{}
+						c.opt.ToolNames = protocol.ToolNames{}
 					}
 					c.opt.ToolNames[up] = client
 				case "check":

@@ -1,4 +1,4 @@
-package convert
+package streamconv
 
 import (
 	crand "crypto/rand"

@@ -1,4 +1,4 @@
-package convert
+package streamconv
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"switchyard/gateway/anthropic"
+	"switchyard/gateway/convert"
 	"switchyard/gateway/jscan"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/sse"
@@ -150,7 +151,7 @@ func (c *OToAStream) messageStart(dst, id, model []byte) []byte {
 	c.started = true
 	var u anthropic.Usage
 	if c.hasUsage {
-		u = UsageOToA(&c.usage)
+		u = convert.UsageOToA(&c.usage)
 	}
 	if u.InputTokens+u.CacheReadInputTokens+u.CacheCreationInputTokens <= 0 {
 		u = anthropic.Usage{InputTokens: max(c.opt.InputEstimate, 1)}
@@ -374,7 +375,7 @@ func (c *OToAStream) startTool(dst []byte, e int, whole bool) []byte {
 	dst = append(dst, "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":"...)
 	dst = appendInt(dst, c.open)
 	dst = append(dst, `,"content_block":{"type":"tool_use","id":`...)
-	if id := SanitizeToolID(tl.id); id != "" {
+	if id := convert.SanitizeToolID(tl.id); id != "" {
 		dst = appendJSONQuoted(dst, id)
 	} else {
 		dst = append(dst, '"')
@@ -394,7 +395,7 @@ func (c *OToAStream) startTool(dst []byte, e int, whole bool) []byte {
 		args := jscan.UnquoteRaw(append(append([]byte{'"'}, tl.buf...), '"'))
 		dst = c.deltaHead(dst)
 		dst = append(dst, `{"type":"input_json_delta","partial_json":`...)
-		dst = appendJSONQuoted(dst, string(parseArguments(args, c.finish == "length")))
+		dst = appendJSONQuoted(dst, string(convert.ParseArguments(args, c.finish == "length")))
 		dst = append(dst, "}}\n\n"...)
 		tl.buf = tl.buf[:0]
 	}
@@ -467,13 +468,13 @@ func (c *OToAStream) complete(dst []byte) Step {
 	}
 	dst = c.closeOpen(dst)
 	dst, content := c.flushTools(dst, 0, true)
-	stop := FinishToStopReason(c.finish, c.sawTool)
+	stop := convert.FinishToStopReason(c.finish, c.sawTool)
 	if c.refusal {
 		stop = "refusal"
 	}
 	var u anthropic.Usage
 	if c.hasUsage {
-		u = UsageOToA(&c.usage)
+		u = convert.UsageOToA(&c.usage)
 	}
 	if u.InputTokens+u.CacheReadInputTokens+u.CacheCreationInputTokens <= 0 {
 		u.InputTokens, u.CacheReadInputTokens, u.CacheCreationInputTokens = c.inputE, 0, 0
@@ -511,7 +512,7 @@ func (c *OToAStream) setUsage(u *openai.UsageView) {
 }
 
 func (c *OToAStream) upstreamError(dst, data []byte) Step {
-	msg, typ := ParseUpstreamError(data)
+	msg, typ := convert.ParseUpstreamError(data)
 	if msg == "" {
 		msg = msgUpstreamError
 	}

@@ -1,7 +1,6 @@
-package convert
+package anthropicreq
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,8 +9,8 @@ import (
 	"strings"
 
 	"switchyard/gateway/anthropic"
+	"switchyard/gateway/convert"
 	"switchyard/gateway/openai"
-	"switchyard/gateway/protocol"
 )
 
 // defaultMaxTokens is used when neither the client nor the backend config
@@ -39,7 +38,7 @@ const defaultMaxTokens = 8192
 // reasoning_effort low/medium/high enables thinking (budget 1024/2048/4096).
 // Thinking round trip: an assistant message's reasoning_content is never
 // sent (it carries no signature); its thinking_blocks (the LiteLLM
-// convention, which ResponseAToO emits) are sent first in the turn when they
+// convention, which convert.ResponseAToO emits) are sent first in the turn when they
 // are signed. If the current tool-loop assistant turn (the last assistant
 // message, when it is the final message or is answered by the final user
 // message's tool_results) does not start with a signed block, the request
@@ -59,7 +58,7 @@ func RequestOToA(req *openai.ChatRequest, opt RequestOptions) (*anthropic.Messag
 // RequestOToAWithNotes is RequestOToA, also returning what the conversion
 // approximated (response_format, see responseFormat) and what the
 // answer's conversion needs (Notes.JSONTool: pass it to JSONToolAsText
-// and StreamOptions.JSONTool).
+// and streamconv's StreamOptions.JSONTool).
 func RequestOToAWithNotes(req *openai.ChatRequest, opt RequestOptions) (*anthropic.MessagesRequest, Notes, error) {
 	var notes Notes
 	out, err := requestOToA(req, opt, &notes)
@@ -67,14 +66,8 @@ func RequestOToAWithNotes(req *openai.ChatRequest, opt RequestOptions) (*anthrop
 }
 
 func requestOToA(req *openai.ChatRequest, opt RequestOptions, notes *Notes) (*anthropic.MessagesRequest, error) {
-	if req == nil {
-		return nil, &Error{Param: "messages", Message: "request body is empty"}
-	}
-	if req.N != nil && *req.N > 1 {
-		return nil, &Error{Param: "n", Message: fmt.Sprintf("n=%d is not supported: this model returns one choice per request", *req.N)}
-	}
-	if len(req.Messages) == 0 {
-		return nil, &Error{Param: "messages", Message: "messages must contain at least one message"}
+	if err := checkOToA(req); err != nil {
+		return nil, err
 	}
 	model := opt.UpstreamModel
 	if model == "" {
@@ -100,20 +93,53 @@ func requestOToA(req *openai.ChatRequest, opt RequestOptions, notes *Notes) (*an
 	}
 	out.Messages = msgs
 
-	// max_tokens: max_completion_tokens wins, then max_tokens, then the
-	// backend default.
-	maxTokens := 0
-	switch {
-	case req.MaxCompletionTokens != nil && *req.MaxCompletionTokens > 0:
-		maxTokens = *req.MaxCompletionTokens
-	case req.MaxTokens != nil && *req.MaxTokens > 0:
-		maxTokens = *req.MaxTokens
-	case opt.MaxTokensDefault > 0:
-		maxTokens = opt.MaxTokensDefault
-	default:
-		maxTokens = defaultMaxTokens
+	oSamplingToA(req, out)
+	oToolUseToA(req, out)
+	if err := responseFormat(req.ResponseFormat, out, budget > 0, notes); err != nil {
+		return nil, err
+	}
+	fitThinking(out, oMaxTokens(req, opt), budget)
+	if out.Temperature != nil && out.TopP != nil && convert.ExclusiveSampling(model) {
+		out.TopP = nil
 	}
 
+	if opt.CacheBreakpoints {
+		addCacheBreakpoints(out)
+	}
+	return out, nil
+}
+
+// checkOToA refuses what no Anthropic request can express up front: no
+// request, n > 1, no messages.
+func checkOToA(req *openai.ChatRequest) error {
+	switch {
+	case req == nil:
+		return &Error{Param: "messages", Message: "request body is empty"}
+	case req.N != nil && *req.N > 1:
+		return &Error{Param: "n", Message: fmt.Sprintf("n=%d is not supported: this model returns one choice per request", *req.N)}
+	case len(req.Messages) == 0:
+		return &Error{Param: "messages", Message: "messages must contain at least one message"}
+	}
+	return nil
+}
+
+// oMaxTokens picks max_tokens: max_completion_tokens wins, then
+// max_tokens, then the backend default, then defaultMaxTokens.
+func oMaxTokens(req *openai.ChatRequest, opt RequestOptions) int {
+	switch {
+	case req.MaxCompletionTokens != nil && *req.MaxCompletionTokens > 0:
+		return *req.MaxCompletionTokens
+	case req.MaxTokens != nil && *req.MaxTokens > 0:
+		return *req.MaxTokens
+	case opt.MaxTokensDefault > 0:
+		return opt.MaxTokensDefault
+	}
+	return defaultMaxTokens
+}
+
+// oSamplingToA copies temperature (clamped to [0, 1]), top_p, the
+// non-blank stop sequences and the user (as an opaque metadata.user_id).
+func oSamplingToA(req *openai.ChatRequest, out *anthropic.MessagesRequest) {
 	if req.Temperature != nil {
 		t := min(max(*req.Temperature, 0), 1)
 		out.Temperature = &t
@@ -128,25 +154,39 @@ func requestOToA(req *openai.ChatRequest, opt RequestOptions, notes *Notes) (*an
 	if req.User != "" {
 		out.Metadata = &anthropic.Metadata{UserID: opaqueUserID(req.User)}
 	}
-	if len(out.Tools) > 0 {
-		out.ToolChoice = oToolChoiceToA(req.ToolChoice)
-		if req.ParallelToolCalls != nil && !*req.ParallelToolCalls {
-			if out.ToolChoice == nil {
-				out.ToolChoice = &anthropic.ToolChoice{Type: "auto"}
-			}
-			if out.ToolChoice.Type != "none" {
-				out.ToolChoice.DisableParallelToolUse = true
-			}
-		}
-	} else if hasToolBlocks(out.Messages) {
-		out.Tools = []anthropic.Tool{placeholderTool()}
-		out.ToolChoice = &anthropic.ToolChoice{Type: "none"}
-	}
-	if err := responseFormat(req.ResponseFormat, out, budget > 0, notes); err != nil {
-		return nil, err
-	}
+}
 
-	modelMax := claudeMaxOutput(model)
+// oToolUseToA sets tool_choice (with parallel_tool_calls false as
+// disable_parallel_tool_use) when there are tools, or adds the placeholder
+// tool, with tool_choice none, when only the history has tool blocks.
+func oToolUseToA(req *openai.ChatRequest, out *anthropic.MessagesRequest) {
+	if len(out.Tools) == 0 {
+		if hasToolBlocks(out.Messages) {
+			out.Tools = []anthropic.Tool{placeholderTool()}
+			out.ToolChoice = &anthropic.ToolChoice{Type: "none"}
+		}
+		return
+	}
+	out.ToolChoice = oToolChoiceToA(req.ToolChoice)
+	if req.ParallelToolCalls != nil && !*req.ParallelToolCalls {
+		if out.ToolChoice == nil {
+			out.ToolChoice = &anthropic.ToolChoice{Type: "auto"}
+		}
+		if out.ToolChoice.Type != "none" {
+			out.ToolChoice.DisableParallelToolUse = true
+		}
+	}
+}
+
+// fitThinking sets max_tokens and, for a thinking budget, thinking within
+// the model's output limit: max_tokens grows by the budget when it does
+// not exceed it, both are clamped to the model's maximum, and thinking
+// turns off sampling parameters Anthropic refuses with it (temperature,
+// top_k, top_p outside [0.95, 1]) and forced tool choices. A budget the
+// model's maximum leaves below minThinkingBudget means no thinking: the
+// history's thinking blocks go and max_tokens is as requested.
+func fitThinking(out *anthropic.MessagesRequest, maxTokens, budget int) {
+	modelMax := convert.ClaudeMaxOutput(out.Model)
 	requested := maxTokens
 	if budget > 0 {
 		if maxTokens <= budget {
@@ -174,14 +214,6 @@ func requestOToA(req *openai.ChatRequest, opt RequestOptions, notes *Notes) (*an
 		maxTokens = modelMax
 	}
 	out.MaxTokens = maxTokens
-	if out.Temperature != nil && out.TopP != nil && isExclusiveSampling(model) {
-		out.TopP = nil
-	}
-
-	if opt.CacheBreakpoints {
-		addCacheBreakpoints(out)
-	}
-	return out, nil
 }
 
 // minThinkingBudget is Anthropic's minimum thinking budget.
@@ -227,9 +259,6 @@ func opaqueUserID(user string) string {
 	return user
 }
 
-// emptyObjectSchema is the input_schema of a tool without parameters.
-var emptyObjectSchema = json.RawMessage(`{"type":"object","properties":{}}`)
-
 // oToolsToA converts function tools; any other tool type is a 400.
 func oToolsToA(in []openai.Tool) ([]anthropic.Tool, error) {
 	var out []anthropic.Tool
@@ -257,11 +286,11 @@ func oToolsToA(in []openai.Tool) ([]anthropic.Tool, error) {
 func objectSchema(raw json.RawMessage) json.RawMessage {
 	t := strings.TrimSpace(string(raw))
 	if t == "" || t == "null" {
-		return emptyObjectSchema
+		return convert.EmptyObjectSchema()
 	}
 	var m map[string]any
 	if json.Unmarshal(raw, &m) != nil || m == nil {
-		return emptyObjectSchema
+		return convert.EmptyObjectSchema()
 	}
 	if _, ok := m["type"]; ok {
 		return raw
@@ -270,7 +299,7 @@ func objectSchema(raw json.RawMessage) json.RawMessage {
 	if b, err := json.Marshal(m); err == nil {
 		return b
 	}
-	return emptyObjectSchema
+	return convert.EmptyObjectSchema()
 }
 
 // placeholderTool satisfies Anthropic's rule that a request with tool
@@ -279,7 +308,7 @@ func placeholderTool() anthropic.Tool {
 	return anthropic.Tool{
 		Name:        "noop",
 		Description: "Placeholder: the conversation history contains tool calls but no tools are available. Do not call this tool.",
-		InputSchema: emptyObjectSchema,
+		InputSchema: convert.EmptyObjectSchema(),
 	}
 }
 
@@ -418,29 +447,10 @@ func oAssistantToA(m openai.Message, i int, withThinking bool, ids *toolIDs) ant
 			Type:  "tool_use",
 			ID:    ids.call(tc.ID, i, j),
 			Name:  tc.Function.Name,
-			Input: argumentsObject(tc.Function.Arguments),
+			Input: convert.ParseArguments(tc.Function.Arguments, false),
 		})
 	}
 	return withMessageCache(out, m.CacheControl)
-}
-
-// argumentsObject parses tool-call arguments into a JSON object; empty,
-// invalid or non-object arguments become {}.
-func argumentsObject(args string) json.RawMessage {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(args), &m); err != nil || m == nil {
-		return json.RawMessage("{}")
-	}
-	return compactJSON([]byte(args))
-}
-
-// compactJSON returns b without insignificant whitespace.
-func compactJSON(b []byte) json.RawMessage {
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, b); err != nil {
-		return json.RawMessage(b)
-	}
-	return buf.Bytes()
 }
 
 // toolIDs sanitizes tool ids and pairs calls without an id with results
@@ -455,7 +465,7 @@ func (t *toolIDs) call(id string, msg, j int) string {
 		t.missing = append(t.missing, id)
 		return id
 	}
-	return SanitizeToolID(id)
+	return convert.SanitizeToolID(id)
 }
 
 func (t *toolIDs) result(id string) string {
@@ -466,9 +476,5 @@ func (t *toolIDs) result(id string) string {
 		id, t.missing = t.missing[0], t.missing[1:]
 		return id
 	}
-	return SanitizeToolID(id)
+	return convert.SanitizeToolID(id)
 }
-
-// SanitizeToolID makes id match Anthropic's ^[a-zA-Z0-9_-]+$ by replacing
-// every other character with '_' (spec §1.3); "" stays "".
-func SanitizeToolID(id string) string { return protocol.SanitizeToolID(id) }

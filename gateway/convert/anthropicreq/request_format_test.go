@@ -1,4 +1,4 @@
-package convert
+package anthropicreq
 
 import (
 	"bytes"
@@ -9,7 +9,9 @@ import (
 	"testing"
 
 	"switchyard/gateway/anthropic"
+	"switchyard/gateway/convert"
 	"switchyard/gateway/convert/converttest"
+	"switchyard/gateway/convert/streamconv"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/sse"
 )
@@ -108,7 +110,7 @@ func TestJSONToolAnswerIsText(t *testing.T) {
 	resp := &anthropic.Response{ID: "msg_1", Model: "claude", StopReason: &stop, Content: []anthropic.Block{
 		{Type: "tool_use", ID: "toolu_1", Name: "weather_report", Input: json.RawMessage(`{"city":"Paris","temp":21}`)}}}
 	JSONToolAsText(resp, "weather_report")
-	out := ResponseAToO(resp, "gpt-4o", 1)
+	out := convert.ResponseAToO(resp, "gpt-4o", 1)
 	m := out.Choices[0].Message
 	if len(m.ToolCalls) != 0 || m.Content.Text == nil || !jsonEq(json.RawMessage(*m.Content.Text), `{"city":"Paris","temp":21}`) {
 		t.Fatalf("message %+v", m)
@@ -128,7 +130,7 @@ func TestJSONToolStreamIsText(t *testing.T) {
 		"event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n" +
 		"event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_tokens\":9}}\n\n" +
 		"event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"
-	c := NewAToOStream(StreamOptions{JSONTool: "weather_report", IncludeUsage: true, MessageID: "chatcmpl-x"})
+	c := streamconv.NewAToOStream(streamconv.StreamOptions{JSONTool: "weather_report", IncludeUsage: true, MessageID: "chatcmpl-x"})
 	r := sse.NewReader(strings.NewReader(in))
 	var out []byte
 	for {
