@@ -67,7 +67,7 @@ type clientProtocol struct {
 	check func(s *Server, in *inbound) *apiError
 	toHub func(in *inbound) (*hubRequest, *apiError)
 	// fromHub renders a hub response as the client's JSON body.
-	fromHub func(in *inbound, h *hubRequest, resp *openai.ChatResponse) any
+	fromHub func(in *inbound, h *hubRequest, resp *openai.ChatResponse) []byte
 	// streamFromHub turns hub chunks into the client's stream; nil means
 	// the client reads the hub stream itself.
 	streamFromHub func(in *inbound, h *hubRequest, opt protocol.StreamOptions) streamConverter
@@ -114,7 +114,7 @@ var (
 			}
 			return &hubRequest{req: req, estimate: convert.EstimateOpenAITokens(req)}, nil
 		},
-		fromHub:     func(_ *inbound, _ *hubRequest, resp *openai.ChatResponse) any { return resp },
+		fromHub:     func(_ *inbound, _ *hubRequest, resp *openai.ChatResponse) []byte { return marshal(resp) },
 		pass:        passthrough.NewChat,
 		keepAlive:   []byte(": keepalive\n\n"),
 		renderError: renderOpenAIError,
@@ -141,8 +141,8 @@ var (
 			}
 			return &hubRequest{req: out, names: names, estimate: convert.EstimateAnthropicTokens(req)}, nil
 		},
-		fromHub: func(in *inbound, h *hubRequest, resp *openai.ChatResponse) any {
-			return convert.ResponseOToA(resp, in.model, h.names)
+		fromHub: func(in *inbound, h *hubRequest, resp *openai.ChatResponse) []byte {
+			return marshal(convert.ResponseOToA(resp, in.model, h.names))
 		},
 		streamFromHub: func(_ *inbound, h *hubRequest, opt protocol.StreamOptions) streamConverter {
 			opt.ToolNames = h.names
@@ -170,8 +170,9 @@ var (
 			}
 			return &hubRequest{req: out, rnotes: notes, estimate: convert.EstimateOpenAITokens(out)}, nil
 		},
-		fromHub: func(in *inbound, h *hubRequest, resp *openai.ChatResponse) any {
-			return responses.ResponseFromHub(resp, responses.FromHubOptions{ClientModel: in.model, Created: time.Now().Unix(), Notes: h.rnotes})
+		fromHub: func(in *inbound, h *hubRequest, resp *openai.ChatResponse) []byte {
+			r := responses.ResponseFromHub(resp, responses.FromHubOptions{ClientModel: in.model, Created: time.Now().Unix(), Notes: h.rnotes})
+			return responses.AppendResponse(nil, r) // json.Marshal's bytes, without its reflection
 		},
 		streamFromHub: func(_ *inbound, h *hubRequest, opt protocol.StreamOptions) streamConverter {
 			return responses.NewFromHubStream(opt, h.rnotes)
@@ -222,6 +223,12 @@ func checkResponses(s *Server, in *inbound) *apiError {
 		s.log.Info("responses request: left out what a converted backend cannot run", "model", in.model, "dropped", strings.Join(h.rnotes.Dropped, ", "))
 	}
 	return nil
+}
+
+// marshal is json.Marshal for values that always encode.
+func marshal(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
 }
 
 func bearerAuth(h http.Header, key string) {

@@ -379,8 +379,7 @@ func (s *Server) relayJSON(c *call, resp *http.Response) outcome {
 		if !ok {
 			return outcome{class: route.Server, status: resp.StatusCode, reason: "upstream sent an invalid " + string(ex.format) + " response"}
 		}
-		out := in.proto.fromHub(in, ex.hub, hub)
-		body, _ = json.Marshal(out)
+		body = in.proto.fromHub(in, ex.hub, hub)
 	} else {
 		// Passthrough: the body goes out as it is, but an error object
 		// behind a 200 (some proxies answer so) is a failed attempt, as on

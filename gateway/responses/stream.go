@@ -155,27 +155,32 @@ func (c *FromHubStream) begin(dst []byte) []byte {
 		return dst
 	}
 	c.started = true
-	b, _ := json.Marshal(c.snapshot("in_progress"))
-	dst = c.eventRaw(dst, "response.created", b)
-	return c.eventRaw(dst, "response.in_progress", b)
+	r := c.snapshot("in_progress")
+	dst = c.head(dst, "response.created")
+	dst = append(dst, `,"response":`...)
+	start := len(dst)
+	dst = AppendResponse(dst, &r)
+	end := len(dst)
+	dst = append(dst, "}\n\n"...)
+	dst = c.head(dst, "response.in_progress")
+	dst = append(dst, `,"response":`...)
+	dst = append(dst, dst[start:end]...) // the same snapshot
+	return append(dst, "}\n\n"...)
 }
 
-func (c *FromHubStream) snapshot(status string) *Response {
-	r := &Response{ID: c.ids.response, Object: "response", CreatedAt: c.opt.Created, Status: status,
+// autoChoice is the tool_choice of the snapshots.
+var autoChoice = json.RawMessage(`"auto"`)
+
+func (c *FromHubStream) snapshot(status string) Response {
+	return Response{ID: c.ids.response, Object: "response", CreatedAt: c.opt.Created, Status: status,
 		Model: c.opt.ClientModel, Output: []OutputItem{}, Tools: []json.RawMessage{}, ParallelToolCalls: true,
-		ToolChoice: json.RawMessage(`"auto"`)}
-	return r
+		ToolChoice: autoChoice}
 }
 
 func (c *FromHubStream) eventResponse(dst []byte, typ string, r *Response) []byte {
-	b, _ := json.Marshal(r)
-	return c.eventRaw(dst, typ, b)
-}
-
-func (c *FromHubStream) eventRaw(dst []byte, typ string, b []byte) []byte {
 	dst = c.head(dst, typ)
 	dst = append(dst, `,"response":`...)
-	dst = append(dst, b...)
+	dst = AppendResponse(dst, r)
 	return append(dst, "}\n\n"...)
 }
 

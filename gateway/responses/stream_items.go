@@ -85,12 +85,12 @@ func (c *FromHubStream) itemAdded(dst []byte, it *sItem) []byte {
 }
 
 func (c *FromHubStream) itemEvent(dst []byte, typ string, it *sItem, status string) []byte {
-	b, _ := json.Marshal(c.outputItem(it, status))
+	o := c.outputItem(it, status)
 	dst = c.head(dst, typ)
 	dst = append(dst, `,"output_index":`...)
 	dst = appendInt(dst, it.index)
 	dst = append(dst, `,"item":`...)
-	dst = append(dst, b...)
+	dst = AppendOutputItem(dst, &o)
 	return append(dst, "}\n\n"...)
 }
 
@@ -218,7 +218,7 @@ func (c *FromHubStream) complete(dst []byte) protocol.Step {
 		r.Usage = &Usage{InputTokens: c.opt.InputEstimate, TotalTokens: c.opt.InputEstimate}
 	}
 	c.done = true
-	return protocol.Step{Out: c.eventResponse(dst, typ, r), Done: true}
+	return protocol.Step{Out: c.eventResponse(dst, typ, &r), Done: true}
 }
 
 // fail writes the one response.failed event.
@@ -239,6 +239,6 @@ func (c *FromHubStream) fail(dst []byte, typ, msg string) protocol.Step {
 	if typ == "" {
 		typ = "server_error"
 	}
-	return protocol.Step{Out: c.eventResponse(dst, "response.failed", r), Done: true,
+	return protocol.Step{Out: c.eventResponse(dst, "response.failed", &r), Done: true,
 		Err: &protocol.StreamError{Type: typ, Message: msg}}
 }

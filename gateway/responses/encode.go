@@ -1,0 +1,274 @@
+package responses
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"unicode/utf8"
+)
+
+// The Responses objects the gateway writes (a whole response, the
+// snapshots and items of the stream events) are encoded by hand: byte for
+// byte what encoding/json's Marshal writes for the same value (field
+// order, omitempty/omitzero, HTML-safe string escaping, compacted raw
+// values), without its reflection. TestAppendMatchesMarshal and
+// FuzzAppendResponse hold the two to each other.
+
+// AppendResponse appends r as JSON, as json.Marshal(r) would.
+func AppendResponse(dst []byte, r *Response) []byte {
+	dst = append(dst, `{"id":`...)
+	dst = appendMarshalString(dst, r.ID)
+	dst = append(dst, `,"object":`...)
+	dst = appendMarshalString(dst, r.Object)
+	dst = append(dst, `,"created_at":`...)
+	dst = strconv.AppendInt(dst, r.CreatedAt, 10)
+	dst = append(dst, `,"status":`...)
+	dst = appendMarshalString(dst, r.Status)
+	dst = append(dst, `,"model":`...)
+	dst = appendMarshalString(dst, r.Model)
+	dst = append(dst, `,"output":`...)
+	if r.Output == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = append(dst, '[')
+		for i := range r.Output {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = AppendOutputItem(dst, &r.Output[i])
+		}
+		dst = append(dst, ']')
+	}
+	if r.Usage != nil {
+		dst = append(dst, `,"usage":`...)
+		dst = appendUsage(dst, r.Usage)
+	}
+	dst = append(dst, `,"error":`...)
+	if r.Error == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = appendErrorDetail(dst, r.Error)
+	}
+	dst = append(dst, `,"incomplete_details":`...)
+	if r.IncompleteDetails == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = append(dst, `{"reason":`...)
+		dst = appendMarshalString(dst, r.IncompleteDetails.Reason)
+		dst = append(dst, '}')
+	}
+	dst = append(dst, `,"parallel_tool_calls":`...)
+	dst = strconv.AppendBool(dst, r.ParallelToolCalls)
+	if len(r.ToolChoice) > 0 {
+		dst = append(dst, `,"tool_choice":`...)
+		dst = appendRaw(dst, r.ToolChoice)
+	}
+	dst = append(dst, `,"tools":`...)
+	dst = appendRawList(dst, r.Tools)
+	return append(dst, '}')
+}
+
+// AppendOutputItem appends o as JSON, as json.Marshal(o) would.
+func AppendOutputItem(dst []byte, o *OutputItem) []byte {
+	dst = append(dst, `{"id":`...)
+	dst = appendMarshalString(dst, o.ID)
+	dst = append(dst, `,"type":`...)
+	dst = appendMarshalString(dst, o.Type)
+	dst = appendOptString(dst, `,"status":`, o.Status)
+	dst = appendOptString(dst, `,"role":`, o.Role)
+	if o.Content != nil {
+		dst = append(dst, `,"content":[`...)
+		for i := range o.Content {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			c := &o.Content[i]
+			dst = append(dst, `{"type":`...)
+			dst = appendMarshalString(dst, c.Type)
+			dst = appendOptString(dst, `,"text":`, c.Text)
+			dst = appendOptString(dst, `,"refusal":`, c.Refusal)
+			dst = append(dst, `,"annotations":`...)
+			dst = appendRawList(dst, c.Annotations)
+			dst = append(dst, '}')
+		}
+		dst = append(dst, ']')
+	}
+	dst = appendOptString(dst, `,"call_id":`, o.CallID)
+	dst = appendOptString(dst, `,"name":`, o.Name)
+	if o.Arguments != nil {
+		dst = append(dst, `,"arguments":`...)
+		dst = appendMarshalString(dst, *o.Arguments)
+	}
+	if o.Input != nil {
+		dst = append(dst, `,"input":`...)
+		dst = appendMarshalString(dst, *o.Input)
+	}
+	dst = appendOptString(dst, `,"namespace":`, o.Namespace)
+	if len(o.Action) > 0 {
+		dst = append(dst, `,"action":`...)
+		dst = appendRaw(dst, o.Action)
+	}
+	if o.Summary != nil {
+		dst = append(dst, `,"summary":[`...)
+		for i := range o.Summary {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"type":`...)
+			dst = appendMarshalString(dst, o.Summary[i].Type)
+			dst = append(dst, `,"text":`...)
+			dst = appendMarshalString(dst, o.Summary[i].Text)
+			dst = append(dst, '}')
+		}
+		dst = append(dst, ']')
+	}
+	return append(dst, '}')
+}
+
+func appendUsage(dst []byte, u *Usage) []byte {
+	dst = append(dst, `{"input_tokens":`...)
+	dst = strconv.AppendInt(dst, int64(u.InputTokens), 10)
+	dst = append(dst, `,"input_tokens_details":{"cached_tokens":`...)
+	dst = strconv.AppendInt(dst, int64(u.InputTokensDetails.CachedTokens), 10)
+	dst = append(dst, `},"output_tokens":`...)
+	dst = strconv.AppendInt(dst, int64(u.OutputTokens), 10)
+	dst = append(dst, `,"output_tokens_details":{"reasoning_tokens":`...)
+	dst = strconv.AppendInt(dst, int64(u.OutputTokensDetails.ReasoningTokens), 10)
+	dst = append(dst, `},"total_tokens":`...)
+	dst = strconv.AppendInt(dst, int64(u.TotalTokens), 10)
+	return append(dst, '}')
+}
+
+func appendErrorDetail(dst []byte, e *ErrorDetail) []byte {
+	dst = append(dst, '{')
+	n := len(dst)
+	if e.Type != "" {
+		dst = append(dst, `"type":`...)
+		dst = appendMarshalString(dst, e.Type)
+	}
+	if e.Code != "" {
+		if len(dst) > n {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `"code":`...)
+		dst = appendMarshalString(dst, e.Code)
+	}
+	if len(dst) > n {
+		dst = append(dst, ',')
+	}
+	dst = append(dst, `"message":`...)
+	dst = appendMarshalString(dst, e.Message)
+	dst = append(dst, `,"param":`...)
+	if e.Param == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = appendMarshalString(dst, *e.Param)
+	}
+	return append(dst, '}')
+}
+
+// appendOptString appends `key` and s unless s is empty (omitempty).
+func appendOptString(dst []byte, key, s string) []byte {
+	if s == "" {
+		return dst
+	}
+	return appendMarshalString(append(dst, key...), s)
+}
+
+func appendRawList(dst []byte, list []json.RawMessage) []byte {
+	if list == nil {
+		return append(dst, "null"...)
+	}
+	dst = append(dst, '[')
+	for i, r := range list {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		if r == nil {
+			dst = append(dst, "null"...)
+		} else {
+			dst = appendRaw(dst, r)
+		}
+	}
+	return append(dst, ']')
+}
+
+// appendRaw appends a raw JSON value as Marshal writes a json.RawMessage:
+// compacted, with <, >, &, U+2028 and U+2029 escaped. Values the gateway
+// builds itself are compact and plain already and are copied as they are;
+// an invalid one (Marshal would fail) is written as null.
+func appendRaw(dst, raw []byte) []byte {
+	plain := true
+	for _, c := range raw {
+		switch c {
+		case ' ', '\t', '\n', '\r', '<', '>', '&', 0xE2:
+			plain = false
+		}
+	}
+	if plain && json.Valid(raw) {
+		return append(dst, raw...)
+	}
+	var compact, escaped bytes.Buffer
+	if json.Compact(&compact, raw) != nil {
+		return append(dst, "null"...)
+	}
+	json.HTMLEscape(&escaped, compact.Bytes())
+	return append(dst, escaped.Bytes()...)
+}
+
+// appendMarshalString appends s as a JSON string the way encoding/json
+// does: invalid UTF-8 becomes U+FFFD, and <, >, &, U+2028 and U+2029 are
+// escaped (protocol.AppendJSONString, used for the stream deltas, leaves
+// them as they are).
+func appendMarshalString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += n
+			start = i
+			continue
+		}
+		i += n
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
