@@ -334,16 +334,21 @@ func RawInner(raw []byte) []byte {
 }
 
 // UnquoteRaw decodes a string literal read by Scanner ("" for nil).
+// Literals without escapes and with valid UTF-8 (most text, in any
+// language) are their own contents; the rest go through encoding/json.
 func UnquoteRaw(raw []byte) string {
 	in := RawInner(raw)
-	plain := true
+	plain, ascii := true, true
 	for _, c := range in {
-		if c == '\\' || c >= utf8.RuneSelf {
+		if c == '\\' {
 			plain = false
 			break
 		}
+		if c >= utf8.RuneSelf {
+			ascii = false
+		}
 	}
-	if plain {
+	if plain && (ascii || utf8.Valid(in)) {
 		return string(in)
 	}
 	var s string
