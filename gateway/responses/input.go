@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"switchyard/gateway/jscan"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/protocol"
 )
@@ -25,22 +26,51 @@ func convertInput(raw json.RawMessage, notes *Notes) ([]openai.Message, error) {
 		}
 		return []openai.Message{{Role: "user", Content: openai.TextContent(s)}}, nil
 	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(t, &items); err != nil {
-		return nil, &protocol.Error{Param: "input", Message: "input must be a string or an array of items"}
-	}
-	b := inputBuilder{notes: notes}
-	for i, r := range items {
-		var it Item
-		if err := json.Unmarshal(r, &it); err != nil {
-			return nil, &protocol.Error{Param: "input[" + strconv.Itoa(i) + "]", Message: "input item " + strconv.Itoa(i) + " is malformed: " + err.Error()}
+	// One slot to spare: RequestToHub puts the instructions first.
+	b := inputBuilder{notes: notes, msgs: make([]openai.Message, 0, 1+bytes.Count(t, []byte(`"role"`)))}
+	var it Item
+	err := eachItem(t, func(i int, raw []byte) error {
+		it = Item{}
+		if err := decodeItem(raw, &it); err != nil {
+			return &protocol.Error{Param: "input[" + strconv.Itoa(i) + "]", Message: "input item " + strconv.Itoa(i) + " is malformed: " + err.Error()}
 		}
-		if err := b.add(i, &it); err != nil {
-			return nil, err
-		}
+		return b.add(i, &it)
+	})
+	if err != nil {
+		return nil, err
 	}
 	b.dropThinking()
 	return b.msgs, nil
+}
+
+// eachItem calls f with each element of the input array t, in order, and
+// stops at its first error. An input that is not a valid array is refused
+// before any item is read.
+func eachItem(t []byte, f func(i int, raw []byte) error) error {
+	var s jscan.Scanner
+	s.Reset(t)
+	if s.Skip(); !s.Done() || t[0] != '[' {
+		// Not an array, or nested deeper than jscan reads: encoding/json
+		// has the last word.
+		var items []json.RawMessage
+		if err := json.Unmarshal(t, &items); err != nil {
+			return &protocol.Error{Param: "input", Message: "input must be a string or an array of items"}
+		}
+		for i, r := range items {
+			if err := f(i, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	s.Reset(t)
+	s.Array()
+	for i, first := 0, true; s.More(&first, ']'); i++ {
+		if err := f(i, s.Value()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type inputBuilder struct {
@@ -208,8 +238,8 @@ func messageContent(path, role string, raw json.RawMessage, notes *Notes) (opena
 		}
 		return openai.TextContent(s), nil
 	}
-	var parts []Part
-	if err := json.Unmarshal(t, &parts); err != nil {
+	parts, err := decodeParts(t)
+	if err != nil {
 		return openai.Content{}, &protocol.Error{Param: path, Message: "content must be a string or an array of parts"}
 	}
 	out := make([]openai.ContentPart, 0, len(parts))
@@ -264,8 +294,8 @@ func outputText(path string, raw json.RawMessage, notes *Notes) (string, error) 
 		}
 		return s, nil
 	}
-	var parts []Part
-	if err := json.Unmarshal(t, &parts); err != nil {
+	parts, err := decodeParts(t)
+	if err != nil {
 		// Some clients send an object: keep it as JSON text.
 		return string(t), nil
 	}

@@ -3,6 +3,7 @@ package responses
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -55,14 +56,14 @@ func RequestToHub(req *Request) (*openai.ChatRequest, Notes, error) {
 	if err := convertToolChoice(req.ToolChoice, out); err != nil {
 		return nil, notes, err
 	}
-	if req.Instructions != "" {
-		out.Messages = append(out.Messages, openai.Message{Role: "system", Content: openai.TextContent(req.Instructions)})
-	}
 	msgs, err := convertInput(req.Input, &notes)
 	if err != nil {
 		return nil, notes, err
 	}
-	out.Messages = append(out.Messages, msgs...)
+	if req.Instructions != "" {
+		msgs = slices.Insert(msgs, 0, openai.Message{Role: "system", Content: openai.TextContent(req.Instructions)})
+	}
+	out.Messages = msgs
 	if len(out.Messages) == 0 {
 		return nil, notes, &protocol.Error{Param: "input", Message: "the request has no input"}
 	}
