@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"switchyard/gateway/config"
@@ -474,10 +475,15 @@ func (s *Server) relayStream(c *call, resp *http.Response) outcome {
 	out := streamout.New(c.w, c.in.proto.keepAlive)
 	defer out.Close()
 	defer out.Flush() // first: the last events leave before the bookkeeping
-	rl := &streamRelay{s: s, c: *c, resp: resp, out: out, conv: s.converterFor(c.in, c.ex), key: []byte(c.a.Key.Reveal())}
+	bp := relayBufs.Get().(*[]byte)
+	rl := &streamRelay{s: s, c: *c, resp: resp, out: out, conv: s.converterFor(c.in, c.ex), key: []byte(c.a.Key.Reveal()), buf: (*bp)[:0]}
 	defer func() {
 		if rl.idle != nil {
 			rl.idle.Stop()
+		}
+		if cap(rl.buf) <= 64<<10 { // written out already; nothing keeps it
+			*bp = rl.buf[:0]
+			relayBufs.Put(bp)
 		}
 	}()
 	rd := sse.NewReader(out.Body(resp.Body))
@@ -488,6 +494,11 @@ func (s *Server) relayStream(c *call, resp *http.Response) outcome {
 		}
 	}
 }
+
+// relayBufs recycles the relays' output buffers: a converted stream's
+// first step (a Responses stream's two snapshot events, ~1.5 kB) would
+// otherwise grow a new one from nothing for every request.
+var relayBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // streamRelay is one stream being relayed (relayStream): the converter,
 // the client's side, and whether the stream is committed to this attempt.

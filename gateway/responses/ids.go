@@ -12,23 +12,29 @@ const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 // fixed id (tests) the sequence is derived from it and deterministic.
 type ids struct {
 	response string
-	r        *rand.ChaCha8
+	r        rand.ChaCha8
 }
 
 func newIDs(fixed string) *ids {
+	g := new(ids)
+	g.init(fixed)
+	return g
+}
+
+// init seeds g (in place: a stream converter keeps its ids inline).
+func (g *ids) init(fixed string) {
 	var seed [32]byte
 	if fixed != "" {
 		seed = sha256.Sum256([]byte("switchyard responses ids\x00" + fixed))
 	} else {
 		_, _ = crand.Read(seed[:])
 	}
-	g := &ids{r: rand.NewChaCha8(seed)}
+	g.r.Seed(seed)
 	if fixed != "" {
 		g.response = fixed
 	} else {
 		g.response = g.next("resp_")
 	}
-	return g
 }
 
 func (g *ids) next(prefix string) string {

@@ -26,13 +26,13 @@ import (
 type FromHubStream struct {
 	opt   protocol.StreamOptions
 	notes Notes
-	ids   *ids
+	ids   ids
 	seq   int
 
 	started, done bool
 	items         []*sItem
-	msg, rs       *sItem // the open message and reasoning items
-	tools         map[int]*sItem
+	msg, rs       *sItem         // the open message and reasoning items
+	tools         map[int]*sItem // by hub tool index, made at the first call
 	finish        string
 	usage         *openai.Usage
 	chunk         openai.ChunkView
@@ -60,7 +60,9 @@ const (
 // NewFromHubStream returns a converter for one hub stream. opt.MessageID
 // fixes the response id (tests); opt.ClientModel names the model.
 func NewFromHubStream(opt protocol.StreamOptions, notes Notes) *FromHubStream {
-	return &FromHubStream{opt: opt, notes: notes, ids: newIDs(opt.MessageID), tools: map[int]*sItem{}}
+	c := &FromHubStream{opt: opt, notes: notes}
+	c.ids.init(opt.MessageID)
+	return c
 }
 
 var _ protocol.StreamConverter = (*FromHubStream)(nil)

@@ -62,6 +62,9 @@ func (c *FromHubStream) toolDelta(dst []byte, tc *openai.ToolDeltaView) []byte {
 		if it.callID == "" {
 			it.callID = c.ids.next("call_")
 		}
+		if c.tools == nil {
+			c.tools = map[int]*sItem{}
+		}
 		c.tools[idx] = it
 		dst = c.itemAdded(dst, it)
 	} else if it.tool.Name == "" && name != "" {
