@@ -16,17 +16,7 @@ import (
 
 // AppendResponse appends r as JSON, as json.Marshal(r) would.
 func AppendResponse(dst []byte, r *Response) []byte {
-	dst = append(dst, `{"id":`...)
-	dst = appendMarshalString(dst, r.ID)
-	dst = append(dst, `,"object":`...)
-	dst = appendMarshalString(dst, r.Object)
-	dst = append(dst, `,"created_at":`...)
-	dst = strconv.AppendInt(dst, r.CreatedAt, 10)
-	dst = append(dst, `,"status":`...)
-	dst = appendMarshalString(dst, r.Status)
-	dst = append(dst, `,"model":`...)
-	dst = appendMarshalString(dst, r.Model)
-	dst = append(dst, `,"output":`...)
+	dst = AppendResponseOpen(dst, r)
 	if r.Output == nil {
 		dst = append(dst, "null"...)
 	} else {
@@ -39,6 +29,28 @@ func AppendResponse(dst []byte, r *Response) []byte {
 		}
 		dst = append(dst, ']')
 	}
+	return AppendResponseClose(dst, r)
+}
+
+// AppendResponseOpen appends AppendResponse's bytes up to the value of
+// "output", which the caller writes (a stream writes its items as they
+// stand, without building OutputItems); AppendResponseClose the rest.
+func AppendResponseOpen(dst []byte, r *Response) []byte {
+	dst = append(dst, `{"id":`...)
+	dst = appendMarshalString(dst, r.ID)
+	dst = append(dst, `,"object":`...)
+	dst = appendMarshalString(dst, r.Object)
+	dst = append(dst, `,"created_at":`...)
+	dst = strconv.AppendInt(dst, r.CreatedAt, 10)
+	dst = append(dst, `,"status":`...)
+	dst = appendMarshalString(dst, r.Status)
+	dst = append(dst, `,"model":`...)
+	dst = appendMarshalString(dst, r.Model)
+	return append(dst, `,"output":`...)
+}
+
+// AppendResponseClose appends what follows the output of r.
+func AppendResponseClose(dst []byte, r *Response) []byte {
 	if r.Usage != nil {
 		dst = append(dst, `,"usage":`...)
 		dst = appendUsage(dst, r.Usage)
@@ -220,7 +232,7 @@ func appendRaw(dst, raw []byte) []byte {
 // does: invalid UTF-8 becomes U+FFFD, and <, >, &, U+2028 and U+2029 are
 // escaped (protocol.AppendJSONString, used for the stream deltas, leaves
 // them as they are).
-func appendMarshalString(dst []byte, s string) []byte {
+func appendMarshalString[S string | []byte](dst []byte, s S) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
 	start := 0
@@ -252,7 +264,7 @@ func appendMarshalString(dst []byte, s string) []byte {
 			start = i
 			continue
 		}
-		r, n := utf8.DecodeRuneInString(s[i:])
+		r, n := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))])) // small: no copy
 		if r == utf8.RuneError && n == 1 {
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, `\ufffd`...)

@@ -105,12 +105,12 @@ func (c *FromHubStream) Event(dst []byte, ev sse.Event) protocol.Step {
 		r = h.ReasoningAlt
 	}
 	if jscan.RawNonEmpty(r) {
-		st.Out = c.reasoningDelta(st.Out, jscan.UnquoteRaw(r))
+		st.Out = c.reasoningDelta(st.Out, r)
 		st.Content = true
 	}
 	for _, t := range [2][]byte{h.Content, h.Refusal} {
 		if jscan.RawNonEmpty(t) {
-			st.Out = c.textDelta(st.Out, jscan.UnquoteRaw(t))
+			st.Out = c.textDelta(st.Out, t)
 			st.Content = true
 		}
 	}
@@ -119,9 +119,20 @@ func (c *FromHubStream) Event(dst []byte, ev sse.Event) protocol.Step {
 		st.Content = true
 	}
 	if jscan.RawNonEmpty(h.Finish) {
-		c.finish = jscan.UnquoteRaw(h.Finish)
+		c.finish = finishReason(h.Finish)
 	}
 	return st
+}
+
+// finishReason decodes a finish_reason literal (the usual ones without a
+// new string).
+func finishReason(raw []byte) string {
+	for _, f := range [...]string{"stop", "tool_calls", "length", "content_filter"} {
+		if jscan.RawIs(raw, f) {
+			return f
+		}
+	}
+	return jscan.UnquoteRaw(raw)
 }
 
 // usageFromView copies a hub chunk's usage.
@@ -179,10 +190,21 @@ func (c *FromHubStream) snapshot(status string) Response {
 		ToolChoice: autoChoice}
 }
 
-func (c *FromHubStream) eventResponse(dst []byte, typ string, r *Response) []byte {
+// eventResponse writes a terminal event: the response r with every item
+// as it stands, in status itemStatus.
+func (c *FromHubStream) eventResponse(dst []byte, typ string, r *Response, itemStatus string) []byte {
 	dst = c.head(dst, typ)
 	dst = append(dst, `,"response":`...)
-	dst = AppendResponse(dst, r)
+	dst = AppendResponseOpen(dst, r)
+	dst = append(dst, '[')
+	for i, it := range c.items {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendItem(dst, it, itemStatus)
+	}
+	dst = append(dst, ']')
+	dst = AppendResponseClose(dst, r)
 	return append(dst, "}\n\n"...)
 }
 

@@ -1,15 +1,30 @@
 package responses
 
 import (
-	"encoding/json"
+	"bytes"
+	"unicode/utf8"
 
 	"switchyard/gateway/jscan"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/protocol"
 )
 
-// reasoningDelta appends reasoning text as a reasoning item's summary.
-func (c *FromHubStream) reasoningDelta(dst []byte, text string) []byte {
+// appendLiteral appends the hub string literal raw to dst as
+// appendJSONString would append its text, and the text to buf. A literal
+// without escapes and with valid UTF-8 is that already (jscan refused raw
+// control characters), so it is copied as it is: no decoding, no string.
+func appendLiteral(dst, buf, raw []byte) ([]byte, []byte) {
+	in := jscan.RawInner(raw)
+	if bytes.IndexByte(in, '\\') < 0 && utf8.Valid(in) {
+		return append(dst, raw...), append(buf, in...)
+	}
+	text := jscan.UnquoteRaw(raw)
+	return appendJSONString(dst, text), append(buf, text...)
+}
+
+// reasoningDelta appends reasoning text (a hub string literal) as a
+// reasoning item's summary.
+func (c *FromHubStream) reasoningDelta(dst, raw []byte) []byte {
 	if c.rs == nil {
 		dst = c.closeMessage(dst)
 		c.rs = c.newItem(kReasoning, "rs_")
@@ -17,15 +32,15 @@ func (c *FromHubStream) reasoningDelta(dst []byte, text string) []byte {
 		dst = c.itemHead(dst, "response.reasoning_summary_part.added", c.rs)
 		dst = append(dst, `,"summary_index":0,"part":{"type":"summary_text","text":""}}`+"\n\n"...)
 	}
-	c.rs.buf = append(c.rs.buf, text...)
 	dst = c.itemHead(dst, "response.reasoning_summary_text.delta", c.rs)
 	dst = append(dst, `,"summary_index":0,"delta":`...)
-	dst = appendJSONString(dst, text)
+	dst, c.rs.buf = appendLiteral(dst, c.rs.buf, raw)
 	return append(dst, "}\n\n"...)
 }
 
-// textDelta appends assistant text to the open message item.
-func (c *FromHubStream) textDelta(dst []byte, text string) []byte {
+// textDelta appends assistant text (a hub string literal) to the open
+// message item.
+func (c *FromHubStream) textDelta(dst, raw []byte) []byte {
 	if c.msg == nil {
 		dst = c.closeReasoning(dst)
 		c.msg = c.newItem(kMessage, "msg_")
@@ -33,10 +48,9 @@ func (c *FromHubStream) textDelta(dst []byte, text string) []byte {
 		dst = c.itemHead(dst, "response.content_part.added", c.msg)
 		dst = append(dst, `,"content_index":0,"part":{"type":"output_text","text":"","annotations":[]}}`+"\n\n"...)
 	}
-	c.msg.buf = append(c.msg.buf, text...)
 	dst = c.itemHead(dst, "response.output_text.delta", c.msg)
 	dst = append(dst, `,"content_index":0,"delta":`...)
-	dst = appendJSONString(dst, text)
+	dst, c.msg.buf = appendLiteral(dst, c.msg.buf, raw)
 	return append(dst, `,"logprobs":[]}`+"\n\n"...)
 }
 
@@ -44,7 +58,10 @@ func (c *FromHubStream) textDelta(dst []byte, text string) []byte {
 // function_call item, later fragments add arguments to it.
 func (c *FromHubStream) toolDelta(dst []byte, tc *openai.ToolDeltaView) []byte {
 	idx := tc.Index
-	name, args := jscan.UnquoteRaw(tc.Name), jscan.UnquoteRaw(tc.Args)
+	name := ""
+	if jscan.RawNonEmpty(tc.Name) {
+		name = jscan.UnquoteRaw(tc.Name)
+	}
 	it := c.tools[idx]
 	if it == nil {
 		dst = c.closeReasoning(dst)
@@ -70,16 +87,16 @@ func (c *FromHubStream) toolDelta(dst []byte, tc *openai.ToolDeltaView) []byte {
 	} else if it.tool.Name == "" && name != "" {
 		it.tool = c.notes.client(name)
 	}
-	if args == "" {
+	if !jscan.RawNonEmpty(tc.Args) {
 		return dst
 	}
-	it.buf = append(it.buf, args...)
 	if it.kind != kFunction {
+		_, it.buf = appendLiteral(nil, it.buf, tc.Args)
 		return dst // known only whole: sent with the item's done event
 	}
 	dst = c.itemHead(dst, "response.function_call_arguments.delta", it)
 	dst = append(dst, `,"delta":`...)
-	dst = appendJSONString(dst, args)
+	dst, it.buf = appendLiteral(dst, it.buf, tc.Args)
 	return append(dst, "}\n\n"...)
 }
 
@@ -88,51 +105,81 @@ func (c *FromHubStream) itemAdded(dst []byte, it *sItem) []byte {
 }
 
 func (c *FromHubStream) itemEvent(dst []byte, typ string, it *sItem, status string) []byte {
-	o := c.outputItem(it, status)
 	dst = c.head(dst, typ)
 	dst = append(dst, `,"output_index":`...)
 	dst = appendInt(dst, it.index)
 	dst = append(dst, `,"item":`...)
-	dst = AppendOutputItem(dst, &o)
+	dst = appendItem(dst, it, status)
 	return append(dst, "}\n\n"...)
 }
 
-// outputItem is the item as it stands (status in_progress or completed).
-func (c *FromHubStream) outputItem(it *sItem, status string) OutputItem {
+// appendItem appends the item as it stands (status in_progress, completed
+// or incomplete): the bytes of AppendOutputItem for the OutputItem it
+// stands for (TestAppendItem holds the two together), written directly.
+func appendItem(dst []byte, it *sItem, status string) []byte {
 	done := status != "in_progress"
+	dst = append(dst, `{"id":`...)
+	dst = appendMarshalString(dst, it.id)
 	switch it.kind {
 	case kReasoning:
-		o := OutputItem{ID: it.id, Type: "reasoning", Summary: []SummaryPart{}}
+		dst = append(dst, `,"type":"reasoning","summary":[`...)
 		if done {
-			o.Summary = []SummaryPart{{Type: "summary_text", Text: string(it.buf)}}
+			dst = append(dst, `{"type":"summary_text","text":`...)
+			dst = appendMarshalString(dst, it.buf)
+			dst = append(dst, '}')
 		}
-		return o
+		return append(dst, "]}"...)
 	case kMessage:
-		o := OutputItem{ID: it.id, Type: "message", Status: status, Role: "assistant", Content: []OutputContent{}}
+		dst = append(dst, `,"type":"message","status":`...)
+		dst = appendMarshalString(dst, status)
+		dst = append(dst, `,"role":"assistant","content":[`...)
 		if done {
-			o.Content = []OutputContent{{Type: "output_text", Text: string(it.buf), Annotations: []json.RawMessage{}}}
+			dst = append(dst, `{"type":"output_text"`...)
+			if len(it.buf) > 0 { // omitempty
+				dst = appendMarshalString(append(dst, `,"text":`...), it.buf)
+			}
+			dst = append(dst, `,"annotations":[]}`...)
 		}
-		return o
-	case kCustom:
-		in := ""
-		if done {
-			in = customInput(string(it.buf))
-		}
-		return OutputItem{ID: it.id, Type: "custom_tool_call", Status: status, CallID: it.callID,
-			Name: it.tool.Name, Namespace: it.tool.Namespace, Input: &in}
+		return append(dst, "]}"...)
 	case kLocalShell:
-		action := json.RawMessage(`{"type":"exec","command":[],"env":{}}`)
+		dst = append(dst, `,"type":"local_shell_call","status":`...)
+		dst = appendMarshalString(dst, status)
+		dst = appendOptString(dst, `,"call_id":`, it.callID)
+		dst = append(dst, `,"action":`...)
 		if done {
-			action = shellArgsToAction(string(it.buf))
+			dst = appendRaw(dst, shellArgsToAction(string(it.buf)))
+		} else {
+			dst = append(dst, `{"type":"exec","command":[],"env":{}}`...)
 		}
-		return OutputItem{ID: it.id, Type: "local_shell_call", Status: status, CallID: it.callID, Action: action}
+		return append(dst, '}')
+	case kCustom:
+		dst = append(dst, `,"type":"custom_tool_call","status":`...)
+	default:
+		dst = append(dst, `,"type":"function_call","status":`...)
 	}
-	args := ""
-	if done {
-		args = argsOrEmpty(it.buf)
+	dst = appendMarshalString(dst, status)
+	dst = appendOptString(dst, `,"call_id":`, it.callID)
+	dst = appendOptString(dst, `,"name":`, it.tool.Name)
+	if it.kind == kCustom {
+		dst = append(dst, `,"input":`...)
+		if done {
+			dst = appendMarshalString(dst, customInput(string(it.buf)))
+		} else {
+			dst = append(dst, `""`...)
+		}
+	} else {
+		dst = append(dst, `,"arguments":`...)
+		switch {
+		case !done:
+			dst = append(dst, `""`...)
+		case len(it.buf) == 0:
+			dst = append(dst, `"{}"`...)
+		default:
+			dst = appendMarshalString(dst, it.buf)
+		}
 	}
-	return OutputItem{ID: it.id, Type: "function_call", Status: status, CallID: it.callID,
-		Name: it.tool.Name, Namespace: it.tool.Namespace, Arguments: &args}
+	dst = appendOptString(dst, `,"namespace":`, it.tool.Namespace)
+	return append(dst, '}')
 }
 
 func argsOrEmpty(b []byte) string {
@@ -213,15 +260,12 @@ func (c *FromHubStream) complete(dst []byte) protocol.Step {
 	case "content_filter":
 		r.Status, r.IncompleteDetails, typ = "incomplete", &IncompleteDetails{Reason: "content_filter"}, "response.incomplete"
 	}
-	for _, it := range c.items {
-		r.Output = append(r.Output, c.outputItem(it, "completed"))
-	}
 	r.Usage = UsageFromHub(c.usage)
 	if r.Usage == nil {
 		r.Usage = &Usage{InputTokens: c.opt.InputEstimate, TotalTokens: c.opt.InputEstimate}
 	}
 	c.done = true
-	return protocol.Step{Out: c.eventResponse(dst, typ, &r), Done: true}
+	return protocol.Step{Out: c.eventResponse(dst, typ, &r, "completed"), Done: true}
 }
 
 // fail writes the one response.failed event.
@@ -235,13 +279,10 @@ func (c *FromHubStream) fail(dst []byte, typ, msg string) protocol.Step {
 	}
 	r := c.snapshot("failed")
 	r.Error = &ErrorDetail{Code: code, Message: msg}
-	for _, it := range c.items {
-		r.Output = append(r.Output, c.outputItem(it, "incomplete"))
-	}
 	c.done = true
 	if typ == "" {
 		typ = "server_error"
 	}
-	return protocol.Step{Out: c.eventResponse(dst, "response.failed", &r), Done: true,
+	return protocol.Step{Out: c.eventResponse(dst, "response.failed", &r, "incomplete"), Done: true,
 		Err: &protocol.StreamError{Type: typ, Message: msg}}
 }
