@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -52,6 +53,7 @@ func TestDependencyRules(t *testing.T) {
 	pure := map[string]bool{"switchyard/gateway/sse": true, "switchyard/gateway/openai": true,
 		"switchyard/gateway/anthropic": true, "switchyard/gateway/protocol": true, "switchyard/gateway/jscan": true,
 		"switchyard/gateway/convert": true, "switchyard/gateway/responses": true, "switchyard/gateway/gemini": true,
+		"switchyard/gateway/responses/responsesconv": true, "switchyard/gateway/responses/responsesstream": true,
 		"switchyard/gateway/modelrule": true, "switchyard/gateway/passthrough": true}
 	for p := range pure {
 		imps, ok := imports[p]
@@ -63,6 +65,20 @@ func TestDependencyRules(t *testing.T) {
 			stdlib := !strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") && !strings.HasPrefix(imp, "switchyard")
 			if imp == "net/http" || !stdlib && !pure[imp] {
 				t.Errorf("%s imports %s: converters and wire types may import only the standard library (not net/http) and each other", p, imp)
+			}
+		}
+	}
+	// A protocol adapter split in layers imports one way: wire types,
+	// then the conversions to and from the hub, then the stream
+	// converters; never back up.
+	for _, layers := range [][]string{
+		{"switchyard/gateway/responses", "switchyard/gateway/responses/responsesconv", "switchyard/gateway/responses/responsesstream"},
+	} {
+		for i, p := range layers {
+			for _, x := range deps[p] {
+				if slices.Contains(layers[i+1:], x) {
+					t.Errorf("%s depends on %s: the layers of an adapter import downward only", p, x)
+				}
 			}
 		}
 	}

@@ -13,6 +13,8 @@ import (
 	"switchyard/gateway/passthrough"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/responses"
+	"switchyard/gateway/responses/responsesconv"
+	"switchyard/gateway/responses/responsesstream"
 )
 
 // The protocol seam. Every client protocol and every backend format is
@@ -37,9 +39,9 @@ import (
 // back needs.
 type hubRequest struct {
 	req      *openai.ChatRequest
-	names    protocol.ToolNames // tools renamed on the way to the hub
-	estimate int                // local prompt-token estimate
-	rnotes   responses.Notes    // Responses clients: custom tools, drops
+	names    protocol.ToolNames  // tools renamed on the way to the hub
+	estimate int                 // local prompt-token estimate
+	rnotes   responsesconv.Notes // Responses clients: custom tools, drops
 }
 
 // clientProtocol is one inbound protocol: everything the gateway knows of
@@ -164,18 +166,18 @@ var (
 			if err != nil {
 				return nil, &apiError{Status: 400, Type: "invalid_request_error", Message: "invalid responses request: " + jsonErr(err)}
 			}
-			out, notes, err := responses.RequestToHub(req)
+			out, notes, err := responsesconv.RequestToHub(req)
 			if err != nil {
 				return nil, convErr(err)
 			}
 			return &hubRequest{req: out, rnotes: notes, estimate: convert.EstimateOpenAITokens(out)}, nil
 		},
 		fromHub: func(in *inbound, h *hubRequest, resp *openai.ChatResponse) []byte {
-			r := responses.ResponseFromHub(resp, responses.FromHubOptions{ClientModel: in.model, Created: time.Now().Unix(), Notes: h.rnotes})
-			return responses.AppendResponse(nil, r) // json.Marshal's bytes, without its reflection
+			r := responsesconv.ResponseFromHub(resp, responsesconv.FromHubOptions{ClientModel: in.model, Created: time.Now().Unix(), Notes: h.rnotes})
+			return responses.AppendResponse(make([]byte, 0, 1024), r) // json.Marshal's bytes, without its reflection
 		},
 		streamFromHub: func(_ *inbound, h *hubRequest, opt protocol.StreamOptions) streamConverter {
-			return responses.NewFromHubStream(opt, h.rnotes)
+			return responsesstream.NewFromHubStream(opt, h.rnotes)
 		},
 		pass:        passthrough.NewResponses,
 		keepAlive:   []byte(": keepalive\n\n"),
@@ -297,7 +299,7 @@ var backendFormats = map[config.Format]*backendFormat{
 		path:       func(string, bool) string { return "/responses" },
 		setHeaders: bearerAuth,
 		fromHub: func(h *hubRequest, opt convert.RequestOptions, _ *exchange) ([]byte, *apiError) {
-			out, err := responses.RequestFromHub(h.req, opt)
+			out, err := responsesconv.RequestFromHub(h.req, opt)
 			if err != nil {
 				return nil, convErr(err)
 			}
@@ -309,14 +311,14 @@ var backendFormats = map[config.Format]*backendFormat{
 			if err := json.Unmarshal(body, &r); err != nil || r.Object != "response" || r.Status == "failed" {
 				return nil, false
 			}
-			out := responses.ResponseToHub(&r)
+			out := responsesconv.ResponseToHub(&r)
 			if clientModel != "" {
 				out.Model = clientModel
 			}
 			return out, true
 		},
 		streamToHub: func(_ *exchange, opt protocol.StreamOptions) streamConverter {
-			return responses.NewToHubStream(opt)
+			return responsesstream.NewToHubStream(opt)
 		},
 	},
 }

@@ -39,8 +39,8 @@ func decodeRequestFast(body []byte) (*Request, bool) {
 	return req, d.done()
 }
 
-// decodeItem decodes one input item as json.Unmarshal would.
-func decodeItem(raw []byte, it *Item) error {
+// DecodeItem decodes one input item as json.Unmarshal would.
+func DecodeItem(raw []byte, it *Item) error {
 	if decodeItemFast(raw, it) {
 		return nil
 	}
@@ -55,8 +55,8 @@ func decodeItemFast(raw []byte, it *Item) bool {
 	return d.done()
 }
 
-// decodeParts decodes content parts as json.Unmarshal would.
-func decodeParts(raw []byte) ([]Part, error) {
+// DecodeParts decodes content parts as json.Unmarshal would.
+func DecodeParts(raw []byte) ([]Part, error) {
 	if parts, ok := decodePartsFast(raw); ok {
 		return parts, nil
 	}

@@ -71,14 +71,14 @@ func checkDecode(t *testing.T, body []byte) {
 	for _, r := range items {
 		var wi, gi Item
 		werr := json.Unmarshal(r, &wi)
-		gerr := decodeItem(r, &gi)
+		gerr := DecodeItem(r, &gi)
 		if (werr == nil) != (gerr == nil) || werr != nil && werr.Error() != gerr.Error() || !reflect.DeepEqual(gi, wi) {
 			t.Fatalf("item %s: %+v, %v; want %+v, %v", r, gi, gerr, wi, werr)
 		}
 		for _, raw := range []json.RawMessage{wi.Content, wi.Output} {
 			var wp []Part
 			werr := json.Unmarshal(raw, &wp)
-			gp, gerr := decodeParts(raw)
+			gp, gerr := DecodeParts(raw)
 			if len(raw) > 0 && ((werr == nil) != (gerr == nil) || werr != nil && werr.Error() != gerr.Error() || !reflect.DeepEqual(gp, wp)) {
 				t.Fatalf("parts %s: %+v, %v; want %+v, %v", raw, gp, gerr, wp, werr)
 			}

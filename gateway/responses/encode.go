@@ -37,15 +37,15 @@ func AppendResponse(dst []byte, r *Response) []byte {
 // stand, without building OutputItems); AppendResponseClose the rest.
 func AppendResponseOpen(dst []byte, r *Response) []byte {
 	dst = append(dst, `{"id":`...)
-	dst = appendMarshalString(dst, r.ID)
+	dst = AppendString(dst, r.ID)
 	dst = append(dst, `,"object":`...)
-	dst = appendMarshalString(dst, r.Object)
+	dst = AppendString(dst, r.Object)
 	dst = append(dst, `,"created_at":`...)
 	dst = strconv.AppendInt(dst, r.CreatedAt, 10)
 	dst = append(dst, `,"status":`...)
-	dst = appendMarshalString(dst, r.Status)
+	dst = AppendString(dst, r.Status)
 	dst = append(dst, `,"model":`...)
-	dst = appendMarshalString(dst, r.Model)
+	dst = AppendString(dst, r.Model)
 	return append(dst, `,"output":`...)
 }
 
@@ -66,14 +66,14 @@ func AppendResponseClose(dst []byte, r *Response) []byte {
 		dst = append(dst, "null"...)
 	} else {
 		dst = append(dst, `{"reason":`...)
-		dst = appendMarshalString(dst, r.IncompleteDetails.Reason)
+		dst = AppendString(dst, r.IncompleteDetails.Reason)
 		dst = append(dst, '}')
 	}
 	dst = append(dst, `,"parallel_tool_calls":`...)
 	dst = strconv.AppendBool(dst, r.ParallelToolCalls)
 	if len(r.ToolChoice) > 0 {
 		dst = append(dst, `,"tool_choice":`...)
-		dst = appendRaw(dst, r.ToolChoice)
+		dst = AppendRaw(dst, r.ToolChoice)
 	}
 	dst = append(dst, `,"tools":`...)
 	dst = appendRawList(dst, r.Tools)
@@ -83,9 +83,9 @@ func AppendResponseClose(dst []byte, r *Response) []byte {
 // AppendOutputItem appends o as JSON, as json.Marshal(o) would.
 func AppendOutputItem(dst []byte, o *OutputItem) []byte {
 	dst = append(dst, `{"id":`...)
-	dst = appendMarshalString(dst, o.ID)
+	dst = AppendString(dst, o.ID)
 	dst = append(dst, `,"type":`...)
-	dst = appendMarshalString(dst, o.Type)
+	dst = AppendString(dst, o.Type)
 	dst = appendOptString(dst, `,"status":`, o.Status)
 	dst = appendOptString(dst, `,"role":`, o.Role)
 	if o.Content != nil {
@@ -96,7 +96,7 @@ func AppendOutputItem(dst []byte, o *OutputItem) []byte {
 			}
 			c := &o.Content[i]
 			dst = append(dst, `{"type":`...)
-			dst = appendMarshalString(dst, c.Type)
+			dst = AppendString(dst, c.Type)
 			dst = appendOptString(dst, `,"text":`, c.Text)
 			dst = appendOptString(dst, `,"refusal":`, c.Refusal)
 			dst = append(dst, `,"annotations":`...)
@@ -109,16 +109,16 @@ func AppendOutputItem(dst []byte, o *OutputItem) []byte {
 	dst = appendOptString(dst, `,"name":`, o.Name)
 	if o.Arguments != nil {
 		dst = append(dst, `,"arguments":`...)
-		dst = appendMarshalString(dst, *o.Arguments)
+		dst = AppendString(dst, *o.Arguments)
 	}
 	if o.Input != nil {
 		dst = append(dst, `,"input":`...)
-		dst = appendMarshalString(dst, *o.Input)
+		dst = AppendString(dst, *o.Input)
 	}
 	dst = appendOptString(dst, `,"namespace":`, o.Namespace)
 	if len(o.Action) > 0 {
 		dst = append(dst, `,"action":`...)
-		dst = appendRaw(dst, o.Action)
+		dst = AppendRaw(dst, o.Action)
 	}
 	if o.Summary != nil {
 		dst = append(dst, `,"summary":[`...)
@@ -127,9 +127,9 @@ func AppendOutputItem(dst []byte, o *OutputItem) []byte {
 				dst = append(dst, ',')
 			}
 			dst = append(dst, `{"type":`...)
-			dst = appendMarshalString(dst, o.Summary[i].Type)
+			dst = AppendString(dst, o.Summary[i].Type)
 			dst = append(dst, `,"text":`...)
-			dst = appendMarshalString(dst, o.Summary[i].Text)
+			dst = AppendString(dst, o.Summary[i].Text)
 			dst = append(dst, '}')
 		}
 		dst = append(dst, ']')
@@ -156,25 +156,25 @@ func appendErrorDetail(dst []byte, e *ErrorDetail) []byte {
 	n := len(dst)
 	if e.Type != "" {
 		dst = append(dst, `"type":`...)
-		dst = appendMarshalString(dst, e.Type)
+		dst = AppendString(dst, e.Type)
 	}
 	if e.Code != "" {
 		if len(dst) > n {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, `"code":`...)
-		dst = appendMarshalString(dst, e.Code)
+		dst = AppendString(dst, e.Code)
 	}
 	if len(dst) > n {
 		dst = append(dst, ',')
 	}
 	dst = append(dst, `"message":`...)
-	dst = appendMarshalString(dst, e.Message)
+	dst = AppendString(dst, e.Message)
 	dst = append(dst, `,"param":`...)
 	if e.Param == nil {
 		dst = append(dst, "null"...)
 	} else {
-		dst = appendMarshalString(dst, *e.Param)
+		dst = AppendString(dst, *e.Param)
 	}
 	return append(dst, '}')
 }
@@ -184,7 +184,7 @@ func appendOptString(dst []byte, key, s string) []byte {
 	if s == "" {
 		return dst
 	}
-	return appendMarshalString(append(dst, key...), s)
+	return AppendString(append(dst, key...), s)
 }
 
 func appendRawList(dst []byte, list []json.RawMessage) []byte {
@@ -199,17 +199,17 @@ func appendRawList(dst []byte, list []json.RawMessage) []byte {
 		if r == nil {
 			dst = append(dst, "null"...)
 		} else {
-			dst = appendRaw(dst, r)
+			dst = AppendRaw(dst, r)
 		}
 	}
 	return append(dst, ']')
 }
 
-// appendRaw appends a raw JSON value as Marshal writes a json.RawMessage:
+// AppendRaw appends a raw JSON value as Marshal writes a json.RawMessage:
 // compacted, with <, >, &, U+2028 and U+2029 escaped. Values the gateway
 // builds itself are compact and plain already and are copied as they are;
 // an invalid one (Marshal would fail) is written as null.
-func appendRaw(dst, raw []byte) []byte {
+func AppendRaw(dst, raw []byte) []byte {
 	plain := true
 	for _, c := range raw {
 		switch c {
@@ -228,11 +228,11 @@ func appendRaw(dst, raw []byte) []byte {
 	return append(dst, escaped.Bytes()...)
 }
 
-// appendMarshalString appends s as a JSON string the way encoding/json
+// AppendString appends s as a JSON string the way encoding/json
 // does: invalid UTF-8 becomes U+FFFD, and <, >, &, U+2028 and U+2029 are
 // escaped (protocol.AppendJSONString, used for the stream deltas, leaves
 // them as they are).
-func appendMarshalString[S string | []byte](dst []byte, s S) []byte {
+func AppendString[S string | []byte](dst []byte, s S) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
 	start := 0

@@ -24,7 +24,7 @@ func encodeCases() []*Response {
 			{ID: "fc_1", Type: "function_call", Status: "completed", CallID: "call_1", Name: "f", Namespace: "ns", Arguments: s("")},
 			{ID: "fc_2", Type: "function_call", CallID: "call_2", Name: tricky, Arguments: s(`{"x":"<&>"}`)},
 			{ID: "ctc_1", Type: "custom_tool_call", Status: "completed", CallID: "c", Name: "apply_patch", Input: s(tricky)},
-			{ID: "lsh_1", Type: "local_shell_call", Status: "completed", CallID: "c", Action: shellArgsToAction(`{"command":["ls","<x>"]}`)},
+			{ID: "lsh_1", Type: "local_shell_call", Status: "completed", CallID: "c", Action: json.RawMessage(`{"type":"exec","command":["ls","\u003cx\u003e"],"env":{}}`)},
 			{ID: "lsh_2", Type: "local_shell_call", Action: json.RawMessage(`{"type":"exec","command":[],"env":{}}`)},
 			{ID: "lsh_3", Type: "local_shell_call", Action: json.RawMessage(" {\"type\" : \"exec\", \"s\":\"\u2028<\"}\n")},
 			{},
@@ -77,7 +77,7 @@ func FuzzAppendResponse(f *testing.F) {
 				{Type: "output_text", Text: text, Annotations: []json.RawMessage{}}, {Type: "refusal", Refusal: other}}},
 			{ID: other, Type: "function_call", CallID: text, Name: model, Namespace: other, Arguments: &args},
 			{ID: id, Type: "custom_tool_call", Input: &text},
-			{ID: id, Type: "local_shell_call", Action: shellArgsToAction(args)},
+			{ID: id, Type: "local_shell_call", Action: json.RawMessage(`{"type":"exec","command":[],"env":{}}`)},
 			{ID: id, Type: "reasoning", Summary: []SummaryPart{{Type: other, Text: text}}},
 		}, Error: &ErrorDetail{Type: other, Code: id, Message: text, Param: &model}, ToolChoice: json.RawMessage(`"auto"`),
 			IncompleteDetails: &IncompleteDetails{Reason: other}, Tools: []json.RawMessage{}}
@@ -91,78 +91,5 @@ func FuzzAppendResponse(f *testing.F) {
 		if got := AppendResponse(nil, r); !bytes.Equal(got, want) {
 			t.Fatalf("\n got %s\nwant %s", got, want)
 		}
-	})
-}
-
-// outputItem is the OutputItem a stream item stands for: what appendItem
-// must write the bytes of.
-func outputItem(it *sItem, status string) OutputItem {
-	done := status != "in_progress"
-	switch it.kind {
-	case kReasoning:
-		o := OutputItem{ID: it.id, Type: "reasoning", Summary: []SummaryPart{}}
-		if done {
-			o.Summary = []SummaryPart{{Type: "summary_text", Text: string(it.buf)}}
-		}
-		return o
-	case kMessage:
-		o := OutputItem{ID: it.id, Type: "message", Status: status, Role: "assistant", Content: []OutputContent{}}
-		if done {
-			o.Content = []OutputContent{{Type: "output_text", Text: string(it.buf), Annotations: []json.RawMessage{}}}
-		}
-		return o
-	case kCustom:
-		in := ""
-		if done {
-			in = customInput(string(it.buf))
-		}
-		return OutputItem{ID: it.id, Type: "custom_tool_call", Status: status, CallID: it.callID,
-			Name: it.tool.Name, Namespace: it.tool.Namespace, Input: &in}
-	case kLocalShell:
-		action := json.RawMessage(`{"type":"exec","command":[],"env":{}}`)
-		if done {
-			action = shellArgsToAction(string(it.buf))
-		}
-		return OutputItem{ID: it.id, Type: "local_shell_call", Status: status, CallID: it.callID, Action: action}
-	}
-	args := ""
-	if done {
-		args = argsOrEmpty(it.buf)
-	}
-	return OutputItem{ID: it.id, Type: "function_call", Status: status, CallID: it.callID,
-		Name: it.tool.Name, Namespace: it.tool.Namespace, Arguments: &args}
-}
-
-func checkAppendItem(t *testing.T, it *sItem) {
-	t.Helper()
-	for _, status := range []string{"in_progress", "completed", "incomplete"} {
-		o := outputItem(it, status)
-		want, err := json.Marshal(&o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := appendItem(nil, it, status); !bytes.Equal(got, want) {
-			t.Fatalf("%+v %s:\n got %s\nwant %s", it, status, got, want)
-		}
-	}
-}
-
-// TestAppendItem: a stream item is written as its OutputItem marshals.
-func TestAppendItem(t *testing.T) {
-	for _, kind := range []uint8{kMessage, kReasoning, kFunction, kCustom, kLocalShell} {
-		for _, buf := range []string{"", "text <&> \u2028 \xff é", `{"input":"*** Begin Patch"}`, `{"command":["ls","-la"],"workdir":"/tmp"}`, `{"a":1}`} {
-			for _, tool := range []ClientTool{{}, {Name: "f"}, {Name: "read", Namespace: "mcp__fs"}} {
-				checkAppendItem(t, &sItem{kind: kind, id: "x_1", callID: "call_1", tool: tool, buf: []byte(buf)})
-				checkAppendItem(t, &sItem{kind: kind, id: "x_2", tool: tool, buf: []byte(buf)})
-			}
-		}
-	}
-}
-
-// FuzzAppendItem: the same for any contents.
-func FuzzAppendItem(f *testing.F) {
-	f.Add(uint8(0), "id", "call", "name", "ns", []byte(`{"command":["ls"]}`))
-	f.Fuzz(func(t *testing.T, kind uint8, id, callID, name, ns string, buf []byte) {
-		checkAppendItem(t, &sItem{kind: kind % 5, id: id, callID: callID, tool: ClientTool{Name: name, Namespace: ns}, buf: buf})
 	})
 }

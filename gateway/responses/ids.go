@@ -8,21 +8,23 @@ import (
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
-// ids makes a response's ids: resp_, msg_, fc_, rs_ + 24 base62. With a
-// fixed id (tests) the sequence is derived from it and deterministic.
-type ids struct {
-	response string
+// IDs makes a response's ids: Response (resp_ + 24 base62) and, from
+// Next, its items' (msg_, fc_, rs_, … + 24 base62). With a fixed response
+// id (tests) the sequence is derived from it and deterministic.
+type IDs struct {
+	Response string
 	r        rand.ChaCha8
 }
 
-func newIDs(fixed string) *ids {
-	g := new(ids)
-	g.init(fixed)
+// NewIDs returns the ids of one response; fixed ("" = random) is its id.
+func NewIDs(fixed string) *IDs {
+	g := new(IDs)
+	g.Init(fixed)
 	return g
 }
 
-// init seeds g (in place: a stream converter keeps its ids inline).
-func (g *ids) init(fixed string) {
+// Init seeds g in place (a stream converter keeps its ids inline).
+func (g *IDs) Init(fixed string) {
 	var seed [32]byte
 	if fixed != "" {
 		seed = sha256.Sum256([]byte("switchyard responses ids\x00" + fixed))
@@ -31,13 +33,14 @@ func (g *ids) init(fixed string) {
 	}
 	g.r.Seed(seed)
 	if fixed != "" {
-		g.response = fixed
+		g.Response = fixed
 	} else {
-		g.response = g.next("resp_")
+		g.Response = g.Next("resp_")
 	}
 }
 
-func (g *ids) next(prefix string) string {
+// Next returns a new id: prefix + 24 base62.
+func (g *IDs) Next(prefix string) string {
 	b := make([]byte, 0, len(prefix)+24)
 	b = append(b, prefix...)
 	for range 24 {

@@ -1,4 +1,4 @@
-package responses
+package responsesstream
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"switchyard/gateway/jscan"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/protocol"
+	"switchyard/gateway/responses"
+	"switchyard/gateway/responses/responsesconv"
 )
 
 // appendLiteral appends the hub string literal raw to dst as
@@ -66,18 +68,18 @@ func (c *FromHubStream) toolDelta(dst []byte, tc *openai.ToolDeltaView) []byte {
 	if it == nil {
 		dst = c.closeReasoning(dst)
 		dst = c.closeMessage(dst)
-		t := c.notes.client(name)
+		t := c.notes.Client(name)
 		kind, prefix := kFunction, "fc_"
 		switch t.Kind {
-		case KindCustom:
+		case responsesconv.KindCustom:
 			kind, prefix = kCustom, "ctc_"
-		case KindLocalShell:
+		case responsesconv.KindLocalShell:
 			kind, prefix = kLocalShell, "lsh_"
 		}
 		it = c.newItem(kind, prefix)
 		it.callID, it.tool = jscan.UnquoteRaw(tc.ID), t
 		if it.callID == "" {
-			it.callID = c.ids.next("call_")
+			it.callID = c.ids.Next("call_")
 		}
 		if c.tools == nil {
 			c.tools = map[int]*sItem{}
@@ -85,7 +87,7 @@ func (c *FromHubStream) toolDelta(dst []byte, tc *openai.ToolDeltaView) []byte {
 		c.tools[idx] = it
 		dst = c.itemAdded(dst, it)
 	} else if it.tool.Name == "" && name != "" {
-		it.tool = c.notes.client(name)
+		it.tool = c.notes.Client(name)
 	}
 	if !jscan.RawNonEmpty(tc.Args) {
 		return dst
@@ -119,35 +121,35 @@ func (c *FromHubStream) itemEvent(dst []byte, typ string, it *sItem, status stri
 func appendItem(dst []byte, it *sItem, status string) []byte {
 	done := status != "in_progress"
 	dst = append(dst, `{"id":`...)
-	dst = appendMarshalString(dst, it.id)
+	dst = responses.AppendString(dst, it.id)
 	switch it.kind {
 	case kReasoning:
 		dst = append(dst, `,"type":"reasoning","summary":[`...)
 		if done {
 			dst = append(dst, `{"type":"summary_text","text":`...)
-			dst = appendMarshalString(dst, it.buf)
+			dst = responses.AppendString(dst, it.buf)
 			dst = append(dst, '}')
 		}
 		return append(dst, "]}"...)
 	case kMessage:
 		dst = append(dst, `,"type":"message","status":`...)
-		dst = appendMarshalString(dst, status)
+		dst = responses.AppendString(dst, status)
 		dst = append(dst, `,"role":"assistant","content":[`...)
 		if done {
 			dst = append(dst, `{"type":"output_text"`...)
 			if len(it.buf) > 0 { // omitempty
-				dst = appendMarshalString(append(dst, `,"text":`...), it.buf)
+				dst = responses.AppendString(append(dst, `,"text":`...), it.buf)
 			}
 			dst = append(dst, `,"annotations":[]}`...)
 		}
 		return append(dst, "]}"...)
 	case kLocalShell:
 		dst = append(dst, `,"type":"local_shell_call","status":`...)
-		dst = appendMarshalString(dst, status)
+		dst = responses.AppendString(dst, status)
 		dst = appendOptString(dst, `,"call_id":`, it.callID)
 		dst = append(dst, `,"action":`...)
 		if done {
-			dst = appendRaw(dst, shellArgsToAction(string(it.buf)))
+			dst = responses.AppendRaw(dst, responsesconv.ShellArgsToAction(string(it.buf)))
 		} else {
 			dst = append(dst, `{"type":"exec","command":[],"env":{}}`...)
 		}
@@ -157,13 +159,13 @@ func appendItem(dst []byte, it *sItem, status string) []byte {
 	default:
 		dst = append(dst, `,"type":"function_call","status":`...)
 	}
-	dst = appendMarshalString(dst, status)
+	dst = responses.AppendString(dst, status)
 	dst = appendOptString(dst, `,"call_id":`, it.callID)
 	dst = appendOptString(dst, `,"name":`, it.tool.Name)
 	if it.kind == kCustom {
 		dst = append(dst, `,"input":`...)
 		if done {
-			dst = appendMarshalString(dst, customInput(string(it.buf)))
+			dst = responses.AppendString(dst, responsesconv.CustomInput(string(it.buf)))
 		} else {
 			dst = append(dst, `""`...)
 		}
@@ -175,7 +177,7 @@ func appendItem(dst []byte, it *sItem, status string) []byte {
 		case len(it.buf) == 0:
 			dst = append(dst, `"{}"`...)
 		default:
-			dst = appendMarshalString(dst, it.buf)
+			dst = responses.AppendString(dst, it.buf)
 		}
 	}
 	dst = appendOptString(dst, `,"namespace":`, it.tool.Namespace)
@@ -237,7 +239,7 @@ func (c *FromHubStream) closeTool(dst []byte, it *sItem) []byte {
 	} else if it.kind == kCustom {
 		dst = c.itemHead(dst, "response.custom_tool_call_input.done", it)
 		dst = append(dst, `,"input":`...)
-		dst = appendJSONString(dst, customInput(string(it.buf)))
+		dst = appendJSONString(dst, responsesconv.CustomInput(string(it.buf)))
 		dst = append(dst, "}\n\n"...)
 	}
 	return c.itemEvent(dst, "response.output_item.done", it, "completed")
@@ -256,13 +258,13 @@ func (c *FromHubStream) complete(dst []byte) protocol.Step {
 	typ := "response.completed"
 	switch c.finish {
 	case "length":
-		r.Status, r.IncompleteDetails, typ = "incomplete", &IncompleteDetails{Reason: "max_output_tokens"}, "response.incomplete"
+		r.Status, r.IncompleteDetails, typ = "incomplete", &responses.IncompleteDetails{Reason: "max_output_tokens"}, "response.incomplete"
 	case "content_filter":
-		r.Status, r.IncompleteDetails, typ = "incomplete", &IncompleteDetails{Reason: "content_filter"}, "response.incomplete"
+		r.Status, r.IncompleteDetails, typ = "incomplete", &responses.IncompleteDetails{Reason: "content_filter"}, "response.incomplete"
 	}
-	r.Usage = UsageFromHub(c.usage)
+	r.Usage = responsesconv.UsageFromHub(c.usage)
 	if r.Usage == nil {
-		r.Usage = &Usage{InputTokens: c.opt.InputEstimate, TotalTokens: c.opt.InputEstimate}
+		r.Usage = &responses.Usage{InputTokens: c.opt.InputEstimate, TotalTokens: c.opt.InputEstimate}
 	}
 	c.done = true
 	return protocol.Step{Out: c.eventResponse(dst, typ, &r, "completed"), Done: true}
@@ -278,7 +280,7 @@ func (c *FromHubStream) fail(dst []byte, typ, msg string) protocol.Step {
 		code = "invalid_prompt"
 	}
 	r := c.snapshot("failed")
-	r.Error = &ErrorDetail{Code: code, Message: msg}
+	r.Error = &responses.ErrorDetail{Code: code, Message: msg}
 	c.done = true
 	if typ == "" {
 		typ = "server_error"

@@ -1,11 +1,13 @@
-package responses
+package responsesconv
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"switchyard/gateway/openai"
 	"switchyard/gateway/protocol"
+	"switchyard/gateway/responses"
 )
 
 // The way to a `format: responses` backend: a hub (Chat) request becomes a
@@ -18,12 +20,12 @@ import (
 // and is not sent; reasoning_content of earlier turns cannot be replayed
 // (the Responses API wants its own encrypted reasoning items) and is
 // left out.
-func RequestFromHub(req *openai.ChatRequest, opt protocol.RequestOptions) (*Request, error) {
+func RequestFromHub(req *openai.ChatRequest, opt protocol.RequestOptions) (*responses.Request, error) {
 	if req.N != nil && *req.N > 1 {
 		return nil, &protocol.Error{Param: "n", Message: "n > 1 is not supported by a Responses backend"}
 	}
 	store := false
-	out := &Request{
+	out := &responses.Request{
 		Model:             firstNonEmpty(opt.UpstreamModel, req.Model),
 		Temperature:       req.Temperature,
 		TopP:              req.TopP,
@@ -39,11 +41,11 @@ func RequestFromHub(req *openai.ChatRequest, opt protocol.RequestOptions) (*Requ
 		out.MaxOutputTokens = req.MaxTokens
 	}
 	if req.ReasoningEffort != "" {
-		out.Reasoning = &Reasoning{Effort: req.ReasoningEffort}
+		out.Reasoning = &responses.Reasoning{Effort: req.ReasoningEffort}
 	}
 	for _, t := range req.Tools {
 		f := t.Function
-		out.Tools = append(out.Tools, Tool{Type: "function", Name: f.Name, Description: f.Description,
+		out.Tools = append(out.Tools, responses.Tool{Type: "function", Name: f.Name, Description: f.Description,
 			Parameters: f.Parameters, Strict: f.Strict})
 	}
 	tc, err := toolChoiceFromHub(req.ToolChoice)
@@ -93,7 +95,7 @@ func toolChoiceFromHub(raw json.RawMessage) (json.RawMessage, error) {
 }
 
 // formatFromHub maps response_format to text.format.
-func formatFromHub(raw json.RawMessage) (*TextConfig, error) {
+func formatFromHub(raw json.RawMessage) (*responses.TextConfig, error) {
 	if isNull(raw) {
 		return nil, nil
 	}
@@ -113,13 +115,13 @@ func formatFromHub(raw json.RawMessage) (*TextConfig, error) {
 	case "text", "":
 		return nil, nil
 	case "json_object":
-		return &TextConfig{Format: &TextFormat{Type: "json_object"}}, nil
+		return &responses.TextConfig{Format: &responses.TextFormat{Type: "json_object"}}, nil
 	case "json_schema":
 		js := rf.JSONSchema
 		if js == nil || isNull(js.Schema) {
 			return nil, &protocol.Error{Param: "response_format.json_schema", Message: "json_schema needs a schema"}
 		}
-		return &TextConfig{Format: &TextFormat{Type: "json_schema", Name: firstNonEmpty(js.Name, "response"),
+		return &responses.TextConfig{Format: &responses.TextFormat{Type: "json_schema", Name: firstNonEmpty(js.Name, "response"),
 			Description: js.Description, Schema: js.Schema, Strict: js.Strict}}, nil
 	}
 	return nil, &protocol.Error{Param: "response_format.type", Message: "unknown response_format type " + rf.Type}
@@ -127,11 +129,11 @@ func formatFromHub(raw json.RawMessage) (*TextConfig, error) {
 
 // itemsFromHub converts Chat messages (after the leading system ones,
 // which start at index base) into input items.
-func itemsFromHub(msgs []openai.Message, base int) ([]Item, error) {
-	items := make([]Item, 0, len(msgs))
+func itemsFromHub(msgs []openai.Message, base int) ([]responses.Item, error) {
+	items := make([]responses.Item, 0, len(msgs))
 	for i := range msgs {
 		m := &msgs[i]
-		path := "messages[" + itoa(base+i) + "]"
+		path := "messages[" + strconv.Itoa(base+i) + "]"
 		switch m.Role {
 		case "system", "developer":
 			items = append(items, textItem(m.Role, "input_text", contentText(m.Content)))
@@ -141,7 +143,7 @@ func itemsFromHub(msgs []openai.Message, base int) ([]Item, error) {
 				return nil, err
 			}
 			c, _ := json.Marshal(parts)
-			items = append(items, Item{Type: "message", Role: "user", Content: c})
+			items = append(items, responses.Item{Type: "message", Role: "user", Content: c})
 		case "assistant":
 			items = append(items, assistantItems(m)...)
 		case "tool":
@@ -149,7 +151,7 @@ func itemsFromHub(msgs []openai.Message, base int) ([]Item, error) {
 				return nil, &protocol.Error{Param: path + ".tool_call_id", Message: "a tool message needs a tool_call_id"}
 			}
 			out, _ := json.Marshal(contentText(m.Content))
-			items = append(items, Item{Type: "function_call_output", CallID: m.ToolCallID, Output: out})
+			items = append(items, responses.Item{Type: "function_call_output", CallID: m.ToolCallID, Output: out})
 		default:
 			return nil, &protocol.Error{Param: path + ".role", Message: "unknown role " + m.Role}
 		}
@@ -157,58 +159,58 @@ func itemsFromHub(msgs []openai.Message, base int) ([]Item, error) {
 	return items, nil
 }
 
-func textItem(role, partType, text string) Item {
-	c, _ := json.Marshal([]Part{{Type: partType, Text: text}})
-	return Item{Type: "message", Role: role, Content: c}
+func textItem(role, partType, text string) responses.Item {
+	c, _ := json.Marshal([]responses.Part{{Type: partType, Text: text}})
+	return responses.Item{Type: "message", Role: role, Content: c}
 }
 
 // assistantItems is an assistant turn: its text (or refusal) as a
 // message, then one function_call per tool call.
-func assistantItems(m *openai.Message) []Item {
-	var items []Item
+func assistantItems(m *openai.Message) []responses.Item {
+	var items []responses.Item
 	if text := contentText(m.Content); text != "" || m.Refusal != "" {
-		var parts []Part
+		var parts []responses.Part
 		if text != "" {
-			parts = append(parts, Part{Type: "output_text", Text: text})
+			parts = append(parts, responses.Part{Type: "output_text", Text: text})
 		}
 		if m.Refusal != "" {
-			parts = append(parts, Part{Type: "refusal", Refusal: m.Refusal})
+			parts = append(parts, responses.Part{Type: "refusal", Refusal: m.Refusal})
 		}
 		c, _ := json.Marshal(parts)
-		items = append(items, Item{Type: "message", Role: "assistant", Content: c})
+		items = append(items, responses.Item{Type: "message", Role: "assistant", Content: c})
 	}
 	for _, tc := range m.ToolCalls {
 		args := tc.Function.Arguments
 		if strings.TrimSpace(args) == "" {
 			args = "{}"
 		}
-		items = append(items, Item{Type: "function_call", CallID: tc.ID, Name: tc.Function.Name, Arguments: args})
+		items = append(items, responses.Item{Type: "function_call", CallID: tc.ID, Name: tc.Function.Name, Arguments: args})
 	}
 	return items
 }
 
 // partsFromHub converts user content to input parts.
-func partsFromHub(path string, c openai.Content) ([]Part, error) {
+func partsFromHub(path string, c openai.Content) ([]responses.Part, error) {
 	if c.Parts == nil {
-		return []Part{{Type: "input_text", Text: contentText(c)}}, nil
+		return []responses.Part{{Type: "input_text", Text: contentText(c)}}, nil
 	}
-	parts := make([]Part, 0, len(c.Parts))
+	parts := make([]responses.Part, 0, len(c.Parts))
 	for j, p := range c.Parts {
 		switch p.Type {
 		case "text":
-			parts = append(parts, Part{Type: "input_text", Text: p.Text})
+			parts = append(parts, responses.Part{Type: "input_text", Text: p.Text})
 		case "image_url":
 			if p.ImageURL == nil || p.ImageURL.URL == "" {
-				return nil, &protocol.Error{Param: path + ".content[" + itoa(j) + "].image_url", Message: "an image_url part needs a url"}
+				return nil, &protocol.Error{Param: path + ".content[" + strconv.Itoa(j) + "].image_url", Message: "an image_url part needs a url"}
 			}
-			parts = append(parts, Part{Type: "input_image", ImageURL: p.ImageURL.URL, Detail: firstNonEmpty(p.ImageURL.Detail, "auto")})
+			parts = append(parts, responses.Part{Type: "input_image", ImageURL: p.ImageURL.URL, Detail: firstNonEmpty(p.ImageURL.Detail, "auto")})
 		case "file":
 			if p.File == nil {
-				return nil, &protocol.Error{Param: path + ".content[" + itoa(j) + "].file", Message: "a file part needs a file"}
+				return nil, &protocol.Error{Param: path + ".content[" + strconv.Itoa(j) + "].file", Message: "a file part needs a file"}
 			}
-			parts = append(parts, Part{Type: "input_file", FileData: p.File.FileData, FileID: p.File.FileID, Filename: p.File.Filename})
+			parts = append(parts, responses.Part{Type: "input_file", FileData: p.File.FileData, FileID: p.File.FileID, Filename: p.File.Filename})
 		default:
-			return nil, &protocol.Error{Param: path + ".content[" + itoa(j) + "].type", Message: "content part type " + p.Type + " cannot be sent to a Responses backend"}
+			return nil, &protocol.Error{Param: path + ".content[" + strconv.Itoa(j) + "].type", Message: "content part type " + p.Type + " cannot be sent to a Responses backend"}
 		}
 	}
 	return parts, nil
@@ -217,7 +219,7 @@ func partsFromHub(path string, c openai.Content) ([]Part, error) {
 // ResponseToHub converts a backend's Responses object into a Chat
 // completion: message text becomes content, reasoning summaries (or
 // reasoning text) reasoning_content, function calls tool_calls.
-func ResponseToHub(r *Response) *openai.ChatResponse {
+func ResponseToHub(r *responses.Response) *openai.ChatResponse {
 	msg := openai.Message{Role: "assistant"}
 	var text, reasoning strings.Builder
 	for i := range r.Output {
@@ -243,20 +245,20 @@ func ResponseToHub(r *Response) *openai.ChatResponse {
 				args = string(b)
 			}
 			msg.ToolCalls = append(msg.ToolCalls, openai.ToolCall{ID: firstNonEmpty(it.CallID, it.ID), Type: "function",
-				Function: openai.FunctionCall{Name: hubToolName(it.Namespace, it.Name), Arguments: args}})
+				Function: openai.FunctionCall{Name: HubToolName(it.Namespace, it.Name), Arguments: args}})
 		}
 	}
 	if text.Len() > 0 || len(msg.ToolCalls) == 0 {
 		msg.Content = openai.TextContent(text.String())
 	}
 	msg.ReasoningContent = reasoning.String()
-	finish := hubFinish(r.Status, r.IncompleteDetails, len(msg.ToolCalls) > 0)
+	finish := HubFinish(r.Status, r.IncompleteDetails, len(msg.ToolCalls) > 0)
 	return &openai.ChatResponse{ID: r.ID, Object: "chat.completion", Created: r.CreatedAt, Model: r.Model,
 		Choices: []openai.Choice{{Message: msg, FinishReason: &finish, Logprobs: json.RawMessage("null")}},
 		Usage:   UsageToHub(r.Usage)}
 }
 
-func appendReasoning(sb *strings.Builder, it *OutputItem) {
+func appendReasoning(sb *strings.Builder, it *responses.OutputItem) {
 	add := func(s string) {
 		if s == "" {
 			return
@@ -277,8 +279,8 @@ func appendReasoning(sb *strings.Builder, it *OutputItem) {
 	}
 }
 
-// hubFinish is the Chat finish_reason for a response's status.
-func hubFinish(status string, inc *IncompleteDetails, calls bool) string {
+// HubFinish is the Chat finish_reason for a response's status.
+func HubFinish(status string, inc *responses.IncompleteDetails, calls bool) string {
 	if status == "incomplete" {
 		if inc != nil && inc.Reason == "content_filter" {
 			return "content_filter"
@@ -293,7 +295,7 @@ func hubFinish(status string, inc *IncompleteDetails, calls bool) string {
 
 // UsageToHub maps Responses usage to Chat usage (both count cached tokens
 // in the input). nil stays nil.
-func UsageToHub(u *Usage) *openai.Usage {
+func UsageToHub(u *responses.Usage) *openai.Usage {
 	if u == nil {
 		return nil
 	}
@@ -309,5 +311,3 @@ func UsageToHub(u *Usage) *openai.Usage {
 	}
 	return out
 }
-
-func itoa(n int) string { return string(appendInt(nil, n)) }

@@ -1,10 +1,11 @@
-package responses
+package responsesconv
 
 import (
 	"encoding/json"
 	"strings"
 
 	"switchyard/gateway/openai"
+	"switchyard/gateway/responses"
 )
 
 // FromHubOptions are what a conversion back to the client needs.
@@ -17,47 +18,47 @@ type FromHubOptions struct {
 }
 
 // ResponseFromHub converts a Chat completion into a Responses object.
-func ResponseFromHub(chat *openai.ChatResponse, opt FromHubOptions) *Response {
-	ids := newIDs(opt.ID)
-	r := &Response{
-		ID:        ids.response,
+func ResponseFromHub(chat *openai.ChatResponse, opt FromHubOptions) *responses.Response {
+	ids := responses.NewIDs(opt.ID)
+	r := &responses.Response{
+		ID:        ids.Response,
 		Object:    "response",
 		CreatedAt: opt.Created,
 		Status:    "completed",
 		Model:     firstNonEmpty(opt.ClientModel, chat.Model),
-		Output:    []OutputItem{},
+		Output:    []responses.OutputItem{},
 		Tools:     []json.RawMessage{},
 	}
 	if len(chat.Choices) > 0 {
 		ch := chat.Choices[0]
 		m := ch.Message
 		if rc := firstNonEmpty(m.ReasoningContent, m.Reasoning); rc != "" {
-			r.Output = append(r.Output, OutputItem{ID: ids.next("rs_"), Type: "reasoning",
-				Summary: []SummaryPart{{Type: "summary_text", Text: rc}}})
+			r.Output = append(r.Output, responses.OutputItem{ID: ids.Next("rs_"), Type: "reasoning",
+				Summary: []responses.SummaryPart{{Type: "summary_text", Text: rc}}})
 		}
 		text := contentText(m.Content)
 		if text != "" || m.Refusal != "" {
-			item := OutputItem{ID: ids.next("msg_"), Type: "message", Status: "completed", Role: "assistant"}
+			item := responses.OutputItem{ID: ids.Next("msg_"), Type: "message", Status: "completed", Role: "assistant"}
 			if text != "" {
-				item.Content = append(item.Content, OutputContent{Type: "output_text", Text: text, Annotations: []json.RawMessage{}})
+				item.Content = append(item.Content, responses.OutputContent{Type: "output_text", Text: text, Annotations: []json.RawMessage{}})
 			}
 			if m.Refusal != "" {
-				item.Content = append(item.Content, OutputContent{Type: "refusal", Refusal: m.Refusal, Annotations: []json.RawMessage{}})
+				item.Content = append(item.Content, responses.OutputContent{Type: "refusal", Refusal: m.Refusal, Annotations: []json.RawMessage{}})
 			}
 			r.Output = append(r.Output, item)
 		}
 		for _, tc := range m.ToolCalls {
 			if tc.ID == "" {
-				tc.ID = ids.next("call_")
+				tc.ID = ids.Next("call_")
 			}
-			r.Output = append(r.Output, callItem(ids.next(""), tc.ID, tc.Function.Name, tc.Function.Arguments, &opt.Notes))
+			r.Output = append(r.Output, callItem(ids.Next(""), tc.ID, tc.Function.Name, tc.Function.Arguments, &opt.Notes))
 		}
 		if ch.FinishReason != nil {
 			switch *ch.FinishReason {
 			case "length":
-				r.Status, r.IncompleteDetails = "incomplete", &IncompleteDetails{Reason: "max_output_tokens"}
+				r.Status, r.IncompleteDetails = "incomplete", &responses.IncompleteDetails{Reason: "max_output_tokens"}
 			case "content_filter":
-				r.Status, r.IncompleteDetails = "incomplete", &IncompleteDetails{Reason: "content_filter"}
+				r.Status, r.IncompleteDetails = "incomplete", &responses.IncompleteDetails{Reason: "content_filter"}
 			}
 		}
 	}
@@ -67,27 +68,27 @@ func ResponseFromHub(chat *openai.ChatResponse, opt FromHubOptions) *Response {
 
 // callItem is a finished function_call, custom_tool_call or
 // local_shell_call item for a hub tool call.
-func callItem(id, callID, hubName, args string, notes *Notes) OutputItem {
-	t := notes.client(hubName)
+func callItem(id, callID, hubName, args string, notes *Notes) responses.OutputItem {
+	t := notes.Client(hubName)
 	switch t.Kind {
 	case KindCustom:
-		in := customInput(args)
-		return OutputItem{ID: "ctc_" + id, Type: "custom_tool_call", Status: "completed", CallID: callID,
+		in := CustomInput(args)
+		return responses.OutputItem{ID: "ctc_" + id, Type: "custom_tool_call", Status: "completed", CallID: callID,
 			Name: t.Name, Namespace: t.Namespace, Input: &in}
 	case KindLocalShell:
-		return OutputItem{ID: "lsh_" + id, Type: "local_shell_call", Status: "completed", CallID: callID,
-			Action: shellArgsToAction(args)}
+		return responses.OutputItem{ID: "lsh_" + id, Type: "local_shell_call", Status: "completed", CallID: callID,
+			Action: ShellArgsToAction(args)}
 	}
 	if args == "" {
 		args = "{}"
 	}
-	return OutputItem{ID: "fc_" + id, Type: "function_call", Status: "completed", CallID: callID,
+	return responses.OutputItem{ID: "fc_" + id, Type: "function_call", Status: "completed", CallID: callID,
 		Name: t.Name, Namespace: t.Namespace, Arguments: &args}
 }
 
-// customInput unwraps a custom tool's {"input": "..."} arguments; anything
+// CustomInput unwraps a custom tool's {"input": "..."} arguments; anything
 // else is passed on as it came.
-func customInput(args string) string {
+func CustomInput(args string) string {
 	var a struct {
 		Input *string `json:"input"`
 	}
@@ -99,11 +100,11 @@ func customInput(args string) string {
 
 // UsageFromHub maps Chat usage (prompt tokens include cached ones, as do
 // Responses input tokens). nil stays nil.
-func UsageFromHub(u *openai.Usage) *Usage {
+func UsageFromHub(u *openai.Usage) *responses.Usage {
 	if u == nil {
 		return nil
 	}
-	out := &Usage{InputTokens: u.PromptTokens, OutputTokens: u.CompletionTokens, TotalTokens: u.TotalTokens}
+	out := &responses.Usage{InputTokens: u.PromptTokens, OutputTokens: u.CompletionTokens, TotalTokens: u.TotalTokens}
 	if u.PromptTokensDetails != nil {
 		out.InputTokensDetails.CachedTokens = u.PromptTokensDetails.CachedTokens
 	}

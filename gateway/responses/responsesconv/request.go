@@ -1,4 +1,4 @@
-package responses
+package responsesconv
 
 import (
 	"bytes"
@@ -9,11 +9,12 @@ import (
 
 	"switchyard/gateway/openai"
 	"switchyard/gateway/protocol"
+	"switchyard/gateway/responses"
 )
 
 // RequestToHub converts a Responses request into a Chat request. Errors
 // are the request's own fault (*protocol.Error, HTTP 400).
-func RequestToHub(req *Request) (*openai.ChatRequest, Notes, error) {
+func RequestToHub(req *responses.Request) (*openai.ChatRequest, Notes, error) {
 	var notes Notes
 	if req.PreviousResponseID != "" {
 		return nil, notes, &protocol.Error{Param: "previous_response_id",
@@ -96,7 +97,7 @@ func convertStop(raw json.RawMessage, out *openai.ChatRequest) error {
 	return nil
 }
 
-func convertFormat(t *TextConfig, out *openai.ChatRequest) error {
+func convertFormat(t *responses.TextConfig, out *openai.ChatRequest) error {
 	if t == nil || t.Format == nil {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package responses
+package responsesconv
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 
 	"switchyard/gateway/openai"
 	"switchyard/gateway/protocol"
+	"switchyard/gateway/responses"
 )
 
 func TestRequestFromHub(t *testing.T) {
@@ -97,7 +98,7 @@ func TestResponseToHub(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &sdk); err != nil || sdk.OutputText() != "Hi" {
 		t.Fatalf("fixture is not a Response: %v", err)
 	}
-	var r Response
+	var r responses.Response
 	if err := json.Unmarshal([]byte(body), &r); err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +113,7 @@ func TestResponseToHub(t *testing.T) {
 	if u.PromptTokens != 100 || u.CompletionTokens != 9 || u.PromptTokensDetails.CachedTokens != 60 || u.CompletionTokensDetails.ReasoningTokens != 4 {
 		t.Fatalf("usage %+v", u)
 	}
-	r.Status, r.IncompleteDetails = "incomplete", &IncompleteDetails{Reason: "max_output_tokens"}
+	r.Status, r.IncompleteDetails = "incomplete", &responses.IncompleteDetails{Reason: "max_output_tokens"}
 	if f := *ResponseToHub(&r).Choices[0].FinishReason; f != "length" {
 		t.Fatalf("incomplete: %s", f)
 	}

@@ -1,4 +1,4 @@
-package responses
+package responsesconv
 
 import (
 	"encoding/json"
@@ -7,6 +7,7 @@ import (
 
 	"switchyard/gateway/openai"
 	"switchyard/gateway/protocol"
+	"switchyard/gateway/responses"
 )
 
 // Notes is what RequestToHub could not carry over exactly, and what the
@@ -40,7 +41,7 @@ const (
 )
 
 // client returns the client's view of a hub function name.
-func (n *Notes) client(hubName string) ClientTool {
+func (n *Notes) Client(hubName string) ClientTool {
 	if t, ok := n.Tools[hubName]; ok {
 		return t
 	}
@@ -54,8 +55,8 @@ func (n *Notes) record(hubName string, t ClientTool) {
 	n.Tools[hubName] = t
 }
 
-// hubToolName is the one function name a namespaced tool gets.
-func hubToolName(namespace, name string) string {
+// HubToolName is the one function name a namespaced tool gets.
+func HubToolName(namespace, name string) string {
 	switch {
 	case namespace == "":
 		return name
@@ -78,7 +79,7 @@ const localShellDesc = "Runs a shell command on the user's machine and returns i
 // convertTools maps function, custom, namespace and local_shell tools to
 // hub functions; hosted tools cannot run behind a Chat backend and are
 // dropped (listed in notes).
-func convertTools(tools []Tool, out *openai.ChatRequest, notes *Notes) error {
+func convertTools(tools []responses.Tool, out *openai.ChatRequest, notes *Notes) error {
 	for i, t := range tools {
 		path := "tools[" + strconv.Itoa(i) + "]"
 		switch t.Type {
@@ -115,11 +116,11 @@ func convertTools(tools []Tool, out *openai.ChatRequest, notes *Notes) error {
 }
 
 // addTool adds one function or custom tool, possibly inside a namespace.
-func addTool(path, namespace string, t *Tool, out *openai.ChatRequest, notes *Notes) error {
+func addTool(path, namespace string, t *responses.Tool, out *openai.ChatRequest, notes *Notes) error {
 	if t.Name == "" {
 		return &protocol.Error{Param: path + ".name", Message: "a " + t.Type + " tool needs a name"}
 	}
-	hub := hubToolName(namespace, t.Name)
+	hub := HubToolName(namespace, t.Name)
 	def := openai.FunctionDef{Name: hub, Description: t.Description, Parameters: t.Parameters, Strict: t.Strict}
 	if t.Type == "custom" {
 		notes.record(hub, ClientTool{Kind: KindCustom, Name: t.Name, Namespace: namespace})
@@ -178,10 +179,10 @@ func shellActionToArgs(raw json.RawMessage) (string, bool) {
 	return string(b), true
 }
 
-// shellArgsToAction turns the stand-in function's arguments into a
+// ShellArgsToAction turns the stand-in function's arguments into a
 // local_shell_call exec action. Arguments that are not an object with a
 // command become a command of one string, so nothing is lost.
-func shellArgsToAction(args string) json.RawMessage {
+func ShellArgsToAction(args string) json.RawMessage {
 	var a shellArgs
 	if json.Unmarshal([]byte(args), &a) != nil || len(a.Command) == 0 {
 		a = shellArgs{Command: []string{args}}

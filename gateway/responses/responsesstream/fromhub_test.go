@@ -1,4 +1,4 @@
-package responses
+package responsesstream
 
 import (
 	"bytes"
@@ -15,22 +15,23 @@ import (
 	"switchyard/gateway/convert"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/protocol/protocoltest"
+	"switchyard/gateway/responses/responsesconv"
 	"switchyard/gateway/responses/responsestest"
 	"switchyard/gateway/sse"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files (go test ./gateway/responses -update)")
+var update = flag.Bool("update", false, "rewrite golden files (go test ./gateway/responses/responsesstream -update)")
 
 // streamNotes reads the `: opts custom=a,b` line of a transcript.
-func streamNotes(in []byte) Notes {
-	n := Notes{Tools: map[string]ClientTool{
-		"local_shell":   {Kind: KindLocalShell, Name: "local_shell"},
-		"mcp__fs__read": {Kind: KindFunction, Name: "read", Namespace: "mcp__fs"},
+func streamNotes(in []byte) responsesconv.Notes {
+	n := responsesconv.Notes{Tools: map[string]responsesconv.ClientTool{
+		"local_shell":   {Kind: responsesconv.KindLocalShell, Name: "local_shell"},
+		"mcp__fs__read": {Kind: responsesconv.KindFunction, Name: "read", Namespace: "mcp__fs"},
 	}}
 	line, _, _ := bytes.Cut(in, []byte("\n"))
 	if s, ok := strings.CutPrefix(string(line), ": opts custom="); ok {
 		for _, name := range strings.Split(s, ",") {
-			n.record(name, ClientTool{Kind: KindCustom, Name: name})
+			n.Tools[name] = responsesconv.ClientTool{Kind: responsesconv.KindCustom, Name: name}
 		}
 	}
 	return n
@@ -156,7 +157,7 @@ func decodeWithSDK(t *testing.T, wire []byte) {
 // Anthropic → hub → Responses, is a valid Responses stream; a failed
 // upstream gives exactly one response.failed.
 func TestChainFromAnthropic(t *testing.T) {
-	files, _ := filepath.Glob("../convert/testdata/stream/*-a2o-*.in.sse")
+	files, _ := filepath.Glob("../../convert/testdata/stream/*-a2o-*.in.sse")
 	if len(files) == 0 {
 		t.Fatal("no a2o transcripts")
 	}
@@ -167,7 +168,7 @@ func TestChainFromAnthropic(t *testing.T) {
 				t.Fatal(err)
 			}
 			up := convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true})
-			down := NewFromHubStream(protocol.StreamOptions{ClientModel: "claude-x"}, Notes{})
+			down := NewFromHubStream(protocol.StreamOptions{ClientModel: "claude-x"}, responsesconv.Notes{})
 			out, serr, _ := protocoltest.Run(protocol.Chain(up, down), in)
 			if err := responsestest.Check(out, responsestest.ValidArguments()); err != nil {
 				t.Fatalf("invalid Responses stream: %v\n%s", err, out)

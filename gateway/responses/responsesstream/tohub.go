@@ -1,4 +1,4 @@
-package responses
+package responsesstream
 
 import (
 	"encoding/json"
@@ -6,6 +6,8 @@ import (
 
 	"switchyard/gateway/openai"
 	"switchyard/gateway/protocol"
+	"switchyard/gateway/responses"
+	"switchyard/gateway/responses/responsesconv"
 	"switchyard/gateway/sse"
 )
 
@@ -45,16 +47,16 @@ type hubTool struct {
 // upEvent is the union of the Responses stream events this converter
 // reads.
 type upEvent struct {
-	Type        string      `json:"type"`
-	Response    *Response   `json:"response"`
-	Item        *OutputItem `json:"item"`
-	ItemID      string      `json:"item_id"`
-	OutputIndex *int        `json:"output_index"`
-	Delta       string      `json:"delta"`
-	SummaryIdx  int         `json:"summary_index"`
-	Arguments   *string     `json:"arguments"`
-	Code        *string     `json:"code"`
-	Message     string      `json:"message"`
+	Type        string                `json:"type"`
+	Response    *responses.Response   `json:"response"`
+	Item        *responses.OutputItem `json:"item"`
+	ItemID      string                `json:"item_id"`
+	OutputIndex *int                  `json:"output_index"`
+	Delta       string                `json:"delta"`
+	SummaryIdx  int                   `json:"summary_index"`
+	Arguments   *string               `json:"arguments"`
+	Code        *string               `json:"code"`
+	Message     string                `json:"message"`
 }
 
 // NewToHubStream returns a converter for one upstream Responses stream.
@@ -162,7 +164,7 @@ func (c *ToHubStream) End(dst []byte, readErr error) protocol.Step {
 
 // begin writes the role chunk once; r (response.created) names the
 // model and id when the options do not.
-func (c *ToHubStream) begin(dst []byte, r *Response) []byte {
+func (c *ToHubStream) begin(dst []byte, r *responses.Response) []byte {
 	if c.started {
 		return dst
 	}
@@ -176,7 +178,7 @@ func (c *ToHubStream) begin(dst []byte, r *Response) []byte {
 		}
 	}
 	if c.id == "chatcmpl-" {
-		c.id = newIDs("").next("chatcmpl-")
+		c.id = responses.NewIDs("").Next("chatcmpl-")
 	}
 	dst = c.head(dst)
 	return c.tail(append(dst, `{"role":"assistant","content":""}`...), "")
@@ -224,7 +226,7 @@ func (c *ToHubStream) tool(itemID string, outputIndex *int) *hubTool {
 }
 
 // toolStart opens tool call number ntools with its id and name.
-func (c *ToHubStream) toolStart(dst []byte, it *OutputItem, outputIndex *int) []byte {
+func (c *ToHubStream) toolStart(dst []byte, it *responses.OutputItem, outputIndex *int) []byte {
 	t := &hubTool{index: c.ntools}
 	c.ntools++
 	if it.ID != "" {
@@ -235,7 +237,7 @@ func (c *ToHubStream) toolStart(dst []byte, it *OutputItem, outputIndex *int) []
 	}
 	callID := firstNonEmpty(it.CallID, it.ID)
 	if callID == "" {
-		callID = newIDs("").next("call_")
+		callID = responses.NewIDs("").Next("call_")
 	}
 	var b []byte
 	if len(c.queue) > 0 {
@@ -247,7 +249,7 @@ func (c *ToHubStream) toolStart(dst []byte, it *OutputItem, outputIndex *int) []
 	b = append(b, `,"id":`...)
 	b = appendJSONString(b, callID)
 	b = append(b, `,"type":"function","function":{"name":`...)
-	b = appendJSONString(b, hubToolName(it.Namespace, it.Name))
+	b = appendJSONString(b, responsesconv.HubToolName(it.Namespace, it.Name))
 	b = c.tail(append(b, `,"arguments":""}}]}`...), "")
 	c.queue = append(c.queue, t)
 	if len(c.queue) > 1 {
@@ -322,12 +324,12 @@ func (c *ToHubStream) toolDone(dst []byte, e *upEvent) ([]byte, bool) {
 }
 
 // complete writes the finish chunk, the usage chunk and [DONE].
-func (c *ToHubStream) complete(dst []byte, r *Response) protocol.Step {
+func (c *ToHubStream) complete(dst []byte, r *responses.Response) protocol.Step {
 	var status string
-	var inc *IncompleteDetails
+	var inc *responses.IncompleteDetails
 	var u *openai.Usage
 	if r != nil {
-		status, inc, u = r.Status, r.IncompleteDetails, UsageToHub(r.Usage)
+		status, inc, u = r.Status, r.IncompleteDetails, responsesconv.UsageToHub(r.Usage)
 	}
 	if c.ev.Type == "response.incomplete" {
 		status = "incomplete"
@@ -342,7 +344,7 @@ func (c *ToHubStream) complete(dst []byte, r *Response) protocol.Step {
 		replayed = len(dst) > n
 	}
 	dst = c.head(dst)
-	dst = c.tail(append(dst, "{}"...), hubFinish(status, inc, c.ntools > 0))
+	dst = c.tail(append(dst, "{}"...), responsesconv.HubFinish(status, inc, c.ntools > 0))
 	if c.opt.IncludeUsage {
 		if u == nil {
 			u = &openai.Usage{PromptTokens: c.opt.InputEstimate, TotalTokens: c.opt.InputEstimate}
@@ -372,13 +374,13 @@ func (c *ToHubStream) fail(dst []byte, typ, msg string) protocol.Step {
 
 // replay sends the content of a final response whose stream carried none
 // (backends that send only response.completed).
-func (c *ToHubStream) replay(dst []byte, r *Response) []byte {
-	m := ResponseToHub(r).Choices[0].Message
+func (c *ToHubStream) replay(dst []byte, r *responses.Response) []byte {
+	m := responsesconv.ResponseToHub(r).Choices[0].Message
 	if m.ReasoningContent != "" {
 		dst = c.textDelta(dst, `"reasoning_content"`, m.ReasoningContent)
 	}
-	if s := contentText(m.Content); s != "" {
-		dst = c.textDelta(dst, `"content"`, s)
+	if s := m.Content.Text; s != nil && *s != "" { // ResponseToHub's content is text
+		dst = c.textDelta(dst, `"content"`, *s)
 	}
 	if m.Refusal != "" {
 		dst = c.textDelta(dst, `"refusal"`, m.Refusal)

@@ -1,4 +1,4 @@
-package responses
+package responsesstream
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"switchyard/gateway/convert"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/protocol/protocoltest"
+	"switchyard/gateway/responses/responsesconv"
 )
 
 // BenchmarkFromHubStream: a hub stream (text, reasoning, a tool call)
@@ -15,7 +16,7 @@ import (
 func BenchmarkFromHubStream(b *testing.B) {
 	evs := protocoltest.Events(b, readFile(b, "testdata/stream/03-reasoning-text-tool.in.sse"))
 	protocoltest.Bench(b, evs, func() protocol.StreamConverter {
-		return NewFromHubStream(protocol.StreamOptions{ClientModel: "m"}, Notes{})
+		return NewFromHubStream(protocol.StreamOptions{ClientModel: "m"}, responsesconv.Notes{})
 	})
 }
 
@@ -23,10 +24,10 @@ func BenchmarkFromHubStream(b *testing.B) {
 // (thinking, text, a tool call, usage) through the hub into Responses
 // events: the path a Codex request to AnyRouter takes.
 func BenchmarkChainAnthropicToResponses(b *testing.B) {
-	evs := protocoltest.Events(b, readFile(b, "../convert/testdata/stream/50-a2o-claude-thinking-tool-use.in.sse"))
+	evs := protocoltest.Events(b, readFile(b, "../../convert/testdata/stream/50-a2o-claude-thinking-tool-use.in.sse"))
 	protocoltest.Bench(b, evs, func() protocol.StreamConverter {
 		return protocol.Chain(convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true}),
-			NewFromHubStream(protocol.StreamOptions{ClientModel: "m"}, Notes{}))
+			NewFromHubStream(protocol.StreamOptions{ClientModel: "m"}, responsesconv.Notes{}))
 	})
 }
 
@@ -51,7 +52,7 @@ func BenchmarkChainAnthropicToResponsesLong(b *testing.B) {
 	evs := protocoltest.Events(b, readFile(b, f.Name()))
 	protocoltest.Bench(b, evs, func() protocol.StreamConverter {
 		return protocol.Chain(convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true}),
-			NewFromHubStream(protocol.StreamOptions{ClientModel: "m"}, Notes{}))
+			NewFromHubStream(protocol.StreamOptions{ClientModel: "m"}, responsesconv.Notes{}))
 	})
 }
 

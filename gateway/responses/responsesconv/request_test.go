@@ -1,16 +1,20 @@
-package responses
+package responsesconv
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"switchyard/gateway/protocol"
+	"switchyard/gateway/responses"
 )
+
+var update = flag.Bool("update", false, "rewrite golden files (go test ./gateway/responses/responsesconv -update)")
 
 // Request golden files: testdata/request/NN-name.in.json is what a client
 // sent, NN-name.want.json the hub request plus notes, or the error.
@@ -25,7 +29,7 @@ func TestRequestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var req Request
+			var req responses.Request
 			if err := json.Unmarshal(in, &req); err != nil {
 				t.Fatal(err)
 			}

@@ -1,8 +1,7 @@
-package responses
+package responsesstream
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,6 +9,7 @@ import (
 	"switchyard/gateway/convert/converttest"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/protocol/protocoltest"
+	"switchyard/gateway/responses/responsesconv"
 	"switchyard/gateway/responses/responsestest"
 )
 
@@ -30,40 +30,10 @@ func FuzzFromHubStream(f *testing.F) {
 	})
 }
 
-// FuzzRequestToHub: any request either converts into a hub request that
-// marshals, or is refused with a *protocol.Error naming a field.
-func FuzzRequestToHub(f *testing.F) {
-	files, _ := filepath.Glob("testdata/request/*.in.json")
-	for _, p := range files {
-		b, _ := os.ReadFile(p)
-		f.Add(b)
-	}
-	f.Fuzz(func(t *testing.T, in []byte) {
-		var req Request
-		if json.Unmarshal(in, &req) != nil {
-			return
-		}
-		hub, _, err := RequestToHub(&req)
-		if err != nil {
-			pe, ok := err.(*protocol.Error)
-			if !ok || pe.Param == "" {
-				t.Fatalf("error without a field: %v", err)
-			}
-			return
-		}
-		if _, err := json.Marshal(hub); err != nil {
-			t.Fatal(err)
-		}
-		if len(hub.Messages) == 0 {
-			t.Fatal("no messages and no error")
-		}
-	})
-}
-
-var fuzzNotes = Notes{Tools: map[string]ClientTool{
-	"apply_patch":   {Kind: KindCustom, Name: "apply_patch"},
-	"local_shell":   {Kind: KindLocalShell, Name: "local_shell"},
-	"mcp__fs__read": {Kind: KindFunction, Name: "read", Namespace: "mcp__fs"},
+var fuzzNotes = responsesconv.Notes{Tools: map[string]responsesconv.ClientTool{
+	"apply_patch":   {Kind: responsesconv.KindCustom, Name: "apply_patch"},
+	"local_shell":   {Kind: responsesconv.KindLocalShell, Name: "local_shell"},
+	"mcp__fs__read": {Kind: responsesconv.KindFunction, Name: "read", Namespace: "mcp__fs"},
 }}
 
 // FuzzToHubStream: whatever a Responses backend sends, the hub stream

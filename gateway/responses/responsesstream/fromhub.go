@@ -1,4 +1,4 @@
-package responses
+package responsesstream
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 	"switchyard/gateway/jscan"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/protocol"
+	"switchyard/gateway/responses"
+	"switchyard/gateway/responses/responsesconv"
 	"switchyard/gateway/sse"
 )
 
@@ -25,8 +27,8 @@ import (
 // exactly one response.failed and nothing after it.
 type FromHubStream struct {
 	opt   protocol.StreamOptions
-	notes Notes
-	ids   ids
+	notes responsesconv.Notes
+	ids   responses.IDs
 	seq   int
 
 	started, done bool
@@ -44,8 +46,8 @@ type sItem struct {
 	index  int
 	id     string
 	callID string
-	tool   ClientTool // function call items: the client's tool
-	buf    []byte     // text, summary or arguments so far
+	tool   responsesconv.ClientTool // function call items: the client's tool
+	buf    []byte                   // text, summary or arguments so far
 	closed bool
 }
 
@@ -59,9 +61,9 @@ const (
 
 // NewFromHubStream returns a converter for one hub stream. opt.MessageID
 // fixes the response id (tests); opt.ClientModel names the model.
-func NewFromHubStream(opt protocol.StreamOptions, notes Notes) *FromHubStream {
+func NewFromHubStream(opt protocol.StreamOptions, notes responsesconv.Notes) *FromHubStream {
 	c := &FromHubStream{opt: opt, notes: notes}
-	c.ids.init(opt.MessageID)
+	c.ids.Init(opt.MessageID)
 	return c
 }
 
@@ -172,7 +174,7 @@ func (c *FromHubStream) begin(dst []byte) []byte {
 	dst = c.head(dst, "response.created")
 	dst = append(dst, `,"response":`...)
 	start := len(dst)
-	dst = AppendResponse(dst, &r)
+	dst = responses.AppendResponse(dst, &r)
 	end := len(dst)
 	dst = append(dst, "}\n\n"...)
 	dst = c.head(dst, "response.in_progress")
@@ -184,18 +186,18 @@ func (c *FromHubStream) begin(dst []byte) []byte {
 // autoChoice is the tool_choice of the snapshots.
 var autoChoice = json.RawMessage(`"auto"`)
 
-func (c *FromHubStream) snapshot(status string) Response {
-	return Response{ID: c.ids.response, Object: "response", CreatedAt: c.opt.Created, Status: status,
-		Model: c.opt.ClientModel, Output: []OutputItem{}, Tools: []json.RawMessage{}, ParallelToolCalls: true,
+func (c *FromHubStream) snapshot(status string) responses.Response {
+	return responses.Response{ID: c.ids.Response, Object: "response", CreatedAt: c.opt.Created, Status: status,
+		Model: c.opt.ClientModel, Output: []responses.OutputItem{}, Tools: []json.RawMessage{}, ParallelToolCalls: true,
 		ToolChoice: autoChoice}
 }
 
 // eventResponse writes a terminal event: the response r with every item
 // as it stands, in status itemStatus.
-func (c *FromHubStream) eventResponse(dst []byte, typ string, r *Response, itemStatus string) []byte {
+func (c *FromHubStream) eventResponse(dst []byte, typ string, r *responses.Response, itemStatus string) []byte {
 	dst = c.head(dst, typ)
 	dst = append(dst, `,"response":`...)
-	dst = AppendResponseOpen(dst, r)
+	dst = responses.AppendResponseOpen(dst, r)
 	dst = append(dst, '[')
 	for i, it := range c.items {
 		if i > 0 {
@@ -204,7 +206,7 @@ func (c *FromHubStream) eventResponse(dst []byte, typ string, r *Response, itemS
 		dst = appendItem(dst, it, itemStatus)
 	}
 	dst = append(dst, ']')
-	dst = AppendResponseClose(dst, r)
+	dst = responses.AppendResponseClose(dst, r)
 	return append(dst, "}\n\n"...)
 }
 
@@ -230,7 +232,7 @@ func (c *FromHubStream) itemHead(dst []byte, typ string, it *sItem) []byte {
 }
 
 func (c *FromHubStream) newItem(kind uint8, prefix string) *sItem {
-	it := &sItem{kind: kind, index: len(c.items), id: c.ids.next(prefix)}
+	it := &sItem{kind: kind, index: len(c.items), id: c.ids.Next(prefix)}
 	c.items = append(c.items, it)
 	return it
 }

@@ -1,4 +1,4 @@
-package responses
+package responsesconv
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"switchyard/gateway/jscan"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/protocol"
+	"switchyard/gateway/responses"
 )
 
 // convertInput turns `input` (a string or items) into Chat messages.
@@ -28,10 +29,10 @@ func convertInput(raw json.RawMessage, notes *Notes) ([]openai.Message, error) {
 	}
 	// One slot to spare: RequestToHub puts the instructions first.
 	b := inputBuilder{notes: notes, msgs: make([]openai.Message, 0, 1+bytes.Count(t, []byte(`"role"`)))}
-	var it Item
+	var it responses.Item
 	err := eachItem(t, func(i int, raw []byte) error {
-		it = Item{}
-		if err := decodeItem(raw, &it); err != nil {
+		it = responses.Item{}
+		if err := responses.DecodeItem(raw, &it); err != nil {
 			return &protocol.Error{Param: "input[" + strconv.Itoa(i) + "]", Message: "input item " + strconv.Itoa(i) + " is malformed: " + err.Error()}
 		}
 		return b.add(i, &it)
@@ -83,7 +84,7 @@ type inputBuilder struct {
 	thinking, thinkingAt string
 }
 
-func (b *inputBuilder) add(i int, it *Item) error {
+func (b *inputBuilder) add(i int, it *responses.Item) error {
 	path := "input[" + strconv.Itoa(i) + "]"
 	switch it.Type {
 	case "", "message":
@@ -99,7 +100,7 @@ func (b *inputBuilder) add(i int, it *Item) error {
 		} else if strings.TrimSpace(args) == "" {
 			args = "{}"
 		}
-		b.call(callID(it), hubToolName(it.Namespace, it.Name), args)
+		b.call(callID(it), HubToolName(it.Namespace, it.Name), args)
 	case "local_shell_call":
 		args, ok := shellActionToArgs(it.Action)
 		if !ok {
@@ -122,7 +123,7 @@ func (b *inputBuilder) add(i int, it *Item) error {
 }
 
 // output appends a tool result as a tool message.
-func (b *inputBuilder) output(path string, it *Item) error {
+func (b *inputBuilder) output(path string, it *responses.Item) error {
 	id := it.CallID
 	if id == "" && it.Type == "local_shell_call_output" {
 		id = it.ID // local_shell_call_output names the call by id
@@ -142,7 +143,7 @@ func (b *inputBuilder) output(path string, it *Item) error {
 // reasoning keeps a reasoning item's summary text for the assistant turn
 // that follows (as reasoning_content); encrypted content alone is the
 // model's own and cannot be replayed elsewhere, so it is dropped.
-func (b *inputBuilder) reasoning(path string, it *Item) {
+func (b *inputBuilder) reasoning(path string, it *responses.Item) {
 	var sb strings.Builder
 	for _, s := range it.Summary {
 		if sb.Len() > 0 && s.Text != "" {
@@ -181,7 +182,7 @@ func (b *inputBuilder) dropThinking() {
 	}
 }
 
-func callID(it *Item) string {
+func callID(it *responses.Item) string {
 	if it.CallID != "" {
 		return it.CallID
 	}
@@ -200,7 +201,7 @@ func (b *inputBuilder) call(id, name, args string) {
 	b.takeThinking(m)
 }
 
-func (b *inputBuilder) message(path string, it *Item) error {
+func (b *inputBuilder) message(path string, it *responses.Item) error {
 	role := it.Role
 	switch role {
 	case "developer", "system":
@@ -238,7 +239,7 @@ func messageContent(path, role string, raw json.RawMessage, notes *Notes) (opena
 		}
 		return openai.TextContent(s), nil
 	}
-	parts, err := decodeParts(t)
+	parts, err := responses.DecodeParts(t)
 	if err != nil {
 		return openai.Content{}, &protocol.Error{Param: path, Message: "content must be a string or an array of parts"}
 	}
@@ -294,7 +295,7 @@ func outputText(path string, raw json.RawMessage, notes *Notes) (string, error) 
 		}
 		return s, nil
 	}
-	parts, err := decodeParts(t)
+	parts, err := responses.DecodeParts(t)
 	if err != nil {
 		// Some clients send an object: keep it as JSON text.
 		return string(t), nil

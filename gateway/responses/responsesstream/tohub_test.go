@@ -1,4 +1,4 @@
-package responses
+package responsesstream
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"switchyard/gateway/convert/converttest"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/protocol/protocoltest"
+	"switchyard/gateway/responses/responsesconv"
 	"switchyard/gateway/responses/responsestest"
 	"switchyard/gateway/sse"
 )
@@ -86,7 +87,7 @@ func TestChainFromResponses(t *testing.T) {
 				t.Fatalf("to Anthropic: error %v, direct %v", serr, direct)
 			}
 
-			toR := protocol.Chain(NewToHubStream(protocol.StreamOptions{IncludeUsage: true}), NewFromHubStream(protocol.StreamOptions{ClientModel: "gpt-x"}, Notes{}))
+			toR := protocol.Chain(NewToHubStream(protocol.StreamOptions{IncludeUsage: true}), NewFromHubStream(protocol.StreamOptions{ClientModel: "gpt-x"}, responsesconv.Notes{}))
 			out, serr, _ = protocoltest.Run(toR, in)
 			if err := responsestest.Check(out); err != nil {
 				t.Fatalf("Responses client stream: %v\n%s", err, out)
