@@ -54,6 +54,7 @@ func TestDependencyRules(t *testing.T) {
 		"switchyard/gateway/anthropic": true, "switchyard/gateway/protocol": true, "switchyard/gateway/jscan": true,
 		"switchyard/gateway/convert": true, "switchyard/gateway/responses": true, "switchyard/gateway/gemini": true,
 		"switchyard/gateway/responses/responsesconv": true, "switchyard/gateway/responses/responsesstream": true,
+		"switchyard/gateway/gemini/geminiconv": true, "switchyard/gateway/gemini/geministream": true,
 		"switchyard/gateway/modelrule": true, "switchyard/gateway/passthrough": true}
 	for p := range pure {
 		imps, ok := imports[p]
@@ -73,6 +74,7 @@ func TestDependencyRules(t *testing.T) {
 	// converters; never back up.
 	for _, layers := range [][]string{
 		{"switchyard/gateway/responses", "switchyard/gateway/responses/responsesconv", "switchyard/gateway/responses/responsesstream"},
+		{"switchyard/gateway/gemini", "switchyard/gateway/gemini/geminiconv", "switchyard/gateway/gemini/geministream"},
 	} {
 		for i, p := range layers {
 			for _, x := range deps[p] {

@@ -1,4 +1,4 @@
-package gemini
+package geminiconv
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"switchyard/gateway/gemini"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/protocol"
 )
@@ -35,21 +36,21 @@ const DummyThoughtSignature = "skip_thought_signature_validator"
 //   - tool_choice, max_(completion_)tokens, temperature, top_p, top_k, stop
 //     (first 5), response_format, reasoning_effort (thinkingFromEffort).
 //   - n > 1 -> 400 param "n".
-func RequestFromHub(req *openai.ChatRequest, opt protocol.RequestOptions) (*GenerateContentRequest, protocol.ToolNames, error) {
+func RequestFromHub(req *openai.ChatRequest, opt protocol.RequestOptions) (*gemini.GenerateContentRequest, protocol.ToolNames, error) {
 	if req.N != nil && *req.N > 1 {
 		return nil, nil, &protocol.Error{Param: "n", Message: "n greater than 1 is not supported"}
 	}
 	names := protocol.ToolNames{}
-	out := &GenerateContentRequest{Contents: []Content{}}
+	out := &gemini.GenerateContentRequest{Contents: []gemini.Content{}}
 	callNames := map[string]string{}
 	for i, m := range req.Messages {
 		switch m.Role {
 		case "system", "developer":
 			if t := contentText(m.Content); t != "" {
 				if out.SystemInstruction == nil {
-					out.SystemInstruction = &Content{}
+					out.SystemInstruction = &gemini.Content{}
 				}
-				out.SystemInstruction.Parts = append(out.SystemInstruction.Parts, TextPart(t))
+				out.SystemInstruction.Parts = append(out.SystemInstruction.Parts, gemini.TextPart(t))
 			}
 		case "assistant":
 			c := assistantFromHub(m, names, callNames)
@@ -61,15 +62,15 @@ func RequestFromHub(req *openai.ChatRequest, opt protocol.RequestOptions) (*Gene
 			if name == "" {
 				name = "unknown_function"
 			}
-			fr := &FunctionResponse{ID: m.ToolCallID, Name: name, Response: responseObject(contentText(m.Content))}
-			out.Contents = appendTurn(out.Contents, Content{Role: "user", Parts: []Part{{FunctionResponse: fr}}})
+			fr := &gemini.FunctionResponse{ID: m.ToolCallID, Name: name, Response: responseObject(contentText(m.Content))}
+			out.Contents = appendTurn(out.Contents, gemini.Content{Role: "user", Parts: []gemini.Part{{FunctionResponse: fr}}})
 		default:
 			parts, err := userPartsFromHub(m.Content, i)
 			if err != nil {
 				return nil, nil, err
 			}
 			if len(parts) > 0 {
-				out.Contents = appendTurn(out.Contents, Content{Role: "user", Parts: parts})
+				out.Contents = appendTurn(out.Contents, gemini.Content{Role: "user", Parts: parts})
 			}
 		}
 	}
@@ -83,7 +84,7 @@ func RequestFromHub(req *openai.ChatRequest, opt protocol.RequestOptions) (*Gene
 
 // appendTurn appends c, merging it into the last turn when both are user
 // turns (Gemini wants parallel function responses in one turn).
-func appendTurn(list []Content, c Content) []Content {
+func appendTurn(list []gemini.Content, c gemini.Content) []gemini.Content {
 	if n := len(list); n > 0 && c.Role == "user" && list[n-1].Role == "user" {
 		list[n-1].Parts = append(list[n-1].Parts, c.Parts...)
 		return list
@@ -107,15 +108,15 @@ func contentText(c openai.Content) string {
 	return b.String()
 }
 
-func assistantFromHub(m openai.Message, names protocol.ToolNames, callNames map[string]string) Content {
-	c := Content{Role: "model"}
+func assistantFromHub(m openai.Message, names protocol.ToolNames, callNames map[string]string) gemini.Content {
+	c := gemini.Content{Role: "model"}
 	if t := contentText(m.Content); t != "" {
-		c.Parts = append(c.Parts, TextPart(t))
+		c.Parts = append(c.Parts, gemini.TextPart(t))
 	}
 	for k, tc := range m.ToolCalls {
 		name := names.Upstream(tc.Function.Name)
 		callNames[tc.ID] = name
-		p := Part{FunctionCall: &FunctionCall{ID: tc.ID, Name: name, Args: argsObject(tc.Function.Arguments)}}
+		p := gemini.Part{FunctionCall: &gemini.FunctionCall{ID: tc.ID, Name: name, Args: argsObject(tc.Function.Arguments)}}
 		if k == 0 {
 			p.ThoughtSignature = DummyThoughtSignature
 		}
@@ -145,20 +146,20 @@ func responseObject(text string) json.RawMessage {
 	return out
 }
 
-func userPartsFromHub(c openai.Content, i int) ([]Part, error) {
+func userPartsFromHub(c openai.Content, i int) ([]gemini.Part, error) {
 	if c.Text != nil {
 		if *c.Text == "" {
 			return nil, nil
 		}
-		return []Part{TextPart(*c.Text)}, nil
+		return []gemini.Part{gemini.TextPart(*c.Text)}, nil
 	}
-	var out []Part
+	var out []gemini.Part
 	for j, p := range c.Parts {
 		param := fmt.Sprintf("messages[%d].content[%d]", i, j)
 		switch p.Type {
 		case "text", "input_text":
 			if p.Text != "" {
-				out = append(out, TextPart(p.Text))
+				out = append(out, gemini.TextPart(p.Text))
 			}
 		case "image_url":
 			if p.ImageURL == nil || p.ImageURL.URL == "" {
@@ -179,11 +180,11 @@ func userPartsFromHub(c openai.Content, i int) ([]Part, error) {
 
 // urlPart turns a data: URL into inlineData and any other URL into
 // fileData.
-func urlPart(u string) Part {
+func urlPart(u string) gemini.Part {
 	if rest, ok := strings.CutPrefix(u, "data:"); ok {
 		meta, data, _ := strings.Cut(rest, ",")
 		mt, _, _ := strings.Cut(meta, ";")
-		return Part{InlineData: &Blob{MimeType: strings.ToLower(mt), Data: data}}
+		return gemini.Part{InlineData: &gemini.Blob{MimeType: strings.ToLower(mt), Data: data}}
 	}
 	mt := "image/jpeg"
 	lower := strings.ToLower(u)
@@ -192,19 +193,19 @@ func urlPart(u string) Part {
 			mt = t
 		}
 	}
-	return Part{FileData: &FileData{MimeType: mt, FileURI: u}}
+	return gemini.Part{FileData: &gemini.FileData{MimeType: mt, FileURI: u}}
 }
 
-func toolsFromHub(in []openai.Tool, choice json.RawMessage, names protocol.ToolNames) ([]Tool, *ToolConfig) {
+func toolsFromHub(in []openai.Tool, choice json.RawMessage, names protocol.ToolNames) ([]gemini.Tool, *gemini.ToolConfig) {
 	if len(in) == 0 {
 		return nil, nil
 	}
-	var decls []FunctionDeclaration
+	var decls []gemini.FunctionDeclaration
 	for _, t := range in {
 		if t.Type != "" && t.Type != "function" {
 			continue
 		}
-		fd := FunctionDeclaration{Name: names.Upstream(t.Function.Name), Description: t.Function.Description}
+		fd := gemini.FunctionDeclaration{Name: names.Upstream(t.Function.Name), Description: t.Function.Description}
 		if len(t.Function.Parameters) > 0 && string(t.Function.Parameters) != "null" {
 			fd.ParametersJSONSchema = t.Function.Parameters
 		}
@@ -213,10 +214,10 @@ func toolsFromHub(in []openai.Tool, choice json.RawMessage, names protocol.ToolN
 	if len(decls) == 0 {
 		return nil, nil
 	}
-	return []Tool{{FunctionDeclarations: decls}}, toolConfigFromHub(choice, names)
+	return []gemini.Tool{{FunctionDeclarations: decls}}, toolConfigFromHub(choice, names)
 }
 
-func toolConfigFromHub(raw json.RawMessage, names protocol.ToolNames) *ToolConfig {
+func toolConfigFromHub(raw json.RawMessage, names protocol.ToolNames) *gemini.ToolConfig {
 	var s string
 	mode := ""
 	var allowed []string
@@ -233,11 +234,11 @@ func toolConfigFromHub(raw json.RawMessage, names protocol.ToolNames) *ToolConfi
 	if mode == "" {
 		return nil
 	}
-	return &ToolConfig{FunctionCallingConfig: &FunctionCallingConfig{Mode: mode, AllowedFunctionNames: allowed}}
+	return &gemini.ToolConfig{FunctionCallingConfig: &gemini.FunctionCallingConfig{Mode: mode, AllowedFunctionNames: allowed}}
 }
 
-func genConfigFromHub(req *openai.ChatRequest) *GenerationConfig {
-	g := &GenerationConfig{MaxOutputTokens: req.MaxCompletionTokens, Temperature: req.Temperature, TopP: req.TopP}
+func genConfigFromHub(req *openai.ChatRequest) *gemini.GenerationConfig {
+	g := &gemini.GenerationConfig{MaxOutputTokens: req.MaxCompletionTokens, Temperature: req.Temperature, TopP: req.TopP}
 	if g.MaxOutputTokens == nil {
 		g.MaxOutputTokens = req.MaxTokens
 	}

@@ -1,4 +1,4 @@
-package gemini_test
+package geministream_test
 
 import (
 	"os"
@@ -7,6 +7,7 @@ import (
 
 	"switchyard/gateway/convert"
 	"switchyard/gateway/gemini"
+	"switchyard/gateway/gemini/geministream"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/protocol/protocoltest"
 	"switchyard/gateway/sse"
@@ -21,22 +22,22 @@ func BenchmarkToHubStream(b *testing.B) {
 	evs := benchFile(b, filepath.Join("testdata", "stream", "01-to-hub-text.in.sse"))
 	evs = append(evs, benchFile(b, filepath.Join("testdata", "stream", "02-to-hub-thinking-parallel-calls.in.sse"))[1:]...)
 	protocoltest.Bench(b, evs, func() protocol.StreamConverter {
-		return gemini.NewToHubStream(protocol.StreamOptions{IncludeUsage: true, MessageID: "x"})
+		return geministream.NewToHubStream(protocol.StreamOptions{IncludeUsage: true, MessageID: "x"})
 	})
 }
 
 func BenchmarkFromHubStream(b *testing.B) {
 	evs := benchFile(b, filepath.Join("testdata", "stream", "20-from-hub-text-thoughts.in.sse"))
 	protocoltest.Bench(b, evs, func() protocol.StreamConverter {
-		return gemini.NewFromHubStream(protocol.StreamOptions{MessageID: "x"}, gemini.StreamFormatSSE, true)
+		return geministream.NewFromHubStream(protocol.StreamOptions{MessageID: "x"}, gemini.StreamFormatSSE, true)
 	})
 }
 
 func BenchmarkChainAnthropicToGemini(b *testing.B) {
-	evs := benchFile(b, filepath.Join("..", "convert", "testdata", "stream", "50-a2o-claude-thinking-tool-use.in.sse"))
+	evs := benchFile(b, filepath.Join("..", "..", "convert", "testdata", "stream", "50-a2o-claude-thinking-tool-use.in.sse"))
 	protocoltest.Bench(b, evs, func() protocol.StreamConverter {
 		return protocol.Chain(convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true, MessageID: "c"}),
-			gemini.NewFromHubStream(protocol.StreamOptions{MessageID: "x"}, gemini.StreamFormatSSE, true))
+			geministream.NewFromHubStream(protocol.StreamOptions{MessageID: "x"}, gemini.StreamFormatSSE, true))
 	})
 }
 

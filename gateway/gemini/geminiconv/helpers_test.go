@@ -1,4 +1,4 @@
-package gemini_test
+package geminiconv_test
 
 import (
 	"bytes"

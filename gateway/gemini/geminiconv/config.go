@@ -1,9 +1,10 @@
-package gemini
+package geminiconv
 
 import (
 	"encoding/json"
 	"strings"
 
+	"switchyard/gateway/gemini"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/protocol"
 )
@@ -23,7 +24,7 @@ import (
 //	                     above -> high
 //
 // seed and the penalties have no hub field and are dropped.
-func genConfigToHub(g *GenerationConfig, out *openai.ChatRequest) error {
+func genConfigToHub(g *gemini.GenerationConfig, out *openai.ChatRequest) error {
 	if g == nil {
 		return nil
 	}
@@ -51,7 +52,7 @@ func genConfigToHub(g *GenerationConfig, out *openai.ChatRequest) error {
 	return nil
 }
 
-func responseFormatToHub(g *GenerationConfig) (json.RawMessage, error) {
+func responseFormatToHub(g *gemini.GenerationConfig) (json.RawMessage, error) {
 	switch strings.ToLower(g.ResponseMimeType) {
 	case "", "text/plain":
 		return nil, nil
@@ -78,7 +79,7 @@ func responseFormatToHub(g *GenerationConfig) (json.RawMessage, error) {
 	return b, nil
 }
 
-func effortFromThinking(tc *ThinkingConfig) string {
+func effortFromThinking(tc *gemini.ThinkingConfig) string {
 	switch strings.ToUpper(tc.ThinkingLevel) {
 	case "MINIMAL", "LOW", "MEDIUM", "HIGH":
 		return strings.ToLower(tc.ThinkingLevel)
@@ -103,13 +104,13 @@ func effortFromThinking(tc *ThinkingConfig) string {
 // both Gemini 2.5 and 3 accept) with includeThoughts so the reasoning
 // comes back as thought parts. "none" asks for budget 0 (models that
 // cannot switch thinking off will answer 400); "" sends nothing.
-func thinkingFromEffort(effort string) *ThinkingConfig {
+func thinkingFromEffort(effort string) *gemini.ThinkingConfig {
 	budget := 0
 	switch effort {
 	case "":
 		return nil
 	case "none":
-		return &ThinkingConfig{ThinkingBudget: &budget}
+		return &gemini.ThinkingConfig{ThinkingBudget: &budget}
 	case "minimal":
 		budget = 512
 	case "low":
@@ -121,5 +122,5 @@ func thinkingFromEffort(effort string) *ThinkingConfig {
 	default:
 		budget = -1
 	}
-	return &ThinkingConfig{IncludeThoughts: true, ThinkingBudget: &budget}
+	return &gemini.ThinkingConfig{IncludeThoughts: true, ThinkingBudget: &budget}
 }

@@ -1,10 +1,10 @@
-package gemini
+package geminiconv
 
 import (
-	"crypto/sha256"
 	"encoding/json"
 	"strings"
 
+	"switchyard/gateway/gemini"
 	"switchyard/gateway/openai"
 )
 
@@ -43,7 +43,7 @@ func FinishFromHub(finish string) string {
 // (cache included, as in the hub), completion_tokens = candidates +
 // thoughts, cached_tokens = cachedContentTokenCount, reasoning_tokens =
 // thoughtsTokenCount.
-func UsageToHub(u *UsageMetadata) *openai.Usage {
+func UsageToHub(u *gemini.UsageMetadata) *openai.Usage {
 	if u == nil {
 		return nil
 	}
@@ -60,11 +60,11 @@ func UsageToHub(u *UsageMetadata) *openai.Usage {
 }
 
 // UsageFromHub is the reverse of UsageToHub.
-func UsageFromHub(u *openai.Usage) *UsageMetadata {
+func UsageFromHub(u *openai.Usage) *gemini.UsageMetadata {
 	if u == nil {
 		return nil
 	}
-	out := &UsageMetadata{PromptTokenCount: u.PromptTokens, CandidatesTokenCount: u.CompletionTokens}
+	out := &gemini.UsageMetadata{PromptTokenCount: u.PromptTokens, CandidatesTokenCount: u.CompletionTokens}
 	if d := u.PromptTokensDetails; d != nil {
 		out.CachedContentTokenCount = d.CachedTokens
 	} else if u.CacheReadInputTokens != nil {
@@ -83,8 +83,8 @@ func UsageFromHub(u *openai.Usage) *UsageMetadata {
 // includeThoughts: see GenerateContentRequest.IncludeThoughts), the text,
 // and one functionCall per tool call (the hub id kept as functionCall.id).
 // All choices are merged into the one candidate.
-func ResponseFromHub(resp *openai.ChatResponse, model string, includeThoughts bool) *GenerateContentResponse {
-	c := Content{Role: "model", Parts: []Part{}}
+func ResponseFromHub(resp *openai.ChatResponse, model string, includeThoughts bool) *gemini.GenerateContentResponse {
+	c := gemini.Content{Role: "model", Parts: []gemini.Part{}}
 	var reasoning, text strings.Builder
 	finish := ""
 	for _, ch := range resp.Choices {
@@ -99,24 +99,24 @@ func ResponseFromHub(resp *openai.ChatResponse, model string, includeThoughts bo
 		}
 	}
 	if includeThoughts && reasoning.Len() > 0 {
-		p := TextPart(reasoning.String())
+		p := gemini.TextPart(reasoning.String())
 		p.Thought = true
 		c.Parts = append(c.Parts, p)
 	}
 	if text.Len() > 0 {
-		c.Parts = append(c.Parts, TextPart(text.String()))
+		c.Parts = append(c.Parts, gemini.TextPart(text.String()))
 	}
 	for _, ch := range resp.Choices {
 		for _, tc := range ch.Message.ToolCalls {
-			c.Parts = append(c.Parts, Part{FunctionCall: &FunctionCall{ID: tc.ID, Name: tc.Function.Name,
+			c.Parts = append(c.Parts, gemini.Part{FunctionCall: &gemini.FunctionCall{ID: tc.ID, Name: tc.Function.Name,
 				Args: argsObject(tc.Function.Arguments)}})
 		}
 	}
 	if model == "" {
 		model = resp.Model
 	}
-	return &GenerateContentResponse{
-		Candidates:    []Candidate{{Content: &c, FinishReason: FinishFromHub(finish), Index: 0}},
+	return &gemini.GenerateContentResponse{
+		Candidates:    []gemini.Candidate{{Content: &c, FinishReason: FinishFromHub(finish), Index: 0}},
 		UsageMetadata: UsageFromHub(resp.Usage),
 		ModelVersion:  model,
 		ResponseID:    strings.TrimPrefix(resp.ID, "chatcmpl-"),
@@ -130,7 +130,7 @@ func ResponseFromHub(resp *openai.ChatResponse, model string, includeThoughts bo
 // so the same response gives the same ids). A prompt blocked before any
 // candidate gives finish_reason content_filter. Created is 0: the caller
 // stamps it.
-func ResponseToHub(resp *GenerateContentResponse, clientModel string) *openai.ChatResponse {
+func ResponseToHub(resp *gemini.GenerateContentResponse, clientModel string) *openai.ChatResponse {
 	msg := openai.Message{Role: "assistant"}
 	var text, reasoning strings.Builder
 	finish := "stop"
@@ -145,7 +145,7 @@ func ResponseToHub(resp *GenerateContentResponse, clientModel string) *openai.Ch
 				case p.FunctionCall != nil:
 					id := p.FunctionCall.ID
 					if id == "" {
-						id = derivedID(resp.ResponseID, j)
+						id = gemini.DerivedID(resp.ResponseID, j)
 					}
 					msg.ToolCalls = append(msg.ToolCalls, openai.ToolCall{ID: id, Type: "function",
 						Function: openai.FunctionCall{Name: p.FunctionCall.Name, Arguments: argsString(p.FunctionCall.Args)}})
@@ -169,23 +169,11 @@ func ResponseToHub(resp *GenerateContentResponse, clientModel string) *openai.Ch
 	}
 	id := resp.ResponseID
 	if id == "" {
-		id = derivedID("", -1)[len("call_"):]
+		id = gemini.DerivedID("", -1)[len("call_"):]
 	}
 	return &openai.ChatResponse{
 		ID: "chatcmpl-" + id, Object: "chat.completion", Model: model,
 		Choices: []openai.Choice{{Index: 0, Message: msg, FinishReason: &finish, Logprobs: json.RawMessage("null")}},
 		Usage:   UsageToHub(resp.UsageMetadata),
 	}
-}
-
-const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-// derivedID is "call_" + 24 base62 characters derived from seed and n.
-func derivedID(seed string, n int) string {
-	sum := sha256.Sum256([]byte("switchyard gemini ids\x00" + seed + "\x00" + itoa(n)))
-	b := []byte("call_")
-	for i := range 24 {
-		b = append(b, base62[int(sum[i])%62])
-	}
-	return string(b)
 }

@@ -1,4 +1,4 @@
-package gemini_test
+package geministream_test
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 
 	"switchyard/gateway/convert/converttest"
 	"switchyard/gateway/gemini"
+	"switchyard/gateway/gemini/geministream"
 	"switchyard/gateway/gemini/geminitest"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/sse"
@@ -79,9 +80,9 @@ func loadStreamCases(t testing.TB) []streamCase {
 
 func (c *streamCase) converter() protocol.StreamConverter {
 	if c.dir == "to-hub" {
-		return gemini.NewToHubStream(c.opt)
+		return geministream.NewToHubStream(c.opt)
 	}
-	return gemini.NewFromHubStream(c.opt, c.format, c.thoughts)
+	return geministream.NewFromHubStream(c.opt, c.format, c.thoughts)
 }
 
 func (c *streamCase) check(out []byte) error {

@@ -1,9 +1,10 @@
-package gemini
+package geminiconv
 
 import (
 	"bytes"
 	"encoding/json"
 	"sort"
+	"strconv"
 	"strings"
 
 	"switchyard/gateway/protocol"
@@ -204,6 +205,6 @@ func toDialect(v any, depth int) any {
 	return out
 }
 
-func itoa(i int) string { return string(appendInt(nil, i)) }
+func itoa(i int) string { return strconv.Itoa(i) }
 
-func quote(s string) string { return string(appendJSONQuoted(nil, s)) }
+func quote(s string) string { return string(protocol.AppendJSONString(nil, s)) }

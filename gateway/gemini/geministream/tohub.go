@@ -1,8 +1,10 @@
-package gemini
+package geministream
 
 import (
 	"strconv"
 
+	"switchyard/gateway/gemini"
+	"switchyard/gateway/gemini/geminiconv"
 	"switchyard/gateway/jscan"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/sse"
@@ -27,7 +29,7 @@ type ToHubStream struct {
 	tools         int
 	finish        []byte // last finishReason seen (raw literal)
 	blocked       bool   // promptFeedback.blockReason without candidates
-	usage         UsageMetadata
+	usage         gemini.UsageMetadata
 	hasUsage      bool
 	idSeed        []byte
 }
@@ -52,17 +54,17 @@ func (c *ToHubStream) Event(dst []byte, ev sse.Event) protocol.Step {
 	}
 	ch := &c.ch
 	if !ch.parse(&c.scan, ev.Data) {
-		if e, ok := ParseError(ev.Data); ok {
-			return c.fail(dst, HubErrorType(e.Status), e.Message)
+		if e, ok := gemini.ParseError(ev.Data); ok {
+			return c.fail(dst, gemini.HubErrorType(e.Status), e.Message)
 		}
 		return c.fail(dst, "server_error", "upstream protocol error: malformed JSON in stream event")
 	}
 	if ch.isError {
-		e, _ := ParseError(ev.Data)
+		e, _ := gemini.ParseError(ev.Data)
 		if e.Message == "" {
 			e.Message = "upstream error"
 		}
-		return c.fail(dst, HubErrorType(e.Status), e.Message)
+		return c.fail(dst, gemini.HubErrorType(e.Status), e.Message)
 	}
 	if ch.hasUsage {
 		c.usage, c.hasUsage = ch.usage, true
@@ -105,7 +107,7 @@ func (c *ToHubStream) End(dst []byte, readErr error) protocol.Step {
 	}
 	finish := "content_filter"
 	if c.finish != nil {
-		finish = FinishToHub(jscan.UnquoteRaw(c.finish), c.tools > 0)
+		finish = geminiconv.FinishToHub(jscan.UnquoteRaw(c.finish), c.tools > 0)
 	}
 	dst = append(dst, c.prefix...)
 	dst = append(dst, `{"index":0,"delta":{},"logprobs":null,"finish_reason":"`...)
@@ -130,7 +132,7 @@ func (c *ToHubStream) start(dst []byte) []byte {
 		p = append(p, `"chatcmpl-`...)
 		p = jscan.AppendRawJSONString(p, ch.responseID[1:])
 	default:
-		p = appendJSONQuoted(p, "chatcmpl-"+derivedID(strconv.FormatInt(c.opt.Created, 10)+randomSeed(), 0)[5:])
+		p = appendJSONQuoted(p, "chatcmpl-"+gemini.DerivedID(strconv.FormatInt(c.opt.Created, 10)+randomSeed(), 0)[5:])
 	}
 	c.idSeed = append(c.idSeed[:0], p[len(`data: {"id":`):]...)
 	p = append(p, `,"object":"chat.completion.chunk","created":`...)
@@ -167,7 +169,7 @@ func (c *ToHubStream) toolCall(dst []byte, p *gPart) []byte {
 	if jscan.RawNonEmpty(p.id) {
 		dst = jscan.AppendRawJSONString(dst, p.id)
 	} else {
-		dst = appendJSONQuoted(dst, derivedID(string(c.idSeed), k))
+		dst = appendJSONQuoted(dst, gemini.DerivedID(string(c.idSeed), k))
 	}
 	dst = append(dst, `,"type":"function","function":{"name":`...)
 	switch {
@@ -190,7 +192,7 @@ func (c *ToHubStream) toolCall(dst []byte, p *gPart) []byte {
 }
 
 func (c *ToHubStream) usageChunk(dst []byte) []byte {
-	u := UsageToHub(&c.usage)
+	u := geminiconv.UsageToHub(&c.usage)
 	dst = append(dst, c.prefix...)
 	dst = append(dst, `],"usage":{"prompt_tokens":`...)
 	dst = appendInt(dst, u.PromptTokens)

@@ -1,17 +1,21 @@
-package gemini_test
+package geminiconv_test
 
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"switchyard/gateway/gemini"
+	"switchyard/gateway/gemini/geminiconv"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/protocol"
 )
+
+var update = flag.Bool("update", false, "rewrite golden files (go test ./gateway/gemini/geminiconv -update)")
 
 // Golden vectors: testdata/vectors/NN-kind.in.json is {"kind", "model",
 // "include_thoughts", "input"}; .want.json the result, compared as parsed
@@ -74,11 +78,11 @@ func runVector(t *testing.T, kind, model string, thoughts bool, input json.RawMe
 	case "to-hub-request":
 		var req gemini.GenerateContentRequest
 		dec(&req)
-		out, _, err := gemini.RequestToHub(model, &req)
+		out, _, err := geminiconv.RequestToHub(model, &req)
 		if err != nil {
 			return errResult(err)
 		}
-		back, _, err := gemini.RequestFromHub(out, protocol.RequestOptions{})
+		back, _, err := geminiconv.RequestFromHub(out, protocol.RequestOptions{})
 		if err != nil {
 			return errResult(err)
 		}
@@ -86,7 +90,7 @@ func runVector(t *testing.T, kind, model string, thoughts bool, input json.RawMe
 	case "from-hub-request":
 		var req openai.ChatRequest
 		dec(&req)
-		out, names, err := gemini.RequestFromHub(&req, protocol.RequestOptions{})
+		out, names, err := geminiconv.RequestFromHub(&req, protocol.RequestOptions{})
 		if err != nil {
 			return errResult(err)
 		}
@@ -94,17 +98,17 @@ func runVector(t *testing.T, kind, model string, thoughts bool, input json.RawMe
 	case "from-hub-response":
 		var resp openai.ChatResponse
 		dec(&resp)
-		return gemini.ResponseFromHub(&resp, model, thoughts)
+		return geminiconv.ResponseFromHub(&resp, model, thoughts)
 	case "to-hub-response":
 		var resp gemini.GenerateContentResponse
 		dec(&resp)
-		return gemini.ResponseToHub(&resp, model)
+		return geminiconv.ResponseToHub(&resp, model)
 	case "schema-round-trip":
-		js, err := gemini.SchemaToJSON(input, "s")
+		js, err := geminiconv.SchemaToJSON(input, "s")
 		if err != nil {
 			return errResult(err)
 		}
-		back, err := gemini.SchemaFromJSON(js)
+		back, err := geminiconv.SchemaFromJSON(js)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,22 +124,4 @@ func runVector(t *testing.T, kind, model string, thoughts bool, input json.RawMe
 	}
 	t.Fatalf("unknown kind %q", kind)
 	return nil
-}
-
-func TestParseErrorAndModels(t *testing.T) {
-	e, ok := gemini.ParseError([]byte(`[{"error":{"code":429,"message":"quota","status":"RESOURCE_EXHAUSTED"}}]`))
-	if !ok || e.Code != 429 || e.Status != "RESOURCE_EXHAUSTED" || gemini.HubErrorType(e.Status) != "rate_limit_exceeded" {
-		t.Fatalf("%+v %v", e, ok)
-	}
-	if _, ok := gemini.ParseError([]byte(`not json`)); ok {
-		t.Fatal("plain text parsed as an error")
-	}
-	var list gemini.ModelListResponse
-	if err := json.Unmarshal(gemini.ModelList([]string{"gemini-2.5-pro", "models/claude-x"}), &list); err != nil ||
-		len(list.Models) != 2 || list.Models[1].Name != "models/claude-x" {
-		t.Fatalf("%+v %v", list, err)
-	}
-	if string(gemini.CountTokensJSON(7)) != `{"totalTokens":7}` {
-		t.Fatal("countTokens")
-	}
 }

@@ -1,4 +1,4 @@
-package gemini
+package geminiconv
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"switchyard/gateway/gemini"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/protocol"
 )
@@ -35,7 +36,7 @@ import (
 // unknown part types, inlineData of an unsupported type, a schema the hub
 // cannot express, a responseMimeType other than text/plain or
 // application/json; Param is the field path.
-func RequestToHub(model string, req *GenerateContentRequest) (*openai.ChatRequest, protocol.ToolNames, error) {
+func RequestToHub(model string, req *gemini.GenerateContentRequest) (*openai.ChatRequest, protocol.ToolNames, error) {
 	if strings.TrimSpace(model) == "" {
 		return nil, nil, &protocol.Error{Param: "model", Message: "a model is required in the path (models/{model}:generateContent)"}
 	}
@@ -67,7 +68,7 @@ func RequestToHub(model string, req *GenerateContentRequest) (*openai.ChatReques
 	return out, nil, nil
 }
 
-func joinText(parts []Part, sep string) string {
+func joinText(parts []gemini.Part, sep string) string {
 	var texts []string
 	for _, p := range parts {
 		if p.Text != nil && *p.Text != "" && !p.Thought {
@@ -98,7 +99,7 @@ func (p *pendingCalls) match(id, name string) (string, bool) {
 	return "", false
 }
 
-func contentToHub(c Content, i int, calls *pendingCalls) ([]openai.Message, error) {
+func contentToHub(c gemini.Content, i int, calls *pendingCalls) ([]openai.Message, error) {
 	switch c.Role {
 	case "model":
 		m, err := modelToHub(c, i, calls)
@@ -112,7 +113,7 @@ func contentToHub(c Content, i int, calls *pendingCalls) ([]openai.Message, erro
 	return nil, &protocol.Error{Param: fmt.Sprintf("contents[%d].role", i), Message: "role must be user or model, got " + quote(c.Role)}
 }
 
-func modelToHub(c Content, i int, calls *pendingCalls) (*openai.Message, error) {
+func modelToHub(c gemini.Content, i int, calls *pendingCalls) (*openai.Message, error) {
 	var text strings.Builder
 	m := openai.Message{Role: "assistant"}
 	for j, p := range c.Parts {
@@ -156,7 +157,7 @@ func argsString(args json.RawMessage) string {
 	return b.String()
 }
 
-func userToHub(c Content, i int, calls *pendingCalls) ([]openai.Message, error) {
+func userToHub(c gemini.Content, i int, calls *pendingCalls) ([]openai.Message, error) {
 	var out []openai.Message
 	var parts []openai.ContentPart
 	for j, p := range c.Parts {
@@ -201,7 +202,7 @@ func userToHub(c Content, i int, calls *pendingCalls) ([]openai.Message, error) 
 	return append(out, msg), nil
 }
 
-func inlineToHub(b *Blob, param string) (openai.ContentPart, error) {
+func inlineToHub(b *gemini.Blob, param string) (openai.ContentPart, error) {
 	mt := strings.ToLower(b.MimeType)
 	url := "data:" + mt + ";base64," + b.Data
 	switch {
@@ -216,12 +217,12 @@ func inlineToHub(b *Blob, param string) (openai.ContentPart, error) {
 
 // emptyPart is a part with nothing to convert (e.g. only a
 // thoughtSignature).
-func emptyPart(p Part) bool {
+func emptyPart(p gemini.Part) bool {
 	return p.InlineData == nil && p.FileData == nil && p.FunctionCall == nil && p.FunctionResponse == nil &&
 		p.Text == nil && p.ExecutableCode == nil && p.CodeExecutionResult == nil && p.ThoughtSignature != ""
 }
 
-func unknownPart(p Part, param string) error {
+func unknownPart(p gemini.Part, param string) error {
 	kind := "unknown part type"
 	switch {
 	case p.ExecutableCode != nil:
@@ -236,7 +237,7 @@ func unknownPart(p Part, param string) error {
 	return &protocol.Error{Param: param, Message: kind}
 }
 
-func toolsToHub(in []Tool) ([]openai.Tool, error) {
+func toolsToHub(in []gemini.Tool) ([]openai.Tool, error) {
 	var out []openai.Tool
 	for i, t := range in {
 		for j, fd := range t.FunctionDeclarations {
@@ -261,7 +262,7 @@ func toolsToHub(in []Tool) ([]openai.Tool, error) {
 	return out, nil
 }
 
-func toolChoiceToHub(tc *ToolConfig) json.RawMessage {
+func toolChoiceToHub(tc *gemini.ToolConfig) json.RawMessage {
 	if tc == nil || tc.FunctionCallingConfig == nil {
 		return nil
 	}

@@ -1,9 +1,10 @@
-package gemini
+package geministream
 
 import (
 	crand "crypto/rand"
 	"encoding/hex"
 
+	"switchyard/gateway/gemini"
 	"switchyard/gateway/jscan"
 )
 
@@ -14,7 +15,7 @@ type gChunk struct {
 	hasCand, blocked  bool
 	parts             []gPart // of the first candidate
 	finish            []byte
-	usage             UsageMetadata
+	usage             gemini.UsageMetadata
 	hasUsage, isError bool
 }
 

@@ -1,4 +1,4 @@
-package gemini_test
+package geministream_test
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"switchyard/gateway/convert"
 	"switchyard/gateway/convert/converttest"
 	"switchyard/gateway/gemini"
+	"switchyard/gateway/gemini/geministream"
 	"switchyard/gateway/gemini/geminitest"
 	"switchyard/gateway/protocol"
 )
@@ -18,7 +19,7 @@ import (
 // package convert gives a valid Gemini stream, or exactly one error where
 // the upstream failed; in both stream forms.
 func TestChainAnthropicToGemini(t *testing.T) {
-	files, _ := filepath.Glob("../convert/testdata/stream/*-a2o-*.in.sse")
+	files, _ := filepath.Glob("../../convert/testdata/stream/*-a2o-*.in.sse")
 	if len(files) == 0 {
 		t.Fatal("no a2o transcripts")
 	}
@@ -29,7 +30,7 @@ func TestChainAnthropicToGemini(t *testing.T) {
 		}
 		for _, format := range []gemini.StreamFormat{gemini.StreamFormatSSE, gemini.StreamFormatJSONArray} {
 			up := convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true, MessageID: "chatcmpl-x"})
-			down := gemini.NewFromHubStream(protocol.StreamOptions{MessageID: "r"}, format, true)
+			down := geministream.NewFromHubStream(protocol.StreamOptions{MessageID: "r"}, format, true)
 			out, steps := run(protocol.Chain(up, down), bytes.NewReader(in))
 			_, direct := run(convert.NewAToOStream(protocol.StreamOptions{IncludeUsage: true}), bytes.NewReader(in))
 			failed := direct[len(direct)-1].Err != nil
@@ -50,13 +51,13 @@ func TestChainGeminiToAnthropic(t *testing.T) {
 		if c.dir != "to-hub" {
 			continue
 		}
-		up := gemini.NewToHubStream(protocol.StreamOptions{IncludeUsage: true, MessageID: "chatcmpl-x"})
+		up := geministream.NewToHubStream(protocol.StreamOptions{IncludeUsage: true, MessageID: "chatcmpl-x"})
 		down := convert.NewOToAStream(protocol.StreamOptions{MessageID: "msg_x"})
 		out, steps := run(protocol.Chain(up, down), bytes.NewReader(c.in))
 		if err := converttest.CheckAnthropicStream(out); err != nil {
 			t.Errorf("%s: %v\n%s", c.name, err, out)
 		}
-		_, direct := run(gemini.NewToHubStream(c.opt), bytes.NewReader(c.in))
+		_, direct := run(geministream.NewToHubStream(c.opt), bytes.NewReader(c.in))
 		if (steps[len(steps)-1].Err != nil) != (direct[len(direct)-1].Err != nil) {
 			t.Errorf("%s: chain and direct disagree on failure\n%s", c.name, out)
 		}

@@ -1,26 +1,16 @@
-package gemini
+package geministream
 
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 
+	"switchyard/gateway/gemini"
+	"switchyard/gateway/gemini/geminiconv"
 	"switchyard/gateway/jscan"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/sse"
-)
-
-// StreamFormat is how a Gemini client receives a stream.
-type StreamFormat uint8
-
-const (
-	// StreamFormatSSE is streamGenerateContent?alt=sse: `data: {chunk}`
-	// events (Content-Type text/event-stream).
-	StreamFormatSSE StreamFormat = iota
-	// StreamFormatJSONArray is streamGenerateContent without alt=sse: one
-	// JSON array written incrementally, `[{chunk}` then `,\r\n{chunk}`
-	// and a closing `]` (Content-Type application/json).
-	StreamFormatJSONArray
 )
 
 // FromHubStream converts hub chunks into a Gemini client's stream: one
@@ -34,7 +24,7 @@ const (
 // array is closed after it so that it stays valid JSON.
 type FromHubStream struct {
 	opt      protocol.StreamOptions
-	format   StreamFormat
+	format   gemini.StreamFormat
 	thoughts bool
 	scan     jscan.Scanner
 	ch       openai.ChunkView
@@ -56,7 +46,7 @@ type hTool struct {
 
 // NewFromHubStream returns a converter for one hub stream to a Gemini
 // client; includeThoughts is GenerateContentRequest.IncludeThoughts.
-func NewFromHubStream(opt protocol.StreamOptions, format StreamFormat, includeThoughts bool) *FromHubStream {
+func NewFromHubStream(opt protocol.StreamOptions, format gemini.StreamFormat, includeThoughts bool) *FromHubStream {
 	return &FromHubStream{opt: opt, format: format, thoughts: includeThoughts}
 }
 
@@ -65,7 +55,7 @@ var _ protocol.StreamConverter = (*FromHubStream)(nil)
 // KeepAlive appends an SSE comment for the SSE form, nothing for the JSON
 // array (whitespace would do, but the array may not have started).
 func (c *FromHubStream) KeepAlive(dst []byte) []byte {
-	if c.done || c.format != StreamFormatSSE {
+	if c.done || c.format != gemini.StreamFormatSSE {
 		return dst
 	}
 	return append(dst, ": ping\n\n"...)
@@ -93,7 +83,7 @@ func (c *FromHubStream) Event(dst []byte, ev sse.Event) protocol.Step {
 		if msg == "" {
 			msg = "upstream error"
 		}
-		return c.fail(dst, statusForHubType(typ), msg)
+		return c.fail(dst, gemini.StatusForHubType(typ), msg)
 	}
 	if ch.HasUsage {
 		c.usage, c.hasUsage = ch.Usage, true
@@ -160,7 +150,7 @@ func (c *FromHubStream) begin(id, model []byte) {
 
 // open appends what precedes a chunk object in the client's format.
 func (c *FromHubStream) open(dst []byte, first bool) []byte {
-	if c.format == StreamFormatSSE {
+	if c.format == gemini.StreamFormatSSE {
 		return append(dst, "data: "...)
 	}
 	if first {
@@ -170,7 +160,7 @@ func (c *FromHubStream) open(dst []byte, first bool) []byte {
 }
 
 func (c *FromHubStream) closeChunk(dst []byte) []byte {
-	if c.format == StreamFormatSSE {
+	if c.format == gemini.StreamFormatSSE {
 		return append(dst, "\n\n"...)
 	}
 	return dst
@@ -237,12 +227,12 @@ func (c *FromHubStream) complete(dst []byte) protocol.Step {
 	cut := bytes.Index(p, []byte(`"index":0}]`))
 	dst = append(dst, p[:cut]...)
 	dst = append(dst, `"finishReason":"`...)
-	dst = append(dst, FinishFromHub(finish)...)
+	dst = append(dst, geminiconv.FinishFromHub(finish)...)
 	dst = append(dst, `",`...)
 	dst = append(dst, p[cut:]...)
 	dst = c.appendUsage(dst)
 	dst = append(dst, '}')
-	if c.format == StreamFormatJSONArray {
+	if c.format == gemini.StreamFormatJSONArray {
 		dst = append(dst, ']')
 	}
 	dst = c.closeChunk(dst)
@@ -263,7 +253,7 @@ func (c *FromHubStream) appendCall(dst []byte, i int) []byte {
 	}
 	name := t.name
 	if name == "" {
-		name = "tool_" + itoa(i)
+		name = "tool_" + strconv.Itoa(i)
 	} else if c.opt.ToolNames != nil {
 		name = c.opt.ToolNames.Client(name)
 	}
@@ -311,11 +301,11 @@ func (c *FromHubStream) fail(dst []byte, status int, msg string) protocol.Step {
 	first := !c.wrote()
 	c.markWrote()
 	dst = c.open(dst, first)
-	dst = append(dst, ErrorJSON(status, msg)...)
-	if c.format == StreamFormatJSONArray {
+	dst = append(dst, gemini.ErrorJSON(status, msg)...)
+	if c.format == gemini.StreamFormatJSONArray {
 		dst = append(dst, ']')
 	}
 	dst = c.closeChunk(dst)
 	c.done = true
-	return protocol.Step{Out: dst, Done: true, Err: &protocol.StreamError{Type: StatusName(status), Message: msg}}
+	return protocol.Step{Out: dst, Done: true, Err: &protocol.StreamError{Type: gemini.StatusName(status), Message: msg}}
 }
