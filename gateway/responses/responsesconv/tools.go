@@ -12,7 +12,7 @@ import (
 
 // Notes is what RequestToHub could not carry over exactly, and what the
 // way back needs to know. The gateway logs Dropped once per request and
-// passes the Notes to ResponseFromHub or NewFromHubStream.
+// passes the Notes to ResponseFromHub or responsesstream.NewFromHubStream.
 type Notes struct {
 	// Dropped lists what was left out, e.g. "tools[2] web_search",
 	// "input[4] reasoning item".
