@@ -2,21 +2,18 @@ package responses
 
 import (
 	"encoding/json"
-	"strconv"
-	"strings"
 
 	"switchyard/gateway/jscan"
 )
 
-// A Responses request is decoded by one jscan pass rather than by
+// A Responses request is decoded by one jscan.Decoder pass rather than by
 // encoding/json's reflection (3-5× less CPU for a Codex turn). The fast
-// path gives exactly what json.Unmarshal gives or gives up: a member name
-// with escapes or spelled in another case (encoding/json matches names
-// case-insensitively), a name seen twice, a value of the wrong type, a
-// number that is not what the field takes. Then encoding/json decodes the
-// same bytes, so results and error messages are the same either way
-// (TestDecodeMatchesUnmarshal, FuzzDecodeRequest). Raw values (input,
-// tool parameters, …) alias the body, which must not change afterwards.
+// path gives exactly what json.Unmarshal gives or gives up (a member name
+// with escapes or spelled in another case, a name seen twice, a value of
+// the wrong type, …); then encoding/json decodes the same bytes, so results
+// and error messages are the same either way (TestDecodeMatchesUnmarshal,
+// FuzzDecodeRequest). Raw values (input, tool parameters, …) alias the
+// body, which must not change afterwards.
 
 // DecodeRequest decodes a Responses request body: what json.Unmarshal into
 // a Request gives, error included.
@@ -33,10 +30,10 @@ func DecodeRequest(body []byte) (*Request, error) {
 
 func decodeRequestFast(body []byte) (*Request, bool) {
 	req := new(Request)
-	var d decoder
-	d.reset(body)
-	d.object(requestFields, func(i int) { d.requestField(req, i) })
-	return req, d.done()
+	var d jscan.Decoder
+	d.Reset(body)
+	d.Members(requestFields, func(i int) { requestField(&d, req, i) })
+	return req, d.Done()
 }
 
 // DecodeItem decodes one input item as json.Unmarshal would.
@@ -49,10 +46,10 @@ func DecodeItem(raw []byte, it *Item) error {
 }
 
 func decodeItemFast(raw []byte, it *Item) bool {
-	var d decoder
-	d.reset(raw)
-	d.object(itemFields, func(i int) { d.itemField(it, i) })
-	return d.done()
+	var d jscan.Decoder
+	d.Reset(raw)
+	d.Members(itemFields, func(i int) { itemField(&d, it, i) })
+	return d.Done()
 }
 
 // DecodeParts decodes content parts as json.Unmarshal would.
@@ -66,249 +63,69 @@ func DecodeParts(raw []byte) ([]Part, error) {
 }
 
 func decodePartsFast(raw []byte) ([]Part, bool) {
-	var d decoder
-	d.reset(raw)
+	var d jscan.Decoder
+	d.Reset(raw)
 	var parts []Part
-	d.array(func() {
+	d.Elements(func() {
 		parts = append(parts, Part{})
-		if !d.isNull() {
+		if !d.Null() {
 			p := &parts[len(parts)-1]
-			d.object(partFields, func(i int) { d.partField(p, i) })
+			d.Members(partFields, func(i int) {
+				d.Text([...]*string{&p.Type, &p.Text, &p.Refusal, &p.ImageURL, &p.FileID, &p.Detail, &p.FileData, &p.Filename}[i])
+			})
 		}
 	}, func() { parts = []Part{} })
-	return parts, d.done()
-}
-
-// decoder is the fast path: ok turns false where it gives up.
-type decoder struct {
-	s     jscan.Scanner
-	ok    bool
-	depth int
-}
-
-func (d *decoder) reset(b []byte) { d.s.Reset(b); d.ok, d.depth = true, 0 }
-
-func (d *decoder) giveUp() { d.ok = false; d.s.Fail() }
-
-// done reports whether the fast path read the whole document.
-func (d *decoder) done() bool { return d.ok && d.s.Done() }
-
-// object reads an object, calling field(i) for a member named names[i]
-// and skipping the others. null gives up (as the root it is not an object,
-// elsewhere the callers read null themselves).
-func (d *decoder) object(names []string, field func(i int)) {
-	if d.s.Peek() != '{' || d.depth > 32 {
-		d.giveUp()
-		return
-	}
-	d.depth++
-	d.s.Object()
-	var seen uint32
-	for first := true; d.ok && d.s.More(&first, '}'); {
-		k := d.s.Key()
-		i := lookup(names, k)
-		if i < 0 {
-			if !otherName(k, names) {
-				d.giveUp()
-				return
-			}
-			d.s.Skip()
-			continue
-		}
-		if seen&(1<<i) != 0 {
-			d.giveUp()
-			return
-		}
-		seen |= 1 << i
-		field(i)
-	}
-	d.depth--
-}
-
-// array reads an array, calling elem for each element; empty is called
-// first (encoding/json makes an empty array a non-nil empty slice). The
-// caller reads null.
-func (d *decoder) array(elem, empty func()) {
-	if d.s.Peek() != '[' {
-		d.giveUp()
-		return
-	}
-	d.s.Array()
-	empty()
-	for first := true; d.ok && d.s.More(&first, ']'); {
-		elem()
-	}
-}
-
-func lookup(names []string, k []byte) int {
-	for i, n := range names {
-		if string(k) == n {
-			return i
-		}
-	}
-	return -1
-}
-
-// otherName reports a member name that encoding/json would match to none
-// of names either: no escapes, no non-ASCII (which can fold to ASCII
-// letters), not one of names in another case.
-func otherName(k []byte, names []string) bool {
-	for _, c := range k {
-		if c == '\\' || c >= 0x80 {
-			return false
-		}
-	}
-	for _, n := range names {
-		if strings.EqualFold(string(k), n) {
-			return false
-		}
-	}
-	return true
-}
-
-// isNull reads null if it comes next.
-func (d *decoder) isNull() bool {
-	if d.s.Peek() == 'n' {
-		d.s.Lit("null")
-		return true
-	}
-	return false
-}
-
-// str reads a string; null leaves it as it is.
-func (d *decoder) str(p *string) {
-	switch d.s.Peek() {
-	case '"':
-		*p = jscan.UnquoteRaw(d.s.Str())
-	case 'n':
-		d.s.Lit("null")
-	default:
-		d.giveUp()
-	}
-}
-
-// raw keeps a value as it is (null too, as json.RawMessage does).
-func (d *decoder) raw(p *json.RawMessage) { *p = d.s.Value() }
-
-func (d *decoder) boolean(p *bool) {
-	switch d.s.Peek() {
-	case 't':
-		d.s.Lit("true")
-		*p = true
-	case 'f':
-		d.s.Lit("false")
-		*p = false
-	case 'n':
-		d.s.Lit("null")
-	default:
-		d.giveUp()
-	}
-}
-
-func (d *decoder) boolPtr(p **bool) {
-	if d.isNull() {
-		*p = nil
-		return
-	}
-	v := new(bool)
-	d.boolean(v)
-	*p = v
-}
-
-func (d *decoder) intPtr(p **int) {
-	if d.isNull() {
-		*p = nil
-		return
-	}
-	if c := d.s.Peek(); c != '-' && (c < '0' || c > '9') {
-		d.giveUp()
-		return
-	}
-	v, ok := d.s.Num()
-	if !ok {
-		d.giveUp()
-		return
-	}
-	*p = &v
-}
-
-func (d *decoder) floatPtr(p **float64) {
-	if d.isNull() {
-		*p = nil
-		return
-	}
-	if c := d.s.Peek(); c != '-' && (c < '0' || c > '9') {
-		d.giveUp()
-		return
-	}
-	v, err := strconv.ParseFloat(string(d.s.Value()), 64)
-	if err != nil {
-		d.giveUp()
-		return
-	}
-	*p = &v
-}
-
-func (d *decoder) strings(p *[]string) {
-	if d.isNull() {
-		*p = nil
-		return
-	}
-	d.array(func() {
-		*p = append(*p, "")
-		d.str(&(*p)[len(*p)-1])
-	}, func() { *p = []string{} })
+	return parts, d.Done()
 }
 
 var requestFields = []string{"model", "input", "instructions", "tools", "tool_choice", "parallel_tool_calls",
 	"max_output_tokens", "temperature", "top_p", "reasoning", "text", "stop", "store", "previous_response_id",
 	"include", "prompt_cache_key", "stream", "user"}
 
-func (d *decoder) requestField(r *Request, i int) {
+func requestField(d *jscan.Decoder, r *Request, i int) {
 	switch i {
 	case 0:
-		d.str(&r.Model)
+		d.Text(&r.Model)
 	case 1:
-		d.raw(&r.Input)
+		d.Raw(&r.Input)
 	case 2:
-		d.str(&r.Instructions)
+		d.Text(&r.Instructions)
 	case 3:
-		d.tools(&r.Tools)
+		decodeTools(d, &r.Tools)
 	case 4:
-		d.raw(&r.ToolChoice)
+		d.Raw(&r.ToolChoice)
 	case 5:
-		d.boolPtr(&r.ParallelToolCalls)
+		d.BoolPtr(&r.ParallelToolCalls)
 	case 6:
-		d.intPtr(&r.MaxOutputTokens)
+		d.IntPtr(&r.MaxOutputTokens)
 	case 7:
-		d.floatPtr(&r.Temperature)
+		d.FloatPtr(&r.Temperature)
 	case 8:
-		d.floatPtr(&r.TopP)
+		d.FloatPtr(&r.TopP)
 	case 9:
-		if d.isNull() {
+		if d.Null() {
 			r.Reasoning = nil
 			return
 		}
-		r.Reasoning = new(Reasoning)
-		d.object(reasoningFields, func(i int) {
-			d.str([...]*string{&r.Reasoning.Effort, &r.Reasoning.Summary}[i])
-		})
+		rs := new(Reasoning)
+		r.Reasoning = rs
+		d.Members(reasoningFields, func(i int) { d.Text([...]*string{&rs.Effort, &rs.Summary}[i]) })
 	case 10:
-		d.textConfig(&r.Text)
+		decodeTextConfig(d, &r.Text)
 	case 11:
-		d.raw(&r.Stop)
+		d.Raw(&r.Stop)
 	case 12:
-		d.boolPtr(&r.Store)
+		d.BoolPtr(&r.Store)
 	case 13:
-		d.str(&r.PreviousResponseID)
+		d.Text(&r.PreviousResponseID)
 	case 14:
-		d.strings(&r.Include)
+		d.Texts(&r.Include)
 	case 15:
-		d.str(&r.PromptCacheKey)
+		d.Text(&r.PromptCacheKey)
 	case 16:
-		d.boolean(&r.Stream)
+		d.Bool(&r.Stream)
 	case 17:
-		d.str(&r.User)
+		d.Text(&r.User)
 	}
 }
 
@@ -318,32 +135,28 @@ var textFields = []string{"format"}
 
 var formatFields = []string{"type", "name", "description", "schema", "strict"}
 
-func (d *decoder) textConfig(p **TextConfig) {
-	if d.isNull() {
+func decodeTextConfig(d *jscan.Decoder, p **TextConfig) {
+	if d.Null() {
 		*p = nil
 		return
 	}
 	t := new(TextConfig)
 	*p = t
-	d.object(textFields, func(int) {
-		if d.isNull() {
+	d.Members(textFields, func(int) {
+		if d.Null() {
 			t.Format = nil
 			return
 		}
 		f := new(TextFormat)
 		t.Format = f
-		d.object(formatFields, func(i int) {
+		d.Members(formatFields, func(i int) {
 			switch i {
-			case 0:
-				d.str(&f.Type)
-			case 1:
-				d.str(&f.Name)
-			case 2:
-				d.str(&f.Description)
+			case 0, 1, 2:
+				d.Text([...]*string{&f.Type, &f.Name, &f.Description}[i])
 			case 3:
-				d.raw(&f.Schema)
+				d.Raw(&f.Schema)
 			case 4:
-				d.boolPtr(&f.Strict)
+				d.BoolPtr(&f.Strict)
 			}
 		})
 	})
@@ -351,33 +164,29 @@ func (d *decoder) textConfig(p **TextConfig) {
 
 var toolFields = []string{"type", "name", "description", "parameters", "strict", "format", "tools"}
 
-func (d *decoder) tools(p *[]Tool) {
-	if d.isNull() {
+func decodeTools(d *jscan.Decoder, p *[]Tool) {
+	if d.Null() {
 		*p = nil
 		return
 	}
-	d.array(func() {
+	d.Elements(func() {
 		*p = append(*p, Tool{})
-		if d.isNull() {
+		if d.Null() {
 			return
 		}
 		t := &(*p)[len(*p)-1]
-		d.object(toolFields, func(i int) {
+		d.Members(toolFields, func(i int) {
 			switch i {
-			case 0:
-				d.str(&t.Type)
-			case 1:
-				d.str(&t.Name)
-			case 2:
-				d.str(&t.Description)
+			case 0, 1, 2:
+				d.Text([...]*string{&t.Type, &t.Name, &t.Description}[i])
 			case 3:
-				d.raw(&t.Parameters)
+				d.Raw(&t.Parameters)
 			case 4:
-				d.boolPtr(&t.Strict)
+				d.BoolPtr(&t.Strict)
 			case 5:
-				d.raw(&t.Format)
+				d.Raw(&t.Format)
 			case 6:
-				d.tools(&t.Tools)
+				decodeTools(d, &t.Tools)
 			}
 		})
 	}, func() { *p = []Tool{} })
@@ -386,52 +195,33 @@ func (d *decoder) tools(p *[]Tool) {
 var itemFields = []string{"type", "id", "role", "content", "call_id", "name", "arguments", "input", "output",
 	"namespace", "action", "summary", "encrypted_content"}
 
-func (d *decoder) itemField(it *Item, i int) {
+func itemField(d *jscan.Decoder, it *Item, i int) {
 	switch i {
-	case 0:
-		d.str(&it.Type)
-	case 1:
-		d.str(&it.ID)
-	case 2:
-		d.str(&it.Role)
 	case 3:
-		d.raw(&it.Content)
-	case 4:
-		d.str(&it.CallID)
-	case 5:
-		d.str(&it.Name)
-	case 6:
-		d.str(&it.Arguments)
-	case 7:
-		d.str(&it.Input)
+		d.Raw(&it.Content)
 	case 8:
-		d.raw(&it.Output)
-	case 9:
-		d.str(&it.Namespace)
+		d.Raw(&it.Output)
 	case 10:
-		d.raw(&it.Action)
+		d.Raw(&it.Action)
 	case 11:
-		if d.isNull() {
+		if d.Null() {
 			it.Summary = nil
 			return
 		}
-		d.array(func() {
+		d.Elements(func() {
 			it.Summary = append(it.Summary, SummaryPart{})
-			if d.isNull() {
+			if d.Null() {
 				return
 			}
 			s := &it.Summary[len(it.Summary)-1]
-			d.object(summaryFields, func(i int) { d.str([...]*string{&s.Type, &s.Text}[i]) })
+			d.Members(summaryFields, func(i int) { d.Text([...]*string{&s.Type, &s.Text}[i]) })
 		}, func() { it.Summary = []SummaryPart{} })
-	case 12:
-		d.str(&it.EncryptedContent)
+	default:
+		d.Text([...]*string{0: &it.Type, 1: &it.ID, 2: &it.Role, 4: &it.CallID, 5: &it.Name, 6: &it.Arguments,
+			7: &it.Input, 9: &it.Namespace, 12: &it.EncryptedContent}[i])
 	}
 }
 
 var summaryFields = []string{"type", "text"}
 
 var partFields = []string{"type", "text", "refusal", "image_url", "file_id", "detail", "file_data", "filename"}
-
-func (d *decoder) partField(p *Part, i int) {
-	d.str([...]*string{&p.Type, &p.Text, &p.Refusal, &p.ImageURL, &p.FileID, &p.Detail, &p.FileData, &p.Filename}[i])
-}
