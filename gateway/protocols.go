@@ -281,14 +281,14 @@ var backendFormats = map[config.Format]*backendFormat{
 			return b, nil
 		},
 		toHub: func(body []byte, ex *exchange, clientModel string) (*openai.ChatResponse, bool) {
-			var ar anthropic.Response
+			ar, err := anthropic.DecodeResponse(body) // json.Unmarshal's result, faster
 			// Not a message (an error object of either shape, or anything
 			// else with no content): a failed attempt, not an empty answer.
-			if err := json.Unmarshal(body, &ar); err != nil || ar.Type == "error" || ar.Type != "message" && len(ar.Content) == 0 {
+			if err != nil || ar.Type == "error" || ar.Type != "message" && len(ar.Content) == 0 {
 				return nil, false
 			}
-			convert.JSONToolAsText(&ar, ex.notes.JSONTool)
-			return convert.ResponseAToO(&ar, clientModel, time.Now().Unix()), true
+			convert.JSONToolAsText(ar, ex.notes.JSONTool)
+			return convert.ResponseAToO(ar, clientModel, time.Now().Unix()), true
 		},
 		streamToHub: func(ex *exchange, opt protocol.StreamOptions) streamConverter {
 			opt.JSONTool = ex.notes.JSONTool
