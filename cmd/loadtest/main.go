@@ -81,6 +81,7 @@ type options struct {
 	maxInFlight           int
 	cpuProfile            string
 	interleave            bool
+	skipDirect            bool
 }
 
 func parseFlags() (*options, error) {
@@ -105,6 +106,7 @@ func parseFlags() (*options, error) {
 	flag.StringVar(&o.gatewayBin, "gateway", "self", `"self" (this binary as the gateway) or the path of a switchyard binary to run as "serve"`)
 	flag.StringVar(&o.cpuProfile, "gateway-cpuprofile", "", "self gateway: write its CPU profile (whole run) to this file")
 	flag.BoolVar(&o.interleave, "interleave", false, "closed loop: run round 1 of every scenario, then round 2 of every scenario, …, so that scenarios compared with each other (r2a-stream vs stream) see the same machine load")
+	flag.BoolVar(&o.skipDirect, "skip-direct", false, "closed loop: do not measure the upstream directly (no \"added\" latency; more of the time goes to the proxies compared)")
 	flag.IntVar(&o.maxInFlight, "max-in-flight", -1, "self gateway: Options.MaxInFlight; -1 = the gateway default, raised to fit -streams")
 	flag.Parse()
 	var err error
@@ -321,6 +323,9 @@ func run() error {
 		}
 	}
 	order := []*target{targets["direct"]}
+	if o.skipDirect {
+		order = nil
+	}
 	for _, n := range []string{"floor", "switchyard"} {
 		if t := targets[n]; t != nil {
 			order = append(order, t)
@@ -697,10 +702,14 @@ func (r *report) closedReport(sc string, n int, order []*target) {
 		s := sums[t.name]
 		added50, added99 := s.p50-d.p50, s.p99-d.p99
 		a50, a99 := ms(added50), ms(added99)
-		if t.name == "direct" {
+		if t.name == "direct" || d.rate == 0 {
 			a50, a99 = "–", "–"
 		}
-		fmt.Printf("| %s | %.0f (%s) | %.2f | %s | %s | %s | %s | %s | %s | %s | %d |\n", t.name, s.rate, ranges[t.name], s.rate/d.rate, ms(s.p50), ms(s.p99), a50, a99, ms(s.cpu), ms(ucpus[t.name]), mb(s.hwm), s.errs)
+		xd := math.NaN()
+		if d.rate > 0 {
+			xd = s.rate / d.rate
+		}
+		fmt.Printf("| %s | %.0f (%s) | %.2f | %s | %s | %s | %s | %s | %s | %s | %d |\n", t.name, s.rate, ranges[t.name], xd, ms(s.p50), ms(s.p99), a50, a99, ms(s.cpu), ms(ucpus[t.name]), mb(s.hwm), s.errs)
 	}
 	if r.med == nil {
 		r.med = map[string]summary{}
