@@ -2,6 +2,7 @@ package responses
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -22,5 +23,29 @@ func TestErrorShape(t *testing.T) {
 	}
 	if _, ok := ParseError([]byte(`not json`)); ok {
 		t.Fatal("parsed garbage")
+	}
+}
+
+// TestIDs: fixed ids are deterministic, random ones have the shape and
+// do not repeat.
+func TestIDs(t *testing.T) {
+	a, b := NewIDs("resp_x"), NewIDs("resp_x")
+	if a.Response != "resp_x" || a.Next("msg_") != b.Next("msg_") {
+		t.Fatal("fixed ids are not deterministic")
+	}
+	seen := map[string]bool{}
+	for range 1000 {
+		g := NewIDs("")
+		for _, id := range []string{g.Response, g.Next("fc_")} {
+			if len(id) < 27 || seen[id] {
+				t.Fatalf("id %q (repeated: %v)", id, seen[id])
+			}
+			for _, c := range id[len(id)-24:] {
+				if !strings.ContainsRune(base62, c) {
+					t.Fatalf("id %q", id)
+				}
+			}
+			seen[id] = true
+		}
 	}
 }
