@@ -75,3 +75,28 @@ func TestJSONScanNumbers(t *testing.T) {
 		t.Error("nesting deeper than MaxDepth accepted")
 	}
 }
+
+// FuzzAppend: AppendString, AppendRaw and AppendFloat write what
+// encoding/json's Marshal writes.
+func FuzzAppend(f *testing.F) {
+	f.Add("a<b>&c \u2028 \xff \x01 é", []byte(`{ "a" : [1, "<&>"] }`), 0.7)
+	f.Add("", []byte(`null`), 1e-7)
+	f.Add("x", []byte(`{"a":`), 1e21)
+	f.Fuzz(func(t *testing.T, s string, raw []byte, x float64) {
+		want, _ := json.Marshal(s)
+		if got := AppendString(nil, s); !bytes.Equal(got, want) {
+			t.Fatalf("AppendString(%q) = %s, want %s", s, got, want)
+		}
+		if got := AppendString(nil, []byte(s)); !bytes.Equal(got, want) {
+			t.Fatalf("AppendString([]byte %q) = %s, want %s", s, got, want)
+		}
+		want, err := json.Marshal(json.RawMessage(raw))
+		if got, ok := AppendRaw(nil, raw); ok != (err == nil) || ok && !bytes.Equal(got, want) {
+			t.Fatalf("AppendRaw(%q) = %s %v, want %s %v", raw, got, ok, want, err)
+		}
+		want, err = json.Marshal(x)
+		if got, ok := AppendFloat(nil, x); ok != (err == nil) || ok && !bytes.Equal(got, want) {
+			t.Fatalf("AppendFloat(%v) = %s %v, want %s %v", x, got, ok, want, err)
+		}
+	})
+}

@@ -1,10 +1,10 @@
 package responses
 
 import (
-	"bytes"
 	"encoding/json"
 	"strconv"
-	"unicode/utf8"
+
+	"switchyard/gateway/jscan"
 )
 
 // The Responses objects the gateway writes (a whole response, the
@@ -37,15 +37,15 @@ func AppendResponse(dst []byte, r *Response) []byte {
 // stand, without building OutputItems); AppendResponseClose the rest.
 func AppendResponseOpen(dst []byte, r *Response) []byte {
 	dst = append(dst, `{"id":`...)
-	dst = AppendString(dst, r.ID)
+	dst = jscan.AppendString(dst, r.ID)
 	dst = append(dst, `,"object":`...)
-	dst = AppendString(dst, r.Object)
+	dst = jscan.AppendString(dst, r.Object)
 	dst = append(dst, `,"created_at":`...)
 	dst = strconv.AppendInt(dst, r.CreatedAt, 10)
 	dst = append(dst, `,"status":`...)
-	dst = AppendString(dst, r.Status)
+	dst = jscan.AppendString(dst, r.Status)
 	dst = append(dst, `,"model":`...)
-	dst = AppendString(dst, r.Model)
+	dst = jscan.AppendString(dst, r.Model)
 	return append(dst, `,"output":`...)
 }
 
@@ -66,14 +66,14 @@ func AppendResponseClose(dst []byte, r *Response) []byte {
 		dst = append(dst, "null"...)
 	} else {
 		dst = append(dst, `{"reason":`...)
-		dst = AppendString(dst, r.IncompleteDetails.Reason)
+		dst = jscan.AppendString(dst, r.IncompleteDetails.Reason)
 		dst = append(dst, '}')
 	}
 	dst = append(dst, `,"parallel_tool_calls":`...)
 	dst = strconv.AppendBool(dst, r.ParallelToolCalls)
 	if len(r.ToolChoice) > 0 {
 		dst = append(dst, `,"tool_choice":`...)
-		dst = AppendRaw(dst, r.ToolChoice)
+		dst = appendRaw(dst, r.ToolChoice)
 	}
 	dst = append(dst, `,"tools":`...)
 	dst = appendRawList(dst, r.Tools)
@@ -83,9 +83,9 @@ func AppendResponseClose(dst []byte, r *Response) []byte {
 // AppendOutputItem appends o as JSON, as json.Marshal(o) would.
 func AppendOutputItem(dst []byte, o *OutputItem) []byte {
 	dst = append(dst, `{"id":`...)
-	dst = AppendString(dst, o.ID)
+	dst = jscan.AppendString(dst, o.ID)
 	dst = append(dst, `,"type":`...)
-	dst = AppendString(dst, o.Type)
+	dst = jscan.AppendString(dst, o.Type)
 	dst = appendOptString(dst, `,"status":`, o.Status)
 	dst = appendOptString(dst, `,"role":`, o.Role)
 	if o.Content != nil {
@@ -96,7 +96,7 @@ func AppendOutputItem(dst []byte, o *OutputItem) []byte {
 			}
 			c := &o.Content[i]
 			dst = append(dst, `{"type":`...)
-			dst = AppendString(dst, c.Type)
+			dst = jscan.AppendString(dst, c.Type)
 			dst = appendOptString(dst, `,"text":`, c.Text)
 			dst = appendOptString(dst, `,"refusal":`, c.Refusal)
 			dst = append(dst, `,"annotations":`...)
@@ -109,16 +109,16 @@ func AppendOutputItem(dst []byte, o *OutputItem) []byte {
 	dst = appendOptString(dst, `,"name":`, o.Name)
 	if o.Arguments != nil {
 		dst = append(dst, `,"arguments":`...)
-		dst = AppendString(dst, *o.Arguments)
+		dst = jscan.AppendString(dst, *o.Arguments)
 	}
 	if o.Input != nil {
 		dst = append(dst, `,"input":`...)
-		dst = AppendString(dst, *o.Input)
+		dst = jscan.AppendString(dst, *o.Input)
 	}
 	dst = appendOptString(dst, `,"namespace":`, o.Namespace)
 	if len(o.Action) > 0 {
 		dst = append(dst, `,"action":`...)
-		dst = AppendRaw(dst, o.Action)
+		dst = appendRaw(dst, o.Action)
 	}
 	if o.Summary != nil {
 		dst = append(dst, `,"summary":[`...)
@@ -127,9 +127,9 @@ func AppendOutputItem(dst []byte, o *OutputItem) []byte {
 				dst = append(dst, ',')
 			}
 			dst = append(dst, `{"type":`...)
-			dst = AppendString(dst, o.Summary[i].Type)
+			dst = jscan.AppendString(dst, o.Summary[i].Type)
 			dst = append(dst, `,"text":`...)
-			dst = AppendString(dst, o.Summary[i].Text)
+			dst = jscan.AppendString(dst, o.Summary[i].Text)
 			dst = append(dst, '}')
 		}
 		dst = append(dst, ']')
@@ -156,25 +156,25 @@ func appendErrorDetail(dst []byte, e *ErrorDetail) []byte {
 	n := len(dst)
 	if e.Type != "" {
 		dst = append(dst, `"type":`...)
-		dst = AppendString(dst, e.Type)
+		dst = jscan.AppendString(dst, e.Type)
 	}
 	if e.Code != "" {
 		if len(dst) > n {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, `"code":`...)
-		dst = AppendString(dst, e.Code)
+		dst = jscan.AppendString(dst, e.Code)
 	}
 	if len(dst) > n {
 		dst = append(dst, ',')
 	}
 	dst = append(dst, `"message":`...)
-	dst = AppendString(dst, e.Message)
+	dst = jscan.AppendString(dst, e.Message)
 	dst = append(dst, `,"param":`...)
 	if e.Param == nil {
 		dst = append(dst, "null"...)
 	} else {
-		dst = AppendString(dst, *e.Param)
+		dst = jscan.AppendString(dst, *e.Param)
 	}
 	return append(dst, '}')
 }
@@ -184,7 +184,7 @@ func appendOptString(dst []byte, key, s string) []byte {
 	if s == "" {
 		return dst
 	}
-	return AppendString(append(dst, key...), s)
+	return jscan.AppendString(append(dst, key...), s)
 }
 
 func appendRawList(dst []byte, list []json.RawMessage) []byte {
@@ -199,88 +199,18 @@ func appendRawList(dst []byte, list []json.RawMessage) []byte {
 		if r == nil {
 			dst = append(dst, "null"...)
 		} else {
-			dst = AppendRaw(dst, r)
+			dst = appendRaw(dst, r)
 		}
 	}
 	return append(dst, ']')
 }
 
-// AppendRaw appends a raw JSON value as Marshal writes a json.RawMessage:
-// compacted, with <, >, &, U+2028 and U+2029 escaped. Values the gateway
-// builds itself are compact and plain already and are copied as they are;
-// an invalid one (Marshal would fail) is written as null.
-func AppendRaw(dst, raw []byte) []byte {
-	plain := true
-	for _, c := range raw {
-		switch c {
-		case ' ', '\t', '\n', '\r', '<', '>', '&', 0xE2:
-			plain = false
-		}
-	}
-	if plain && json.Valid(raw) {
-		return append(dst, raw...)
-	}
-	var compact, escaped bytes.Buffer
-	if json.Compact(&compact, raw) != nil {
+// appendRaw appends a raw value as Marshal does (jscan.AppendRaw); an
+// invalid one, on which Marshal fails, is written as null.
+func appendRaw(dst, raw []byte) []byte {
+	out, ok := jscan.AppendRaw(dst, raw)
+	if !ok {
 		return append(dst, "null"...)
 	}
-	json.HTMLEscape(&escaped, compact.Bytes())
-	return append(dst, escaped.Bytes()...)
-}
-
-// AppendString appends s as a JSON string the way encoding/json
-// does: invalid UTF-8 becomes U+FFFD, and <, >, &, U+2028 and U+2029 are
-// escaped (protocol.AppendJSONString, used for the stream deltas, leaves
-// them as they are).
-func AppendString[S string | []byte](dst []byte, s S) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))])) // small: no copy
-		if r == utf8.RuneError && n == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
-			i += n
-			start = i
-			continue
-		}
-		i += n
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	return out
 }

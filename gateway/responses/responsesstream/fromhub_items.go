@@ -121,35 +121,35 @@ func (c *FromHubStream) itemEvent(dst []byte, typ string, it *sItem, status stri
 func appendItem(dst []byte, it *sItem, status string) []byte {
 	done := status != "in_progress"
 	dst = append(dst, `{"id":`...)
-	dst = responses.AppendString(dst, it.id)
+	dst = jscan.AppendString(dst, it.id)
 	switch it.kind {
 	case kReasoning:
 		dst = append(dst, `,"type":"reasoning","summary":[`...)
 		if done {
 			dst = append(dst, `{"type":"summary_text","text":`...)
-			dst = responses.AppendString(dst, it.buf)
+			dst = jscan.AppendString(dst, it.buf)
 			dst = append(dst, '}')
 		}
 		return append(dst, "]}"...)
 	case kMessage:
 		dst = append(dst, `,"type":"message","status":`...)
-		dst = responses.AppendString(dst, status)
+		dst = jscan.AppendString(dst, status)
 		dst = append(dst, `,"role":"assistant","content":[`...)
 		if done {
 			dst = append(dst, `{"type":"output_text"`...)
 			if len(it.buf) > 0 { // omitempty
-				dst = responses.AppendString(append(dst, `,"text":`...), it.buf)
+				dst = jscan.AppendString(append(dst, `,"text":`...), it.buf)
 			}
 			dst = append(dst, `,"annotations":[]}`...)
 		}
 		return append(dst, "]}"...)
 	case kLocalShell:
 		dst = append(dst, `,"type":"local_shell_call","status":`...)
-		dst = responses.AppendString(dst, status)
+		dst = jscan.AppendString(dst, status)
 		dst = appendOptString(dst, `,"call_id":`, it.callID)
 		dst = append(dst, `,"action":`...)
 		if done {
-			dst = responses.AppendRaw(dst, responsesconv.ShellArgsToAction(string(it.buf)))
+			dst, _ = jscan.AppendRaw(dst, responsesconv.ShellArgsToAction(string(it.buf))) // json.Marshal output: valid
 		} else {
 			dst = append(dst, `{"type":"exec","command":[],"env":{}}`...)
 		}
@@ -159,13 +159,13 @@ func appendItem(dst []byte, it *sItem, status string) []byte {
 	default:
 		dst = append(dst, `,"type":"function_call","status":`...)
 	}
-	dst = responses.AppendString(dst, status)
+	dst = jscan.AppendString(dst, status)
 	dst = appendOptString(dst, `,"call_id":`, it.callID)
 	dst = appendOptString(dst, `,"name":`, it.tool.Name)
 	if it.kind == kCustom {
 		dst = append(dst, `,"input":`...)
 		if done {
-			dst = responses.AppendString(dst, responsesconv.CustomInput(string(it.buf)))
+			dst = jscan.AppendString(dst, responsesconv.CustomInput(string(it.buf)))
 		} else {
 			dst = append(dst, `""`...)
 		}
@@ -177,7 +177,7 @@ func appendItem(dst []byte, it *sItem, status string) []byte {
 		case len(it.buf) == 0:
 			dst = append(dst, `"{}"`...)
 		default:
-			dst = responses.AppendString(dst, it.buf)
+			dst = jscan.AppendString(dst, it.buf)
 		}
 	}
 	dst = appendOptString(dst, `,"namespace":`, it.tool.Namespace)

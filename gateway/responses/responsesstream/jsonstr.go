@@ -3,8 +3,8 @@ package responsesstream
 import (
 	"strconv"
 
+	"switchyard/gateway/jscan"
 	"switchyard/gateway/protocol"
-	"switchyard/gateway/responses"
 )
 
 func appendJSONString(dst []byte, s string) []byte { return protocol.AppendJSONString(dst, s) }
@@ -17,7 +17,7 @@ func appendOptString(dst []byte, key, s string) []byte {
 	if s == "" {
 		return dst
 	}
-	return responses.AppendString(append(dst, key...), s)
+	return jscan.AppendString(append(dst, key...), s)
 }
 
 func firstNonEmpty(a, b string) string {
