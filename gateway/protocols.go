@@ -252,7 +252,10 @@ var backendFormats = map[config.Format]*backendFormat{
 				// The client's converter reports usage from the hub stream.
 				req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
 			}
-			b, _ := json.Marshal(&req)
+			b, ok := openai.AppendChatRequest(make([]byte, 0, 1024), &req) // json.Marshal's bytes
+			if !ok {
+				b, _ = json.Marshal(&req)
+			}
 			return b, nil
 		},
 		toHub: func(body []byte, _ *exchange, _ string) (*openai.ChatResponse, bool) {
@@ -277,7 +280,10 @@ var backendFormats = map[config.Format]*backendFormat{
 				return nil, convErr(err)
 			}
 			ex.notes = notes
-			b, _ := json.Marshal(out)
+			b, ok := anthropic.AppendMessagesRequest(make([]byte, 0, 1024), out) // json.Marshal's bytes
+			if !ok {
+				b, _ = json.Marshal(out)
+			}
 			return b, nil
 		},
 		toHub: func(body []byte, ex *exchange, clientModel string) (*openai.ChatResponse, bool) {
