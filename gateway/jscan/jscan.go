@@ -10,6 +10,7 @@
 package jscan
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"unicode/utf8"
 )
@@ -131,6 +132,14 @@ func (s *Scanner) Str() []byte {
 	b, start := s.b, s.i
 	i := start + 1
 	for i < len(b) {
+		// Eight plain bytes at a time (no quote, backslash or control
+		// character): most of a string literal.
+		for i+8 <= len(b) && !special8(binary.LittleEndian.Uint64(b[i:])) {
+			i += 8
+		}
+		if i >= len(b) {
+			break
+		}
 		c := b[i]
 		switch {
 		case c == '"':
@@ -163,6 +172,16 @@ func (s *Scanner) Str() []byte {
 	}
 	s.Fail()
 	return nil
+}
+
+// special8 reports whether any of the eight bytes of x is a quote, a
+// backslash or below 0x20 (SWAR: a zero byte in x^q, or a byte below 0x20,
+// sets its high bit).
+func special8(x uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	q := x ^ (lo * '"')
+	bs := x ^ (lo * '\\')
+	return ((q-lo)&^q|(bs-lo)&^bs|(x-lo*0x20)&^x)&hi != 0
 }
 
 func isHex(c byte) bool {

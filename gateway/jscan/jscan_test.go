@@ -2,6 +2,7 @@ package jscan
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -99,4 +100,28 @@ func FuzzAppend(f *testing.F) {
 			t.Fatalf("AppendFloat(%v) = %s %v, want %s %v", x, got, ok, want, err)
 		}
 	})
+}
+
+// TestSpecial8: the word test agrees with the byte test for every byte in
+// every position, next to bytes of every class.
+func TestSpecial8(t *testing.T) {
+	special := func(c byte) bool { return c == '"' || c == '\\' || c < 0x20 }
+	for pos := range 8 {
+		for c := range 256 {
+			for _, fill := range []byte{'a', 0xFF, 0x80, 0x20, '"' + 1, '\\' + 1, 0x21} {
+				var w [8]byte
+				for i := range w {
+					w[i] = fill
+				}
+				w[pos] = byte(c)
+				want := false
+				for _, b := range w {
+					want = want || special(b)
+				}
+				if got := special8(binary.LittleEndian.Uint64(w[:])); got != want {
+					t.Fatalf("special8(% x) = %v, want %v", w, got, want)
+				}
+			}
+		}
+	}
 }
