@@ -39,6 +39,12 @@ type FromHubStream struct {
 	usage         *openai.Usage
 	chunk         openai.ChunkView
 	scan          jscan.Scanner
+
+	// Room for the usual stream (a reasoning item and a message; one
+	// choice per chunk) without an allocation each.
+	itemStore [2]sItem
+	itemPtrs  [2]*sItem
+	choice    [1]openai.ChoiceView
 }
 
 type sItem struct {
@@ -64,6 +70,8 @@ const (
 func NewFromHubStream(opt protocol.StreamOptions, notes responsesconv.Notes) *FromHubStream {
 	c := &FromHubStream{opt: opt, notes: notes}
 	c.ids.Init(opt.MessageID)
+	c.items = c.itemPtrs[:0]
+	c.chunk.Choices = c.choice[:0]
 	return c
 }
 
@@ -232,7 +240,13 @@ func (c *FromHubStream) itemHead(dst []byte, typ string, it *sItem) []byte {
 }
 
 func (c *FromHubStream) newItem(kind uint8, prefix string) *sItem {
-	it := &sItem{kind: kind, index: len(c.items), id: c.ids.Next(prefix)}
+	var it *sItem
+	if n := len(c.items); n < len(c.itemStore) {
+		it = &c.itemStore[n]
+	} else {
+		it = new(sItem)
+	}
+	*it = sItem{kind: kind, index: len(c.items), id: c.ids.Next(prefix)}
 	c.items = append(c.items, it)
 	return it
 }
