@@ -84,6 +84,8 @@ func TestDependencyRules(t *testing.T) {
 		"switchyard/gateway/anthropic": true, "switchyard/gateway/protocol": true, "switchyard/gateway/jscan": true,
 		"switchyard/gateway/convert": true, "switchyard/gateway/convert/anthropicreq": true, "switchyard/gateway/convert/streamconv": true,
 		"switchyard/gateway/responses": true, "switchyard/gateway/gemini": true,
+		"switchyard/gateway/responses/responsesconv": true, "switchyard/gateway/responses/responsesstream": true,
+		"switchyard/gateway/gemini/geminiconv": true, "switchyard/gateway/gemini/geministream": true,
 		"switchyard/gateway/modelrule": true, "switchyard/gateway/passthrough": true, "switchyard/gateway/clock": true}
 	for p := range pure {
 		imps, ok := imports[p]
@@ -112,6 +114,21 @@ func TestDependencyRules(t *testing.T) {
 		for _, x := range deps[p] {
 			if strings.HasPrefix(x, "switchyard/gateway/convert/") {
 				t.Errorf("%s depends on %s", p, x)
+			}
+		}
+	}
+	// A protocol adapter split in layers imports one way: wire types,
+	// then the conversions to and from the hub, then the stream
+	// converters; never back up.
+	for _, layers := range [][]string{
+		{"switchyard/gateway/responses", "switchyard/gateway/responses/responsesconv", "switchyard/gateway/responses/responsesstream"},
+		{"switchyard/gateway/gemini", "switchyard/gateway/gemini/geminiconv", "switchyard/gateway/gemini/geministream"},
+	} {
+		for i, p := range layers {
+			for _, x := range deps[p] {
+				if slices.Contains(layers[i+1:], x) {
+					t.Errorf("%s depends on %s: the layers of an adapter import downward only", p, x)
+				}
 			}
 		}
 	}

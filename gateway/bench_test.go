@@ -115,6 +115,7 @@ func benchFileStream(tb testing.TB, name string) []string {
 const (
 	benchOpenAIReq    = `{"model":"gpt-4.1","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello in one short sentence."}],"max_tokens":256,"temperature":0.7%s}`
 	benchAnthropicReq = `{"model":"claude-sonnet-4-5","max_tokens":256,"system":"You are a helpful assistant.","messages":[{"role":"user","content":"Say hello in one short sentence."}],"temperature":0.7%s}`
+	benchResponsesReq = `{"model":"claude-sonnet-4-5","instructions":"You are a helpful assistant.","input":[{"role":"user","content":[{"type":"input_text","text":"Say hello in one short sentence."}]}],"max_output_tokens":256,"temperature":0.7,"store":false%s}`
 )
 
 func benchReq(tmpl, model string, stream bool) string {
@@ -503,6 +504,13 @@ func BenchmarkHandler(b *testing.B) {
 		{"o2a-stream200", oa, a200, "/v1/chat/completions", benchReq(benchOpenAIReq, "claude-sonnet-4-5", true), len(a200.stream), false},
 		{"openai-stream200", o200, an, "/v1/chat/completions", benchReq(benchOpenAIReq, "", true), len(o200.stream), false},
 		{"a2o-stream200", o200, an, "/v1/messages", benchReq(benchAnthropicReq, "gpt-4.1", true), len(o200.stream), false},
+		// A Responses client (Codex CLI) in front of an Anthropic or an
+		// OpenAI backend: compare with anthropic-*/openai-* (same upstream
+		// answer) for what the Responses conversion adds.
+		{"r2a-json", oa, an, "/v1/responses", benchReq(benchResponsesReq, "", false), 0, false},
+		{"r2a-stream", oa, an, "/v1/responses", benchReq(benchResponsesReq, "", true), len(an.stream), false},
+		{"r2o-json", oa, an, "/v1/responses", benchReq(benchResponsesReq, "gpt-4.1", false), 0, false},
+		{"r2o-stream", oa, an, "/v1/responses", benchReq(benchResponsesReq, "gpt-4.1", true), len(oa.stream), false},
 	}
 	for _, c := range cases {
 		logs := []string{"log=text"}
@@ -645,7 +653,6 @@ func mustMarshal(v any) []byte {
 func BenchmarkConvertResponses(b *testing.B) {
 	stream := benchAnthropicStream()
 	e := newBenchEnv(b, benchAnswers{}, benchAnswers{json: benchAnthropicJSON, stream: stream})
-	const respReq = `{"model":"claude-sonnet-4-5","instructions":"You are a helpful assistant.","input":[{"role":"user","content":[{"type":"input_text","text":"Say hello in one short sentence."}]}],"max_output_tokens":256,"temperature":0.7%s}`
 	for _, st := range []bool{false, true} {
 		name, events := "json", 0
 		if st {
@@ -654,7 +661,7 @@ func BenchmarkConvertResponses(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			runTargets(b, events, []benchTarget{
 				{"passthrough", e.gw + "/v1/messages", benchReq(benchAnthropicReq, "", st)},
-				{"switchyard", e.gw + "/v1/responses", benchReq(respReq, "", st)},
+				{"switchyard", e.gw + "/v1/responses", benchReq(benchResponsesReq, "", st)},
 			})
 		})
 	}

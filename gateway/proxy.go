@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"switchyard/gateway/clock"
@@ -319,8 +320,7 @@ func (s *Server) relayJSON(c *call, resp *http.Response) outcome {
 		if !ok {
 			return outcome{class: route.Server, status: resp.StatusCode, reason: "upstream sent an invalid " + string(ex.Format) + " response"}
 		}
-		out := in.Proto.FromHub(in, ex.Hub, hub)
-		body, _ = json.Marshal(out)
+		body = in.Proto.FromHub(in, ex.Hub, hub)
 	} else {
 		// Passthrough: the body goes out as it is, but an error object
 		// behind a 200 (some proxies answer so) is a failed attempt, as on
@@ -387,10 +387,15 @@ func (s *Server) relayStream(c *call, resp *http.Response) outcome {
 	out := streamout.New(s.clock, c.w, c.in.StreamKeepAlive())
 	defer out.Close()
 	defer out.Flush() // first: the last events leave before the bookkeeping
-	rl := &streamRelay{s: s, c: *c, resp: resp, out: out, conv: c.in.StreamConverter(c.ex, s.clock.Now().Unix()), key: []byte(c.a.Key.Reveal())}
+	bp := relayBufs.Get().(*[]byte)
+	rl := &streamRelay{s: s, c: *c, resp: resp, out: out, conv: c.in.StreamConverter(c.ex, s.clock.Now().Unix()), key: []byte(c.a.Key.Reveal()), buf: (*bp)[:0]}
 	defer func() {
 		if rl.idle != nil {
 			rl.idle.Stop()
+		}
+		if cap(rl.buf) <= 64<<10 { // written out already; nothing keeps it
+			*bp = rl.buf[:0]
+			relayBufs.Put(bp)
 		}
 	}()
 	rd := sse.NewReader(out.Body(resp.Body))
@@ -401,6 +406,11 @@ func (s *Server) relayStream(c *call, resp *http.Response) outcome {
 		}
 	}
 }
+
+// relayBufs recycles the relays' output buffers: a converted stream's
+// first step (a Responses stream's two snapshot events, ~1.5 kB) would
+// otherwise grow a new one from nothing for every request.
+var relayBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // streamRelay is one stream being relayed (relayStream): the converter,
 // the client's side, and whether the stream is committed to this attempt.

@@ -80,6 +80,8 @@ type options struct {
 	extra                 string
 	maxInFlight           int
 	cpuProfile            string
+	interleave            bool
+	skipDirect            bool
 }
 
 func parseFlags() (*options, error) {
@@ -103,6 +105,8 @@ func parseFlags() (*options, error) {
 	flag.StringVar(&o.extra, "extra", "", "more gateways to measure alongside, as NAME=PATH[,NAME=PATH] of switchyard binaries (e.g. a build from before a change)")
 	flag.StringVar(&o.gatewayBin, "gateway", "self", `"self" (this binary as the gateway) or the path of a switchyard binary to run as "serve"`)
 	flag.StringVar(&o.cpuProfile, "gateway-cpuprofile", "", "self gateway: write its CPU profile (whole run) to this file")
+	flag.BoolVar(&o.interleave, "interleave", false, "closed loop: run round 1 of every scenario, then round 2 of every scenario, …, so that scenarios compared with each other (r2a-stream vs stream) see the same machine load")
+	flag.BoolVar(&o.skipDirect, "skip-direct", false, "closed loop: do not measure the upstream directly (no \"added\" latency; more of the time goes to the proxies compared)")
 	flag.IntVar(&o.maxInFlight, "max-in-flight", -1, "self gateway: Options.MaxInFlight; -1 = the gateway default, raised to fit -streams")
 	flag.Parse()
 	var err error
@@ -319,6 +323,9 @@ func run() error {
 		}
 	}
 	order := []*target{targets["direct"]}
+	if o.skipDirect {
+		order = nil
+	}
 	for _, n := range []string{"floor", "switchyard"} {
 		if t := targets[n]; t != nil {
 			order = append(order, t)
@@ -364,9 +371,27 @@ func runLoad(o *options, up *child, procs []*child, order []*target) error {
 	for _, m := range o.modes {
 		switch m {
 		case "closed":
+			if o.interleave {
+				for i := range o.rounds {
+					for _, sc := range o.scenarios {
+						for _, n := range o.clients {
+							rep.closedRound(sc, n, i, order)
+						}
+					}
+				}
+				for _, sc := range o.scenarios {
+					for _, n := range o.clients {
+						rep.closedReport(sc, n, order)
+					}
+				}
+				break
+			}
 			for _, sc := range o.scenarios {
 				for _, n := range o.clients {
-					rep.closed(sc, n, order)
+					for i := range o.rounds {
+						rep.closedRound(sc, n, i, order)
+					}
+					rep.closedReport(sc, n, order)
 				}
 			}
 		case "open":
@@ -388,7 +413,7 @@ func runLoad(o *options, up *child, procs []*child, order []*target) error {
 		time.Sleep(2 * time.Second)
 		rep.idle("after the load", up, procs, o.idle)
 	}
-	rep.footer()
+	rep.footer(order)
 	return nil
 }
 
@@ -421,6 +446,14 @@ type report struct {
 	checks []string
 	// byKey keeps medians for the checks: scenario/clients/target.
 	med map[string]summary
+	// rounds keeps the closed-loop rounds: scenario/clients/target.
+	rounds map[string][]closedRound
+}
+
+// closedRound is one closed-loop round of one target.
+type closedRound struct {
+	rate, p50, p99, cpu, ucpu float64
+	hwm, errs                 int64
 }
 
 type summary struct {
@@ -456,8 +489,42 @@ func (r *report) conversionChecks() {
 	}
 }
 
-func (r *report) footer() {
+// cpuChecks compares the proxy CPU per request of the Responses
+// conversions with the Chat passthrough (target: ≤ 1.25×), for every
+// proxy measured; with -interleave also round by round.
+func (r *report) cpuChecks(order []*target) {
+	pairs := [][2]string{{"r2o-stream", "stream"}, {"r2a-stream", "stream"}, {"r2a-json", "json"}, {"r2o-json", "json"}}
+	for _, n := range r.o.clients {
+		for _, p := range pairs {
+			for _, t := range order {
+				if t.proxy == nil || t.name == "floor" {
+					continue
+				}
+				c, okc := r.med[fmt.Sprintf("%s/%d/%s", p[0], n, t.name)]
+				q, okq := r.med[fmt.Sprintf("%s/%d/%s", p[1], n, t.name)]
+				if !okc || !okq {
+					continue
+				}
+				ratio := c.cpu / q.cpu
+				per := ""
+				if r.o.interleave {
+					a, b := r.rounds[fmt.Sprintf("%s/%d/%s", p[0], n, t.name)], r.rounds[fmt.Sprintf("%s/%d/%s", p[1], n, t.name)]
+					var rs []string
+					for i := range min(len(a), len(b)) {
+						rs = append(rs, strconv.FormatFloat(a[i].cpu/b[i].cpu, 'f', 2, 64))
+					}
+					per = " (rounds: " + strings.Join(rs, ", ") + ")"
+				}
+				r.checks = append(r.checks, fmt.Sprintf("%s: %s vs %s, %d client(s): proxy CPU per request %s vs %s = %.2f×%s (target ≤ 1.25×) %s",
+					t.name, p[0], p[1], n, ms(c.cpu), ms(q.cpu), ratio, per, verdict(ratio <= 1.25)))
+			}
+		}
+	}
+}
+
+func (r *report) footer(order []*target) {
 	r.conversionChecks()
+	r.cpuChecks(order)
 	fmt.Printf("\nLoad average at the end: %s; total time %s.\n", loadavg(), time.Since(r.start).Round(time.Second))
 	if len(r.checks) > 0 {
 		fmt.Printf("\n## Targets\n\n")
@@ -578,31 +645,42 @@ func (sc scenario) request(t *target) (string, string) {
 	return sc.path, sc.body
 }
 
-func (r *report) closed(sc string, n int, order []*target) {
+// closedRound runs round i of scenario sc with n clients on every target.
+func (r *report) closedRound(sc string, n, i int, order []*target) {
 	scen, ok := scenarios[sc]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "skipping unknown scenario %q\n", sc)
+		if i == 0 {
+			fmt.Fprintf(os.Stderr, "skipping unknown scenario %q\n", sc)
+		}
 		return
 	}
-	type round struct {
-		rate, p50, p99, cpu, ucpu float64
-		hwm, errs                 int64
+	if r.rounds == nil {
+		r.rounds = map[string][]closedRound{}
 	}
-	rounds := map[string][]round{}
-	for i := range r.o.rounds {
-		for _, t := range order {
-			p, body := scen.request(t)
-			closedLoop(t.client, t.url+p, body, n, r.o.warmup)
-			var res *result
-			cpu, hwm, others := measureAll(t, func() int64 {
-				res = closedLoop(t.client, t.url+p, body, n, r.o.duration)
-				return res.ok
-			})
-			rd := round{rate: res.rate(), p50: pct(res.lat, 0.5), p99: pct(res.lat, 0.99), cpu: cpu, ucpu: others[0], hwm: hwm, errs: res.errs}
-			rounds[t.name] = append(rounds[t.name], rd)
-			fmt.Fprintf(os.Stderr, "closed %s c=%d round %d %-10s %8.0f req/s p50 %s p99 %s cpu/req %s errs %d (load %s)\n",
-				sc, n, i+1, t.name, rd.rate, ms(rd.p50), ms(rd.p99), ms(cpu), res.errs, loadavg())
-		}
+	for _, t := range order {
+		p, body := scen.request(t)
+		closedLoop(t.client, t.url+p, body, n, r.o.warmup)
+		var res *result
+		cpu, hwm, others := measureAll(t, func() int64 {
+			res = closedLoop(t.client, t.url+p, body, n, r.o.duration)
+			return res.ok
+		})
+		rd := closedRound{rate: res.rate(), p50: pct(res.lat, 0.5), p99: pct(res.lat, 0.99), cpu: cpu, ucpu: others[0], hwm: hwm, errs: res.errs}
+		key := fmt.Sprintf("%s/%d/%s", sc, n, t.name)
+		r.rounds[key] = append(r.rounds[key], rd)
+		fmt.Fprintf(os.Stderr, "closed %s c=%d round %d %-10s %8.0f req/s p50 %s p99 %s cpu/req %s errs %d (load %s)\n",
+			sc, n, i+1, t.name, rd.rate, ms(rd.p50), ms(rd.p99), ms(cpu), res.errs, loadavg())
+	}
+}
+
+// closedReport prints the medians of scenario sc's closed-loop rounds.
+func (r *report) closedReport(sc string, n int, order []*target) {
+	if _, ok := scenarios[sc]; !ok {
+		return
+	}
+	rounds := map[string][]closedRound{}
+	for _, t := range order {
+		rounds[t.name] = r.rounds[fmt.Sprintf("%s/%d/%s", sc, n, t.name)]
 	}
 	fmt.Printf("\n### %s, %d client(s), closed loop\n\n", sc, n)
 	fmt.Printf("| target | req/s (min–max) | × direct | p50 | p99 | added p50 | added p99 | proxy CPU / req | upstream CPU / req | peak RSS | errors |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
@@ -624,10 +702,14 @@ func (r *report) closed(sc string, n int, order []*target) {
 		s := sums[t.name]
 		added50, added99 := s.p50-d.p50, s.p99-d.p99
 		a50, a99 := ms(added50), ms(added99)
-		if t.name == "direct" {
+		if t.name == "direct" || d.rate == 0 {
 			a50, a99 = "–", "–"
 		}
-		fmt.Printf("| %s | %.0f (%s) | %.2f | %s | %s | %s | %s | %s | %s | %s | %d |\n", t.name, s.rate, ranges[t.name], s.rate/d.rate, ms(s.p50), ms(s.p99), a50, a99, ms(s.cpu), ms(ucpus[t.name]), mb(s.hwm), s.errs)
+		xd := math.NaN()
+		if d.rate > 0 {
+			xd = s.rate / d.rate
+		}
+		fmt.Printf("| %s | %.0f (%s) | %.2f | %s | %s | %s | %s | %s | %s | %s | %d |\n", t.name, s.rate, ranges[t.name], xd, ms(s.p50), ms(s.p99), a50, a99, ms(s.cpu), ms(ucpus[t.name]), mb(s.hwm), s.errs)
 	}
 	if r.med == nil {
 		r.med = map[string]summary{}

@@ -97,9 +97,9 @@ func HubErrorType(status string) string {
 	return "server_error"
 }
 
-// statusForHubType maps a hub error type (OpenAI or Anthropic vocabulary)
+// StatusForHubType maps a hub error type (OpenAI or Anthropic vocabulary)
 // to an HTTP status, for rendering a hub error in Google's shape.
-func statusForHubType(t string) int {
+func StatusForHubType(t string) int {
 	switch t {
 	case "invalid_request_error", "context_length_exceeded", "request_too_large":
 		return 400

@@ -1,19 +1,27 @@
-// Package gemini is the Gemini API (generativelanguage v1beta/v1) adapter:
-// its wire types and pure converters to and from the hub, the OpenAI Chat
-// Completions form of package switchyard/gateway/openai.
+// Package gemini is the Gemini API's (generativelanguage v1beta/v1) wire
+// format: its types, Path (a backend's URL path for a model), the error
+// shape ({"error":{"code","message","status"}}: ErrorJSON, ParseError,
+// StatusForClient, StatusName, HubErrorType, StatusForHubType), the models
+// list and countTokens answers (ModelList, ModelInfo, CountTokensJSON),
+// StreamFormat, and DerivedID for function calls that came without an id.
 //
-// Six directions, like every protocol package:
+// The adapter is three packages, importing one way:
 //
-//	Gemini client -> hub     RequestToHub
-//	hub -> Gemini client     ResponseFromHub, NewFromHubStream
-//	hub -> Gemini backend    RequestFromHub, Path
-//	Gemini backend -> hub    ResponseToHub, NewToHubStream
+//	gemini                 wire format (this package)
+//	gemini/geminiconv      requests and responses to and from the hub
+//	gemini/geministream    the stream converters
 //
-// plus the error shape ({"error":{"code","message","status"}}), the models
-// list and the countTokens answer. Nothing here does I/O; the gateway owns
-// HTTP, credentials (a Gemini client sends its key as x-goog-api-key or
-// ?key=; a Gemini backend receives the backend's key as x-goog-api-key)
-// and routing (the model is in the URL path, not the body).
+// Six directions, like every protocol adapter:
+//
+//	Gemini client -> hub     geminiconv.RequestToHub
+//	hub -> Gemini client     geminiconv.ResponseFromHub, geministream.NewFromHubStream
+//	hub -> Gemini backend    geminiconv.RequestFromHub, Path
+//	Gemini backend -> hub    geminiconv.ResponseToHub, geministream.NewToHubStream
+//
+// Nothing here does I/O; the gateway owns HTTP, credentials (a Gemini
+// client sends its key as x-goog-api-key or ?key=; a Gemini backend
+// receives the backend's key as x-goog-api-key) and routing (the model is
+// in the URL path, not the body).
 //
 // Gemini function calls may have no id. Converters towards the hub
 // synthesize ids ("call_…"); towards a Gemini client the hub's ids are kept
@@ -240,3 +248,16 @@ func Path(model string, stream bool) string {
 	}
 	return "/models/" + model + ":generateContent"
 }
+
+// StreamFormat is how a Gemini client receives a stream.
+type StreamFormat uint8
+
+const (
+	// StreamFormatSSE is streamGenerateContent?alt=sse: `data: {chunk}`
+	// events (Content-Type text/event-stream).
+	StreamFormatSSE StreamFormat = iota
+	// StreamFormatJSONArray is streamGenerateContent without alt=sse: one
+	// JSON array written incrementally, `[{chunk}` then `,\r\n{chunk}`
+	// and a closing `]` (Content-Type application/json).
+	StreamFormatJSONArray
+)

@@ -14,6 +14,7 @@
 package jscan
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"unicode/utf8"
 )
@@ -203,6 +204,9 @@ func (s *Scanner) Str() []byte {
 	}
 	b, start := s.b, s.i
 	e := start + 1
+	for e+8 <= len(b) && !special8(binary.LittleEndian.Uint64(b[e:])) {
+		e += 8 // eight plain bytes at a time: most of a string literal
+	}
 	for e < len(b) && !strStop[b[e]] { // the usual string, without escapes, here
 		e++
 	}
@@ -238,6 +242,16 @@ func Plain(raw []byte) bool {
 		}
 	}
 	return true
+}
+
+// special8 reports whether any of the eight bytes of x is a quote, a
+// backslash or below 0x20 (SWAR: a zero byte in x^q, or a byte below 0x20,
+// sets its high bit).
+func special8(x uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	q := x ^ (lo * '"')
+	bs := x ^ (lo * '\\')
+	return ((q-lo)&^q|(bs-lo)&^bs|(x-lo*0x20)&^x)&hi != 0
 }
 
 func isHex(c byte) bool {
@@ -543,16 +557,21 @@ func RawInner(raw []byte) []byte {
 }
 
 // UnquoteRaw decodes a string literal read by Scanner ("" for nil).
+// Literals without escapes and with valid UTF-8 (most text, in any
+// language) are their own contents; the rest go through encoding/json.
 func UnquoteRaw(raw []byte) string {
 	in := RawInner(raw)
-	plain := true
+	plain, ascii := true, true
 	for _, c := range in {
-		if c == '\\' || c >= utf8.RuneSelf {
+		if c == '\\' {
 			plain = false
 			break
 		}
+		if c >= utf8.RuneSelf {
+			ascii = false
+		}
 	}
-	if plain {
+	if plain && (ascii || utf8.Valid(in)) {
 		return string(in)
 	}
 	var s string

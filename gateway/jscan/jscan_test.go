@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"encoding/binary"
 	"switchyard/gateway/protocol"
 )
 
@@ -179,6 +180,55 @@ func TestMember(t *testing.T) {
 		}
 		if s.Done() {
 			t.Errorf("%s accepted", bad)
+		}
+	}
+}
+
+// FuzzAppend: AppendString, AppendRaw and AppendFloat write what
+// encoding/json's Marshal writes.
+func FuzzAppend(f *testing.F) {
+	f.Add("a<b>&c \u2028 \xff \x01 é", []byte(`{ "a" : [1, "<&>"] }`), 0.7)
+	f.Add("", []byte(`null`), 1e-7)
+	f.Add("x", []byte(`{"a":`), 1e21)
+	f.Fuzz(func(t *testing.T, s string, raw []byte, x float64) {
+		want, _ := json.Marshal(s)
+		if got := AppendString(nil, s); !bytes.Equal(got, want) {
+			t.Fatalf("AppendString(%q) = %s, want %s", s, got, want)
+		}
+		if got := AppendString(nil, []byte(s)); !bytes.Equal(got, want) {
+			t.Fatalf("AppendString([]byte %q) = %s, want %s", s, got, want)
+		}
+		want, err := json.Marshal(json.RawMessage(raw))
+		if got, ok := AppendRaw(nil, raw); ok != (err == nil) || ok && !bytes.Equal(got, want) {
+			t.Fatalf("AppendRaw(%q) = %s %v, want %s %v", raw, got, ok, want, err)
+		}
+		want, err = json.Marshal(x)
+		if got, ok := AppendFloat(nil, x); ok != (err == nil) || ok && !bytes.Equal(got, want) {
+			t.Fatalf("AppendFloat(%v) = %s %v, want %s %v", x, got, ok, want, err)
+		}
+	})
+}
+
+// TestSpecial8: the word test agrees with the byte test for every byte in
+// every position, next to bytes of every class.
+func TestSpecial8(t *testing.T) {
+	special := func(c byte) bool { return c == '"' || c == '\\' || c < 0x20 }
+	for pos := range 8 {
+		for c := range 256 {
+			for _, fill := range []byte{'a', 0xFF, 0x80, 0x20, '"' + 1, '\\' + 1, 0x21} {
+				var w [8]byte
+				for i := range w {
+					w[i] = fill
+				}
+				w[pos] = byte(c)
+				want := false
+				for _, b := range w {
+					want = want || special(b)
+				}
+				if got := special8(binary.LittleEndian.Uint64(w[:])); got != want {
+					t.Fatalf("special8(% x) = %v, want %v", w, got, want)
+				}
+			}
 		}
 	}
 }

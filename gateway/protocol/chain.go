@@ -15,7 +15,9 @@ import (
 // it; up's error chunk (`data: {"error":…}`) reaches down as an ordinary
 // event, and down renders it in the client's shape.
 func Chain(up, down StreamConverter) StreamConverter {
-	return &chain{up: up, down: down}
+	// mid holds one upstream event's hub chunks: room for the usual ones
+	// from the start rather than growing it anew for every stream.
+	return &chain{up: up, down: down, mid: make([]byte, 0, 512)}
 }
 
 type chain struct {

@@ -23,7 +23,7 @@ type Exchange struct {
 	ToolNames convert.ToolNames
 	Estimate  int
 	Notes     anthropicreq.Notes // what the conversion approximated (response_format)
-	Hub       *Hub          // the request in the hub's form (converted paths)
+	Hub       *Hub               // the request in the hub's form (converted paths)
 	// UpNames are the tool names the backend leg made safe for its
 	// format (Gemini), restored on the way back.
 	UpNames protocol.ToolNames

@@ -9,6 +9,8 @@ import (
 	"switchyard/gateway/config"
 	"switchyard/gateway/convert"
 	"switchyard/gateway/gemini"
+	"switchyard/gateway/gemini/geminiconv"
+	"switchyard/gateway/gemini/geministream"
 	"switchyard/gateway/modellist"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/protocol"
@@ -38,22 +40,22 @@ var Gemini = &Client{
 		if err := json.Unmarshal(in.Body, &req); err != nil {
 			return nil, &Error{Status: 400, Type: "invalid_request_error", Message: "invalid generateContent request: " + JSONErr(err)}
 		}
-		out, names, err := gemini.RequestToHub(in.Model, &req)
+		out, names, err := geminiconv.RequestToHub(in.Model, &req)
 		if err != nil {
 			return nil, convErr(err)
 		}
 		out.Stream = in.Stream
 		return &Hub{req: out, names: names, estimate: convert.EstimateOpenAITokens(out), thoughts: req.IncludeThoughts()}, nil
 	},
-	FromHub: func(in *Inbound, h *Hub, resp *openai.ChatResponse) any {
-		return gemini.ResponseFromHub(resp, in.Model, h.thoughts)
+	FromHub: func(in *Inbound, h *Hub, resp *openai.ChatResponse) []byte {
+		return marshal(geminiconv.ResponseFromHub(resp, in.Model, h.thoughts))
 	},
 	StreamFromHub: func(in *Inbound, h *Hub, opt protocol.StreamOptions) StreamConverter {
 		opt.ToolNames = h.names
-		return gemini.NewFromHubStream(opt, in.geminiFormat(), h.thoughts)
+		return geministream.NewFromHubStream(opt, in.geminiFormat(), h.thoughts)
 	},
 	Count:       geminiCountTokens,
-	Pass:        func(in *Inbound) StreamConverter { return gemini.NewPassStream(in.geminiFormat()) },
+	Pass:        func(in *Inbound) StreamConverter { return geministream.NewPassStream(in.geminiFormat()) },
 	KeepAlive:   []byte(": keepalive\n\n"),
 	RenderError: renderGeminiError,
 }
@@ -134,7 +136,7 @@ var geminiBackend = &Backend{
 		}
 	},
 	FromHub: func(h *Hub, opt convert.RequestOptions, ex *Exchange) ([]byte, *Error) {
-		out, names, err := gemini.RequestFromHub(h.req, opt)
+		out, names, err := geminiconv.RequestFromHub(h.req, opt)
 		if err != nil {
 			return nil, convErr(err)
 		}
@@ -147,7 +149,7 @@ var geminiBackend = &Backend{
 		if err := json.Unmarshal(body, &r); err != nil || len(r.Candidates) == 0 && (r.PromptFeedback == nil || r.PromptFeedback.BlockReason == "") {
 			return nil, false // an error object, or no answer at all
 		}
-		out := gemini.ResponseToHub(&r, clientModel)
+		out := geminiconv.ResponseToHub(&r, clientModel)
 		if ex.UpNames != nil {
 			for i := range out.Choices {
 				for j := range out.Choices[i].Message.ToolCalls {
@@ -160,7 +162,7 @@ var geminiBackend = &Backend{
 	},
 	StreamToHub: func(ex *Exchange, opt protocol.StreamOptions) StreamConverter {
 		opt.ToolNames = ex.UpNames
-		return gemini.NewToHubStream(opt)
+		return geministream.NewToHubStream(opt)
 	},
 }
 

@@ -10,13 +10,15 @@ import (
 	"switchyard/gateway/anthropic"
 	"switchyard/gateway/config"
 	"switchyard/gateway/convert"
-	"switchyard/gateway/modellist"
 	"switchyard/gateway/convert/anthropicreq"
 	"switchyard/gateway/convert/streamconv"
+	"switchyard/gateway/modellist"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/passthrough"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/responses"
+	"switchyard/gateway/responses/responsesconv"
+	"switchyard/gateway/responses/responsesstream"
 )
 
 // The protocol seam. Every client protocol and every backend format is
@@ -41,10 +43,10 @@ import (
 // back needs.
 type Hub struct {
 	req      *openai.ChatRequest
-	names    protocol.ToolNames // tools renamed on the way to the hub
-	estimate int                // local prompt-token estimate
-	rnotes   responses.Notes    // Responses clients: custom tools, drops
-	thoughts bool               // Gemini clients: includeThoughts
+	names    protocol.ToolNames  // tools renamed on the way to the hub
+	estimate int                 // local prompt-token estimate
+	rnotes   responsesconv.Notes // Responses clients: custom tools, drops
+	thoughts bool                // Gemini clients: includeThoughts
 }
 
 // Client is one inbound protocol: everything the gateway knows of
@@ -75,7 +77,7 @@ type Client struct {
 	Check func(in *Inbound, log *slog.Logger) *Error
 	ToHub func(in *Inbound) (*Hub, *Error)
 	// fromHub renders a hub response as the client's JSON body.
-	FromHub func(in *Inbound, h *Hub, resp *openai.ChatResponse) any
+	FromHub func(in *Inbound, h *Hub, resp *openai.ChatResponse) []byte
 	// streamFromHub turns hub chunks into the client's stream; nil means
 	// the client reads the hub stream itself.
 	StreamFromHub func(in *Inbound, h *Hub, opt protocol.StreamOptions) StreamConverter
@@ -129,7 +131,7 @@ var (
 			}
 			return &Hub{req: req, estimate: convert.EstimateOpenAITokens(req)}, nil
 		},
-		FromHub:     func(_ *Inbound, _ *Hub, resp *openai.ChatResponse) any { return resp },
+		FromHub:     func(_ *Inbound, _ *Hub, resp *openai.ChatResponse) []byte { return marshal(resp) },
 		Pass:        func(*Inbound) StreamConverter { return passthrough.NewChat() },
 		KeepAlive:   []byte(": keepalive\n\n"),
 		RenderError: renderOpenAIError,
@@ -156,8 +158,8 @@ var (
 			}
 			return &Hub{req: out, names: names, estimate: convert.EstimateAnthropicTokens(req)}, nil
 		},
-		FromHub: func(in *Inbound, h *Hub, resp *openai.ChatResponse) any {
-			return convert.ResponseOToA(resp, in.Model, h.names)
+		FromHub: func(in *Inbound, h *Hub, resp *openai.ChatResponse) []byte {
+			return marshal(convert.ResponseOToA(resp, in.Model, h.names))
 		},
 		StreamFromHub: func(_ *Inbound, h *Hub, opt protocol.StreamOptions) StreamConverter {
 			opt.ToolNames = h.names
@@ -175,21 +177,22 @@ var (
 		Routes: []string{"/v1/responses", "/gateway/v1/responses"},
 		Check:  checkResponses,
 		ToHub: func(in *Inbound) (*Hub, *Error) {
-			var req responses.Request
-			if err := json.Unmarshal(in.Body, &req); err != nil {
+			req, err := responses.DecodeRequest(in.Body) // json.Unmarshal's result, faster
+			if err != nil {
 				return nil, &Error{Status: 400, Type: "invalid_request_error", Message: "invalid responses request: " + JSONErr(err)}
 			}
-			out, notes, err := responses.RequestToHub(&req)
+			out, notes, err := responsesconv.RequestToHub(req)
 			if err != nil {
 				return nil, convErr(err)
 			}
 			return &Hub{req: out, rnotes: notes, estimate: convert.EstimateOpenAITokens(out)}, nil
 		},
-		FromHub: func(in *Inbound, h *Hub, resp *openai.ChatResponse) any {
-			return responses.ResponseFromHub(resp, responses.FromHubOptions{ClientModel: in.Model, Created: time.Now().Unix(), Notes: h.rnotes})
+		FromHub: func(in *Inbound, h *Hub, resp *openai.ChatResponse) []byte {
+			r := responsesconv.ResponseFromHub(resp, responsesconv.FromHubOptions{ClientModel: in.Model, Created: time.Now().Unix(), Notes: h.rnotes})
+			return responses.AppendResponse(make([]byte, 0, 1024), r) // json.Marshal's bytes, without its reflection
 		},
 		StreamFromHub: func(_ *Inbound, h *Hub, opt protocol.StreamOptions) StreamConverter {
-			return responses.NewFromHubStream(opt, h.rnotes)
+			return responsesstream.NewFromHubStream(opt, h.rnotes)
 		},
 		Pass:        func(*Inbound) StreamConverter { return passthrough.NewResponses() },
 		KeepAlive:   []byte(": keepalive\n\n"),
@@ -231,6 +234,12 @@ func checkResponses(in *Inbound, log *slog.Logger) *Error {
 	return nil
 }
 
+// marshal is json.Marshal for values that always encode.
+func marshal(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
+
 func bearerAuth(h http.Header, key string) {
 	if key != "" {
 		h.Set("Authorization", "Bearer "+key)
@@ -252,7 +261,10 @@ var Backends = map[config.Format]*Backend{
 				// The client's converter reports usage from the hub stream.
 				req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
 			}
-			b, _ := json.Marshal(&req)
+			b, ok := openai.AppendChatRequest(make([]byte, 0, 1024), &req) // json.Marshal's bytes
+			if !ok {
+				b, _ = json.Marshal(&req)
+			}
 			return b, nil
 		},
 		ToHub: func(body []byte, _ *Exchange, _ string) (*openai.ChatResponse, bool) {
@@ -279,18 +291,21 @@ var Backends = map[config.Format]*Backend{
 				return nil, convErr(err)
 			}
 			ex.Notes = notes
-			b, _ := json.Marshal(out)
+			b, ok := anthropic.AppendMessagesRequest(make([]byte, 0, 1024), out) // json.Marshal's bytes
+			if !ok {
+				b, _ = json.Marshal(out)
+			}
 			return b, nil
 		},
 		ToHub: func(body []byte, ex *Exchange, clientModel string) (*openai.ChatResponse, bool) {
-			var ar anthropic.Response
+			ar, err := anthropic.DecodeResponse(body) // json.Unmarshal's result, faster
 			// Not a message (an error object of either shape, or anything
 			// else with no content): a failed attempt, not an empty answer.
-			if err := json.Unmarshal(body, &ar); err != nil || ar.Type == "error" || ar.Type != "message" && len(ar.Content) == 0 {
+			if err != nil || ar.Type == "error" || ar.Type != "message" && len(ar.Content) == 0 {
 				return nil, false
 			}
-			anthropicreq.JSONToolAsText(&ar, ex.Notes.JSONTool)
-			return convert.ResponseAToO(&ar, clientModel, time.Now().Unix()), true
+			anthropicreq.JSONToolAsText(ar, ex.Notes.JSONTool)
+			return convert.ResponseAToO(ar, clientModel, time.Now().Unix()), true
 		},
 		StreamToHub: func(ex *Exchange, opt protocol.StreamOptions) StreamConverter {
 			opt.JSONTool = ex.Notes.JSONTool
@@ -304,7 +319,7 @@ var Backends = map[config.Format]*Backend{
 		ParseModels: modellist.ParseOpenAI,
 		SetHeaders:  bearerAuth,
 		FromHub: func(h *Hub, opt convert.RequestOptions, _ *Exchange) ([]byte, *Error) {
-			out, err := responses.RequestFromHub(h.req, opt)
+			out, err := responsesconv.RequestFromHub(h.req, opt)
 			if err != nil {
 				return nil, convErr(err)
 			}
@@ -316,14 +331,14 @@ var Backends = map[config.Format]*Backend{
 			if err := json.Unmarshal(body, &r); err != nil || r.Object != "response" || r.Status == "failed" {
 				return nil, false
 			}
-			out := responses.ResponseToHub(&r)
+			out := responsesconv.ResponseToHub(&r)
 			if clientModel != "" {
 				out.Model = clientModel
 			}
 			return out, true
 		},
 		StreamToHub: func(_ *Exchange, opt protocol.StreamOptions) StreamConverter {
-			return responses.NewToHubStream(opt)
+			return responsesstream.NewToHubStream(opt)
 		},
 	},
 }

@@ -1,27 +1,19 @@
-// Package responses is the OpenAI Responses API adapter (the protocol of
-// Codex CLI and other Responses clients): its wire types, its error shape,
-// and pure converters to and from the hub, OpenAI Chat Completions
-// (package switchyard/gateway/openai), as package protocol describes.
+// Package responses is the OpenAI Responses API's wire format (the
+// protocol of Codex CLI and other Responses clients): its types, a fast
+// decoder for requests (DecodeRequest), an encoder for responses and
+// output items (AppendResponse, AppendOutputItem), the error shape
+// (AppendError, ParseError, ErrorType) and response ids (IDs).
 //
-// A Responses client reaches a Chat or Anthropic backend as
+// The decoder and the encoder give exactly what encoding/json gives for
+// the same types (the decoder hands what it would not read exactly to
+// encoding/json itself); they exist because a Responses request and its
+// answer are the per-request cost of a Responses client.
 //
-//	Responses request → RequestToHub → hub → (backend adapter) → upstream
-//	upstream response → (backend adapter) → hub → ResponseFromHub → Responses object
-//	upstream stream → (backend adapter) → hub chunks → NewFromHubStream → Responses events
+// The adapter is three packages, importing one way:
 //
-// and a Chat or Anthropic client reaches a `format: responses` backend
-// the other way round, through RequestFromHub, ResponseToHub and
-// NewToHubStream. AppendError and ParseError are the Responses error
-// shape. Tools that are not plain functions (custom/freeform tools,
-// tools in a namespace, local_shell) travel through the hub as functions
-// and are restored on the way back with the Notes RequestToHub returned.
-//
-// The gateway is stateless: `store` is accepted and nothing is stored, and
-// `previous_response_id` is refused with a 400 naming the field (clients
-// such as Codex CLI send the whole conversation every turn). What a Chat
-// backend cannot run (hosted tools such as web_search, reasoning items
-// with encrypted content) is dropped and listed in Notes, so the gateway
-// can say so once per request.
+//	responses                   wire types and codecs (this package)
+//	responses/responsesconv     requests and responses to and from the hub (RequestToHub, ResponseFromHub, RequestFromHub, ResponseToHub, Notes)
+//	responses/responsesstream   the stream converters (NewFromHubStream, NewToHubStream)
 //
 // Everything here is pure: no I/O, no clocks, no net/http.
 package responses
