@@ -331,23 +331,14 @@ func run() error {
 			order = append(order, t)
 		}
 	}
-	for _, e := range strings.Split(o.extra, ",") {
-		if e == "" {
-			continue
-		}
-		name, bin, ok := strings.Cut(e, "=")
-		if !ok || targets[name] != nil || name == "" {
-			return fmt.Errorf("-extra: want NAME=PATH with a new name, got %q", e)
-		}
-		gw, err := startSwitchyardBin(filepath.Join(dir, name), bin, upURL)
-		if err != nil {
-			return err
-		}
+	extras, err := startExtras(dir, o.extra, upURL, targets)
+	if err != nil {
+		return err
+	}
+	for _, gw := range extras {
 		defer gw.stop()
-		gw.name = name
 		procs = append(procs, gw)
-		targets[name] = &target{name: name, url: "http://" + gw.addr, proxy: gw}
-		order = append(order, targets[name])
+		order = append(order, targets[gw.name])
 	}
 	maxClients := slices.Max(o.clients)
 	for _, t := range order {
@@ -357,6 +348,36 @@ func run() error {
 	}
 
 	return runLoad(o, up, procs, order)
+}
+
+// startExtras starts the -extra gateways (NAME=PATH,…), each a target
+// named NAME; on an error it stops what it started.
+func startExtras(dir, spec, upURL string, targets map[string]*target) ([]*child, error) {
+	var out []*child
+	stopAll := func() {
+		for _, c := range out {
+			c.stop()
+		}
+	}
+	for _, e := range strings.Split(spec, ",") {
+		if e == "" {
+			continue
+		}
+		name, bin, ok := strings.Cut(e, "=")
+		if !ok || targets[name] != nil || name == "" {
+			stopAll()
+			return nil, fmt.Errorf("-extra: want NAME=PATH with a new name, got %q", e)
+		}
+		gw, err := startSwitchyardBin(filepath.Join(dir, name), bin, upURL)
+		if err != nil {
+			stopAll()
+			return nil, err
+		}
+		gw.name = name
+		targets[name] = &target{name: name, url: "http://" + gw.addr, proxy: gw}
+		out = append(out, gw)
+	}
+	return out, nil
 }
 
 // runLoad runs the load the flags ask for against the started targets and
