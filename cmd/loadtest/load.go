@@ -36,6 +36,7 @@ const (
 	respStreamClaude = `{"model":"claude-sonnet-4-5-20250929","instructions":"You are a helpful assistant.","input":[{"role":"user","content":[{"type":"input_text","text":"Say hello in one short sentence."}]}],"max_output_tokens":256,"temperature":0.7,"store":false,"stream":true}`
 	respJSONGPT      = `{"model":"gpt-4.1","instructions":"You are a helpful assistant.","input":[{"role":"user","content":[{"type":"input_text","text":"Say hello in one short sentence."}]}],"max_output_tokens":256,"temperature":0.7,"store":false}`
 	respStreamGPT    = `{"model":"gpt-4.1","instructions":"You are a helpful assistant.","input":[{"role":"user","content":[{"type":"input_text","text":"Say hello in one short sentence."}]}],"max_output_tokens":256,"temperature":0.7,"store":false,"stream":true}`
+	geminiReq        = `{"systemInstruction":{"parts":[{"text":"You are a helpful assistant."}]},"contents":[{"role":"user","parts":[{"text":"Say hello in one short sentence."}]}],"generationConfig":{"maxOutputTokens":256,"temperature":0.7}}`
 	chatLong         = `{"model":"gpt-4.1-long","messages":[{"role":"user","content":"Write a long answer."}],"max_tokens":4096,"stream":true}`
 )
 

@@ -91,7 +91,7 @@ func parseFlags() (*options, error) {
 	flag.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "unmeasured warm-up before each round")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds per target (targets alternate: A,B,C,A,B,C…)")
 	flag.StringVar(&clients, "clients", "1,32", "closed-loop client counts")
-	flag.StringVar(&scen, "scenarios", "json,stream", "json (~280 B answer), stream (7 SSE events, ~1.1 kB): OpenAI passthrough; a-json, a-stream: Anthropic passthrough; o2a-json, o2a-stream, a2o-json, a2o-stream: conversion (OpenAI client to Anthropic backend, and back); r2a-json, r2a-stream, r2o-json, r2o-stream: a Responses client to an Anthropic / OpenAI backend")
+	flag.StringVar(&scen, "scenarios", "json,stream", "json (~280 B answer), stream (7 SSE events, ~1.1 kB): OpenAI passthrough; a-json, a-stream: Anthropic passthrough; o2a-json, o2a-stream, a2o-json, a2o-stream: conversion (OpenAI client to Anthropic backend, and back); r2a-json, r2a-stream, r2o-json, r2o-stream: a Responses client to an Anthropic / OpenAI backend; g2a-*, g2o-*: a Gemini API client to an Anthropic / OpenAI backend")
 	flag.StringVar(&targets, "targets", "direct,floor,switchyard", "what to measure; direct is the baseline")
 	flag.StringVar(&mode, "mode", "closed", "closed, open, closed,open or none")
 	flag.Float64Var(&o.rate, "rate", 1000, "open model: requests per second")
@@ -495,7 +495,8 @@ func (r *report) header() {
 // conversion should be at least 85% of it (conversion costs ≤ 15%).
 func (r *report) conversionChecks() {
 	pairs := [][2]string{{"o2a-json", "a-json"}, {"o2a-stream", "a-stream"}, {"a2o-json", "json"}, {"a2o-stream", "stream"},
-		{"r2a-json", "a-json"}, {"r2a-stream", "a-stream"}, {"r2o-json", "json"}, {"r2o-stream", "stream"}}
+		{"r2a-json", "a-json"}, {"r2a-stream", "a-stream"}, {"r2o-json", "json"}, {"r2o-stream", "stream"},
+		{"g2a-json", "a-json"}, {"g2a-stream", "a-stream"}, {"g2o-json", "json"}, {"g2o-stream", "stream"}}
 	for _, n := range r.o.clients {
 		for _, p := range pairs {
 			c, okc := r.med[fmt.Sprintf("%s/%d/switchyard", p[0], n)]
@@ -514,7 +515,8 @@ func (r *report) conversionChecks() {
 // conversions with the Chat passthrough (target: ≤ 1.25×), for every
 // proxy measured; with -interleave also round by round.
 func (r *report) cpuChecks(order []*target) {
-	pairs := [][2]string{{"r2o-stream", "stream"}, {"r2a-stream", "stream"}, {"r2a-json", "json"}, {"r2o-json", "json"}}
+	pairs := [][2]string{{"r2o-stream", "stream"}, {"r2a-stream", "stream"}, {"r2a-json", "json"}, {"r2o-json", "json"},
+		{"g2o-stream", "stream"}, {"g2a-stream", "stream"}, {"g2a-json", "json"}, {"g2o-json", "json"}}
 	for _, n := range r.o.clients {
 		for _, p := range pairs {
 			for _, t := range order {
@@ -656,6 +658,12 @@ var scenarios = map[string]scenario{
 	"r2a-stream": {"/v1/responses", respStreamClaude, "/v1/messages", msgStream},
 	"r2o-json":   {"/v1/responses", respJSONGPT, "/v1/chat/completions", chatJSON},
 	"r2o-stream": {"/v1/responses", respStreamGPT, "/v1/chat/completions", chatStream},
+	// A Gemini API client (Gemini CLI) in front of an Anthropic backend
+	// (g2a-*) and an OpenAI one (g2o-*); the model is in the path.
+	"g2a-json":   {"/v1beta/models/claude-sonnet-4-5-20250929:generateContent", geminiReq, "/v1/messages", msgJSON},
+	"g2a-stream": {"/v1beta/models/claude-sonnet-4-5-20250929:streamGenerateContent?alt=sse", geminiReq, "/v1/messages", msgStream},
+	"g2o-json":   {"/v1beta/models/gpt-4.1:generateContent", geminiReq, "/v1/chat/completions", chatJSON},
+	"g2o-stream": {"/v1beta/models/gpt-4.1:streamGenerateContent?alt=sse", geminiReq, "/v1/chat/completions", chatStream},
 }
 
 // request returns the path and body scenario sc sends to t.
