@@ -4,6 +4,12 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+
+	"switchyard/connect/doc"
+	"switchyard/connect/dotenv"
+	"switchyard/connect/jsonc"
+	"switchyard/connect/tomledit"
+	"switchyard/connect/yamledit"
 )
 
 type format int
@@ -15,16 +21,16 @@ const (
 	formatEnv
 )
 
-func parseDoc(f format, name string, data []byte) (doc, error) {
+func parseDoc(f format, name string, data []byte) (doc.Doc, error) {
 	switch f {
 	case formatTOML:
-		return parseTOMLDoc(name, data)
+		return tomledit.Parse(name, data)
 	case formatYAML:
-		return parseYAMLDoc(name, data)
+		return yamledit.Parse(name, data)
 	case formatEnv:
-		return parseEnvDoc(name, data)
+		return dotenv.Parse(name, data)
 	}
-	return parseJSONDoc(name, data)
+	return jsonc.Parse(name, data)
 }
 
 // formatOf guesses a recorded file's format from its name.
@@ -68,6 +74,18 @@ type op struct {
 	unless [][]string
 }
 
+// docOp is the setting as the editors take it.
+func (o op) docOp() doc.Op {
+	return doc.Op{Path: o.path, Value: o.value, Match: o.match, IfAbsent: o.ifAbsent, Unless: o.unless}
+}
+
+// obj is an object whose keys keep their order (doc.Obj).
+type obj = doc.Obj
+
+// SyntaxError is a file connect cannot read: it names the file, line and
+// column, and the file is left untouched.
+type SyntaxError = doc.SyntaxError
+
 // toolDef is a tool and how to set it up.
 type toolDef struct {
 	Tool
@@ -92,11 +110,11 @@ func (t *toolDef) allFiles(s *Setup) []fileSpec {
 func describe(ch change) string {
 	if ch.Match != nil {
 		if ch.Had {
-			return fmt.Sprintf("%s: replaced the %s entry", showPath(ch.Path), matchName(ch.Match))
+			return fmt.Sprintf("%s: replaced the %s entry", doc.ShowPath(ch.Path), doc.MatchName(ch.Match))
 		}
-		return fmt.Sprintf("%s: added the %s entry", showPath(ch.Path), matchName(ch.Match))
+		return fmt.Sprintf("%s: added the %s entry", doc.ShowPath(ch.Path), doc.MatchName(ch.Match))
 	}
-	s := showPath(ch.Path) + " = " + showValue(ch.New)
+	s := doc.ShowPath(ch.Path) + " = " + doc.ShowValue(ch.New)
 	if ch.Had {
 		if secretish(ch.Path) {
 			s += " (replaced the value it had)"
@@ -109,13 +127,13 @@ func describe(ch change) string {
 
 func describeOp(o op) string {
 	if o.match != nil {
-		return fmt.Sprintf("%s: the %s entry", showPath(o.path), matchName(plainMatchObj(o.match)))
+		return fmt.Sprintf("%s: the %s entry", doc.ShowPath(o.path), doc.MatchName(plainMatchObj(o.match)))
 	}
-	return showPath(o.path) + " = " + showValue(plain(o.value))
+	return doc.ShowPath(o.path) + " = " + doc.ShowValue(doc.Plain(o.value))
 }
 
 func plainMatchObj(m obj) map[string]any {
-	p, _ := plain(m).(map[string]any)
+	p, _ := doc.Plain(m).(map[string]any)
 	return p
 }
 
@@ -123,17 +141,17 @@ func plainMatchObj(m obj) map[string]any {
 func undescribe(ch change) string {
 	if ch.Match != nil {
 		if ch.Had {
-			return fmt.Sprintf("%s: put the %s entry back as it was", showPath(ch.Path), matchName(ch.Match))
+			return fmt.Sprintf("%s: put the %s entry back as it was", doc.ShowPath(ch.Path), doc.MatchName(ch.Match))
 		}
-		return fmt.Sprintf("%s: removed the %s entry", showPath(ch.Path), matchName(ch.Match))
+		return fmt.Sprintf("%s: removed the %s entry", doc.ShowPath(ch.Path), doc.MatchName(ch.Match))
 	}
 	if ch.Had {
 		if secretish(ch.Path) {
-			return showPath(ch.Path) + ": put the old value back"
+			return doc.ShowPath(ch.Path) + ": put the old value back"
 		}
-		return showPath(ch.Path) + " = " + strings.TrimSpace(shorten(ch.Old)) + " (as before)"
+		return doc.ShowPath(ch.Path) + " = " + strings.TrimSpace(shorten(ch.Old)) + " (as before)"
 	}
-	return "removed " + showPath(ch.Path)
+	return "removed " + doc.ShowPath(ch.Path)
 }
 
 func shorten(s string) string {

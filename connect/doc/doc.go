@@ -118,7 +118,7 @@ func Apply(d Doc, name string, o Op) (*Change, [][]string, error) {
 		return nil, nil, err
 	}
 	if !Equal(d.Tree(), WithSet(before, o.Path, pv)) {
-		return nil, nil, fmt.Errorf("%s: internal error: setting %s would Change more than that; nothing was written", name, ShowPath(o.Path))
+		return nil, nil, fmt.Errorf("%s: internal error: setting %s would change more than that; nothing was written", name, ShowPath(o.Path))
 	}
 	return ch, created, nil
 }
@@ -126,7 +126,7 @@ func Apply(d Doc, name string, o Op) (*Change, [][]string, error) {
 func applyElem(d Doc, name string, o Op, before map[string]any, cur any, ok bool, pv any) (*Change, [][]string, error) {
 	ld, isList := d.(ListDoc)
 	if !isList {
-		return nil, nil, fmt.Errorf("%s: connect cannot Edit lists in this kind of file", name)
+		return nil, nil, fmt.Errorf("%s: connect cannot edit lists in this kind of file", name)
 	}
 	var list []any
 	if ok {
@@ -160,7 +160,7 @@ func applyElem(d Doc, name string, o Op, before map[string]any, cur any, ok bool
 		expected = append(append([]any(nil), list...), pv)
 	}
 	if !Equal(d.Tree(), WithSet(before, o.Path, expected)) {
-		return nil, nil, fmt.Errorf("%s: internal error: adding the Switchyard entry to %s would Change more than that; nothing was written", name, ShowPath(o.Path))
+		return nil, nil, fmt.Errorf("%s: internal error: adding the Switchyard entry to %s would change more than that; nothing was written", name, ShowPath(o.Path))
 	}
 	return ch, created, nil
 }
@@ -197,7 +197,7 @@ func Revert(d Doc, name string, ch Change) (did bool, kept string, err error) {
 		}
 		ld, isList := d.(ListDoc)
 		if !isList {
-			return false, "", fmt.Errorf("%s: connect cannot Edit lists in this kind of file", name)
+			return false, "", fmt.Errorf("%s: connect cannot edit lists in this kind of file", name)
 		}
 		if ch.Had {
 			return true, "", ld.ReplaceElem(ch.Path, i, nil, ch.Old)

@@ -183,7 +183,7 @@ func (d *envDoc) apply(edits ...doc.Edit) error {
 	if err := d.parse(); err != nil {
 		d.src = old
 		_ = d.parse()
-		return fmt.Errorf("%s: internal error: an doc.Edit broke the file (%v); nothing was written", d.name, err)
+		return fmt.Errorf("%s: internal error: an edit broke the file (%v); nothing was written", d.name, err)
 	}
 	return nil
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // A JSON (JSONC: comments and trailing commas allowed) document edited in
-// place. Every doc.Edit rewrites only the bytes of the member or element it
+// place. Every edit rewrites only the bytes of the member or element it
 // touches; everything else — other settings, comments, blank lines,
 // indentation, key order — stays byte for byte. New members are indented
 // like their siblings.
@@ -337,7 +337,7 @@ func (d *jsonDoc) apply(edits ...doc.Edit) error {
 	if err := d.parse(); err != nil {
 		d.src = old
 		_ = d.parse()
-		return fmt.Errorf("%s: internal error: an doc.Edit broke the file (%v); nothing was written", d.name, err)
+		return fmt.Errorf("%s: internal error: an edit broke the file (%v); nothing was written", d.name, err)
 	}
 	return nil
 }

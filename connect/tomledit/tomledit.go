@@ -510,7 +510,7 @@ func (d *tomlDoc) SetRaw(path []string, raw string) error {
 }
 
 func (d *tomlDoc) foreignForm(path []string) error {
-	return fmt.Errorf("%s: %s is written as dotted keys or an inline table, which connect does not doc.Edit; write it as a [%s] table (or remove it) and run connect again",
+	return fmt.Errorf("%s: %s is written as dotted keys or an inline table, which connect does not edit; write it as a [%s] table (or remove it) and run connect again",
 		d.name, doc.ShowPath(path), tomlKeyPath(path))
 }
 
@@ -560,7 +560,7 @@ func (d *tomlDoc) apply(edits ...doc.Edit) error {
 	if err := d.parse(); err != nil {
 		d.src = old
 		_ = d.parse()
-		return fmt.Errorf("%s: internal error: an doc.Edit broke the file (%v); nothing was written", d.name, err)
+		return fmt.Errorf("%s: internal error: an edit broke the file (%v); nothing was written", d.name, err)
 	}
 	return nil
 }

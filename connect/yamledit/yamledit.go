@@ -104,7 +104,7 @@ func (d *yamlDoc) offset(n *yaml.Node) int {
 }
 
 func (d *yamlDoc) unsupported(path []string, n *yaml.Node, what string) error {
-	return fmt.Errorf("%s:%d: %s is %s, which connect does not doc.Edit; add the Switchyard entry by hand (see README) or rewrite it as a block list",
+	return fmt.Errorf("%s:%d: %s is %s, which connect does not edit; add the Switchyard entry by hand (see README) or rewrite it as a block list",
 		d.name, n.Line, doc.ShowPath(path), what)
 }
 
@@ -193,7 +193,7 @@ func yamlNode(v any) *yaml.Node {
 }
 
 // renderItem writes v as one list item at dashIndent, one line per
-// doc.Field, without a final line break.
+// field, without a final line break.
 func (d *yamlDoc) renderItem(v any, dashIndent string) (string, error) {
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
@@ -223,7 +223,7 @@ func (d *yamlDoc) apply(edits ...doc.Edit) error {
 	if err := d.parse(); err != nil {
 		d.src = old
 		_ = d.parse()
-		return fmt.Errorf("%s: internal error: an doc.Edit broke the file (%v); nothing was written", d.name, err)
+		return fmt.Errorf("%s: internal error: an edit broke the file (%v); nothing was written", d.name, err)
 	}
 	return nil
 }
