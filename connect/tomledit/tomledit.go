@@ -240,23 +240,9 @@ func scanValue(s []byte, i int) (int, error) {
 		c := s[i]
 		switch {
 		case bytes.HasPrefix(s[i:], []byte(`"""`)) || bytes.HasPrefix(s[i:], []byte(`'''`)):
-			q := s[i : i+3]
-			j := i + 3
-			for {
-				k := bytes.Index(s[j:], q)
-				if k < 0 {
-					return 0, errors.New("a multi-line string is never closed")
-				}
-				j += k
-				if q[0] == '"' && backslashes(s, j)%2 == 1 {
-					j++
-					continue
-				}
-				break
-			}
-			j += 3
-			for n := 0; n < 2 && j < len(s) && s[j] == q[0]; n++ {
-				j++
+			j, err := scanMultiline(s, i)
+			if err != nil {
+				return 0, err
 			}
 			i = j
 			end = i
@@ -314,6 +300,30 @@ func scanValue(s []byte, i int) (int, error) {
 		}
 	}
 	return end, nil
+}
+
+// scanMultiline returns the offset after the multi-line string (basic
+// or literal, three quotes) that starts at i.
+func scanMultiline(s []byte, i int) (int, error) {
+	q := s[i : i+3]
+	j := i + 3
+	for {
+		k := bytes.Index(s[j:], q)
+		if k < 0 {
+			return 0, errors.New("a multi-line string is never closed")
+		}
+		j += k
+		if q[0] == '"' && backslashes(s, j)%2 == 1 {
+			j++
+			continue
+		}
+		break
+	}
+	j += 3
+	for n := 0; n < 2 && j < len(s) && s[j] == q[0]; n++ {
+		j++
+	}
+	return j, nil
 }
 
 // backslashes counts the backslashes right before offset j.
