@@ -29,7 +29,7 @@ func TestDependencyRules(t *testing.T) {
 		"github.com/zalando/go-keyring":   "switchyard/keystore",
 		"fyne.io/systray":                 "switchyard/tray",
 		"github.com/adrg/xdg":             "switchyard/gateway/config",
-		"github.com/pelletier/go-toml/v2": "switchyard/connect",
+		"github.com/pelletier/go-toml/v2": "switchyard/connect/tomledit",
 	}
 	for pkg, imps := range imports {
 		for _, imp := range imps {
@@ -151,9 +151,39 @@ func TestDependencyRules(t *testing.T) {
 		t.Errorf("package switchyard/connect not found")
 	}
 	for _, x := range deps["switchyard/connect"] {
-		if strings.HasPrefix(x, "switchyard/") || x == "net/http" || x == "github.com/gin-gonic/gin" ||
+		if strings.HasPrefix(x, "switchyard/") && !strings.HasPrefix(x, "switchyard/connect/") || x == "net/http" || x == "github.com/gin-gonic/gin" ||
 			x == "fyne.io/systray" || x == "github.com/zalando/go-keyring" || x == "github.com/adrg/xdg" {
 			t.Errorf("switchyard/connect depends on %s", x)
+		}
+	}
+	// Its layers: the document model (connect/doc) and one editor per
+	// file format, each importing only the document model, the standard
+	// library and its one parsing library; only connect (and main) import
+	// them.
+	editors := map[string]string{"switchyard/connect/doc": "", "switchyard/connect/jsonc": "",
+		"switchyard/connect/tomledit": "github.com/pelletier/go-toml/v2", "switchyard/connect/yamledit": "go.yaml.in/yaml/v3",
+		"switchyard/connect/dotenv": ""}
+	for p, lib := range editors {
+		imps, ok := imports[p]
+		if !ok {
+			t.Errorf("package %s not found", p)
+			continue
+		}
+		for _, imp := range imps {
+			stdlib := !strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") && !strings.HasPrefix(imp, "switchyard")
+			if !stdlib && imp != "switchyard/connect/doc" && (lib == "" || imp != lib) {
+				t.Errorf("%s imports %s: it may import only the standard library, switchyard/connect/doc and its one library", p, imp)
+			}
+		}
+	}
+	for pkg, imps := range imports {
+		for _, imp := range imps {
+			if _, ok := editors[imp]; ok && pkg != "switchyard/connect" && pkg != "switchyard" && !strings.HasPrefix(pkg, "switchyard/connect/") {
+				t.Errorf("%s imports %s: only switchyard/connect may", pkg, imp)
+			}
+			if _, ok := editors[pkg]; ok && imp != "switchyard/connect/doc" && strings.HasPrefix(imp, "switchyard/connect/") {
+				t.Errorf("%s imports %s: the editors do not import each other", pkg, imp)
+			}
 		}
 	}
 	// Configuration is read by routing, never the reverse: config

@@ -40,9 +40,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	"switchyard/connect/doc"
 )
 
 // DefaultModel is the model connect writes for tools that need one named
@@ -215,7 +218,7 @@ type loaded struct {
 	data   []byte
 	mode   os.FileMode
 	exists bool
-	d      doc
+	d      doc.Doc
 }
 
 func load(spec fileSpec) (*loaded, error) {
@@ -263,7 +266,7 @@ func (s *Setup) Apply(id string) (*Result, error) {
 		}
 		p := planned{l: l}
 		for _, o := range spec.ops {
-			ch, created, err := applyOp(l.d, spec.path, o)
+			ch, created, err := doc.Apply(l.d, spec.path, o.docOp())
 			if err != nil {
 				return nil, err
 			}
@@ -283,7 +286,7 @@ func (s *Setup) Apply(id string) (*Result, error) {
 			res.Files = append(res.Files, fr)
 			continue
 		}
-		out := p.l.d.bytes()
+		out := p.l.d.Bytes()
 		if p.l.exists {
 			fr.Backup, err = backup(p.l.spec.path, p.l.data, p.l.mode, now)
 			if err != nil {
@@ -324,7 +327,7 @@ func (m *manifest) record(tool string, l *loaded, bak string, out []byte, change
 	for _, ch := range changes {
 		merged := false
 		for i := range rec.Changes {
-			if sameKey(rec.Changes[i].Path, ch.Path) && equal(plainMatch(rec.Changes[i].Match), plainMatch(ch.Match)) {
+			if slices.Equal(rec.Changes[i].Path, ch.Path) && doc.Equal(plainMatch(rec.Changes[i].Match), plainMatch(ch.Match)) {
 				rec.Changes[i].New = ch.New
 				merged = true
 			}
@@ -437,7 +440,7 @@ func (s *Setup) undoFile(spec fileSpec, rec *fileRecord, now time.Time) (*FileRe
 		changes, containers = guessChanges(spec)
 	}
 	for i := len(changes) - 1; i >= 0; i-- {
-		did, kept, err := revert(d, spec.path, changes[i])
+		did, kept, err := doc.Revert(d, spec.path, changes[i])
 		if err != nil {
 			return fr, err
 		}
@@ -450,23 +453,23 @@ func (s *Setup) undoFile(spec fileSpec, rec *fileRecord, now time.Time) (*FileRe
 	}
 	sort.SliceStable(containers, func(i, j int) bool { return len(containers[i]) > len(containers[j]) })
 	for _, c := range containers {
-		v, ok, _ := lookup(d.tree(), c)
-		if ok && isEmpty(v) {
-			before := d.tree()
-			if err := d.del(c); err != nil {
+		v, ok, _ := doc.Lookup(d.Tree(), c)
+		if ok && doc.IsEmpty(v) {
+			before := d.Tree()
+			if err := d.Del(c); err != nil {
 				return fr, err
 			}
-			if !equal(d.tree(), withDeleted(before, c)) {
-				return fr, fmt.Errorf("%s: internal error: removing %s changed more than that; nothing was written", spec.path, showPath(c))
+			if !doc.Equal(d.Tree(), doc.WithDeleted(before, c)) {
+				return fr, fmt.Errorf("%s: internal error: removing %s changed more than that; nothing was written", spec.path, doc.ShowPath(c))
 			}
-			fr.Changes = append(fr.Changes, "removed "+showPath(c)+" (empty)")
+			fr.Changes = append(fr.Changes, "removed "+doc.ShowPath(c)+" (empty)")
 		}
 	}
-	out := d.bytes()
+	out := d.Bytes()
 	if string(out) == string(data) {
 		return fr, nil
 	}
-	if rec != nil && rec.Created && len(d.tree()) == 0 && len(strings.TrimSpace(string(out))) <= 2 {
+	if rec != nil && rec.Created && len(d.Tree()) == 0 && len(strings.TrimSpace(string(out))) <= 2 {
 		if err := os.Remove(spec.path); err != nil {
 			return fr, err
 		}
@@ -522,9 +525,9 @@ func guessChanges(spec fileSpec) ([]change, [][]string) {
 	var containers [][]string
 	seen := map[string]bool{}
 	for _, o := range spec.ops {
-		ch := change{Path: o.path, New: plain(o.value)}
+		ch := change{Path: o.path, New: doc.Plain(o.value)}
 		if o.match != nil {
-			ch.Match, _ = plain(o.match).(map[string]any)
+			ch.Match, _ = doc.Plain(o.match).(map[string]any)
 		}
 		changes = append(changes, ch)
 		for i := 1; i < len(o.path); i++ {
@@ -572,9 +575,9 @@ func (s *Setup) StatusOf(id string) ToolStatus {
 			st.Connected, st.Error = false, err.Error()
 			continue
 		}
-		tree := l.d.tree()
+		tree := l.d.Tree()
 		for _, o := range spec.ops {
-			ok, err := satisfied(tree, o)
+			ok, err := doc.Satisfied(tree, o.docOp())
 			if err != nil {
 				st.Connected, st.Error = false, fmt.Sprintf("%s: %v", spec.path, err)
 				continue

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"switchyard/connect/doc"
 )
 
 // writeAtomic replaces path with data: a temporary file in the same
@@ -144,15 +146,7 @@ type fileRecord struct {
 }
 
 // change is one setting connect wrote.
-type change struct {
-	Path []string `json:"path"`
-	// Match: Path is a list and the setting is its element whose fields
-	// have these values.
-	Match map[string]any `json:"match,omitempty"`
-	Had   bool           `json:"had"`           // the setting existed before
-	Old   string         `json:"old,omitempty"` // its text before (when Had)
-	New   any            `json:"new"`           // the value connect wrote
-}
+type change = doc.Change
 
 func loadManifest(dir string) (*manifest, error) {
 	m := &manifest{Version: 1, Files: map[string]*fileRecord{}}

@@ -1,4 +1,7 @@
-package connect
+// Package tomledit edits TOML config files at the text level, for
+// connect: keys of the top level and of [table] sections; every other
+// line stays byte for byte.
+package tomledit
 
 import (
 	"bytes"
@@ -7,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
+	"switchyard/connect/doc"
 )
 
 // A TOML document edited at the text level: it can set and remove keys of
@@ -34,8 +38,9 @@ type tstmt struct {
 	valEnd        int
 }
 
-func parseTOMLDoc(name string, src []byte) (*tomlDoc, error) {
-	d := &tomlDoc{name: name, src: src, eol: detectEOL(src)}
+// Parse reads a file; name is used in errors.
+func Parse(name string, src []byte) (doc.Doc, error) {
+	d := &tomlDoc{name: name, src: src, eol: doc.DetectEOL(src)}
 	if err := d.parse(); err != nil {
 		return nil, err
 	}
@@ -48,13 +53,13 @@ func (d *tomlDoc) parse() error {
 		var de *toml.DecodeError
 		if errors.As(err, &de) {
 			row, col := de.Position()
-			return &SyntaxError{File: d.name, Line: row, Col: col, Msg: "not valid TOML: " + de.Error()}
+			return &doc.SyntaxError{File: d.name, Line: row, Col: col, Msg: "not valid TOML: " + de.Error()}
 		}
 		msg := strings.TrimPrefix(err.Error(), "toml: ")
 		if off := redefinition(d.src, msg); off >= 0 {
-			return syntaxErrAt(d.name, d.src, off, "not valid TOML: %s", msg)
+			return doc.SyntaxErrAt(d.name, d.src, off, "not valid TOML: %s", msg)
 		}
-		return &SyntaxError{File: d.name, Msg: "not valid TOML: " + msg}
+		return &doc.SyntaxError{File: d.name, Msg: "not valid TOML: " + msg}
 	}
 	if m == nil {
 		m = map[string]any{}
@@ -62,14 +67,14 @@ func (d *tomlDoc) parse() error {
 	d.dec = m
 	stmts, err := scanTOML(d.src)
 	if err != nil {
-		return &SyntaxError{File: d.name, Msg: err.Error()}
+		return &doc.SyntaxError{File: d.name, Msg: err.Error()}
 	}
 	d.stmts = stmts
 	return nil
 }
 
-func (d *tomlDoc) tree() map[string]any { return d.dec }
-func (d *tomlDoc) bytes() []byte        { return d.src }
+func (d *tomlDoc) Tree() map[string]any { return d.dec }
+func (d *tomlDoc) Bytes() []byte        { return d.src }
 
 // redefinition finds where go-toml's "key K is already defined" (an
 // error without a position) happens: the second statement defining K.
@@ -119,8 +124,8 @@ func scanTOML(s []byte) ([]tstmt, error) {
 		}
 		switch c := s[i]; {
 		case c == '\n' || c == '\r' || c == '#':
-			i = endOfLine(s, i)
-			i = skipBreak(s, i)
+			i = doc.EndOfLine(s, i)
+			i = doc.SkipBreak(s, i)
 			continue
 		case c == '[':
 			st := tstmt{header: true, lineStart: ls}
@@ -138,10 +143,10 @@ func scanTOML(s []byte) ([]tstmt, error) {
 			for i < len(s) && (s[i] == ']' || s[i] == ' ' || s[i] == '\t') {
 				i++
 			}
-			i = endOfLine(s, i)
+			i = doc.EndOfLine(s, i)
 			st.lineEnd = i
 			out = append(out, st)
-			i = skipBreak(s, i)
+			i = doc.SkipBreak(s, i)
 		default:
 			key, j, err := scanKey(s, i)
 			if err != nil {
@@ -157,40 +162,13 @@ func scanTOML(s []byte) ([]tstmt, error) {
 				return nil, err
 			}
 			st.valEnd = end
-			i = endOfLine(s, end)
+			i = doc.EndOfLine(s, end)
 			st.lineEnd = i
 			out = append(out, st)
-			i = skipBreak(s, i)
+			i = doc.SkipBreak(s, i)
 		}
 	}
 	return out, nil
-}
-
-// endOfLine returns the offset of the line break (\r\n or \n) at or
-// after i, or len(s).
-func endOfLine(s []byte, i int) int {
-	if i >= len(s) {
-		return len(s)
-	}
-	j := bytes.IndexByte(s[i:], '\n')
-	if j < 0 {
-		return len(s)
-	}
-	j += i
-	if j > i && s[j-1] == '\r' {
-		return j - 1
-	}
-	return j
-}
-
-func skipBreak(s []byte, i int) int {
-	if i < len(s) && s[i] == '\r' {
-		i++
-	}
-	if i < len(s) && s[i] == '\n' {
-		i++
-	}
-	return i
 }
 
 // scanKey reads a (dotted) key: bare, "basic" or 'literal' parts.
@@ -262,23 +240,9 @@ func scanValue(s []byte, i int) (int, error) {
 		c := s[i]
 		switch {
 		case bytes.HasPrefix(s[i:], []byte(`"""`)) || bytes.HasPrefix(s[i:], []byte(`'''`)):
-			q := s[i : i+3]
-			j := i + 3
-			for {
-				k := bytes.Index(s[j:], q)
-				if k < 0 {
-					return 0, errors.New("a multi-line string is never closed")
-				}
-				j += k
-				if q[0] == '"' && backslashes(s, j)%2 == 1 {
-					j++
-					continue
-				}
-				break
-			}
-			j += 3
-			for n := 0; n < 2 && j < len(s) && s[j] == q[0]; n++ {
-				j++
+			j, err := scanMultiline(s, i)
+			if err != nil {
+				return 0, err
 			}
 			i = j
 			end = i
@@ -336,6 +300,30 @@ func scanValue(s []byte, i int) (int, error) {
 		}
 	}
 	return end, nil
+}
+
+// scanMultiline returns the offset after the multi-line string (basic
+// or literal, three quotes) that starts at i.
+func scanMultiline(s []byte, i int) (int, error) {
+	q := s[i : i+3]
+	j := i + 3
+	for {
+		k := bytes.Index(s[j:], q)
+		if k < 0 {
+			return 0, errors.New("a multi-line string is never closed")
+		}
+		j += k
+		if q[0] == '"' && backslashes(s, j)%2 == 1 {
+			j++
+			continue
+		}
+		break
+	}
+	j += 3
+	for n := 0; n < 2 && j < len(s) && s[j] == q[0]; n++ {
+		j++
+	}
+	return j, nil
 }
 
 // backslashes counts the backslashes right before offset j.
@@ -402,7 +390,7 @@ func (d *tomlDoc) keyStmt(t []string, k string) (idx int, dotted bool) {
 	return idx, dotted
 }
 
-func (d *tomlDoc) raw(path []string) (string, bool) {
+func (d *tomlDoc) Raw(path []string) (string, bool) {
 	i, _ := d.keyStmt(path[:len(path)-1], path[len(path)-1])
 	if i < 0 {
 		return "", false
@@ -474,25 +462,25 @@ func tomlValue(v any) (string, error) {
 	return "", fmt.Errorf("connect writes only strings and booleans to TOML, not %T", v)
 }
 
-func (d *tomlDoc) set(path []string, v any) error {
+func (d *tomlDoc) Set(path []string, v any) error {
 	text, err := tomlValue(v)
 	if err != nil {
 		return err
 	}
-	return d.setRaw(path, text)
+	return d.SetRaw(path, text)
 }
 
 // setRaw puts key = raw into its table: replaces the value of an existing
 // key, adds the line after the table's last key, or adds the table at the
 // end of the file.
-func (d *tomlDoc) setRaw(path []string, raw string) error {
+func (d *tomlDoc) SetRaw(path []string, raw string) error {
 	t, k := path[:len(path)-1], path[len(path)-1]
-	if _, _, err := lookup(d.dec, t); err != nil {
+	if _, _, err := doc.Lookup(d.dec, t); err != nil {
 		return fmt.Errorf("%s: %v; connect left the file untouched", d.name, err)
 	}
 	header, body := d.region(t)
 	if header == -2 {
-		if _, ok, _ := lookup(d.dec, t); ok {
+		if _, ok, _ := doc.Lookup(d.dec, t); ok {
 			return d.foreignForm(t)
 		}
 		src := d.src
@@ -504,7 +492,7 @@ func (d *tomlDoc) setRaw(path []string, raw string) error {
 			b.WriteString(d.eol)
 		}
 		b.WriteString("[" + tomlKeyPath(t) + "]" + d.eol + tomlKey(k) + " = " + raw + d.eol)
-		return d.apply(edit{pos: len(src), ins: b.String()})
+		return d.apply(doc.Edit{Pos: len(src), Ins: b.String()})
 	}
 	i, dotted := d.keyStmt(t, k)
 	if dotted {
@@ -512,15 +500,15 @@ func (d *tomlDoc) setRaw(path []string, raw string) error {
 	}
 	if i >= 0 {
 		st := d.stmts[i]
-		return d.apply(edit{pos: st.valStart, del: st.valEnd - st.valStart, ins: raw})
+		return d.apply(doc.Edit{Pos: st.valStart, Del: st.valEnd - st.valStart, Ins: raw})
 	}
 	line := tomlKey(k) + " = " + raw
 	if len(body) > 0 {
 		last := d.stmts[body[len(body)-1]]
-		return d.apply(edit{pos: last.lineEnd, ins: d.eol + indentAt(d.src, last.valStart) + line})
+		return d.apply(doc.Edit{Pos: last.lineEnd, Ins: d.eol + doc.IndentAt(d.src, last.valStart) + line})
 	}
 	if header >= 0 {
-		return d.apply(edit{pos: d.stmts[header].lineEnd, ins: d.eol + line})
+		return d.apply(doc.Edit{Pos: d.stmts[header].lineEnd, Ins: d.eol + line})
 	}
 	// A top level without keys: the line goes first, a blank line
 	// between it and the first table.
@@ -528,29 +516,29 @@ func (d *tomlDoc) setRaw(path []string, raw string) error {
 	if len(d.stmts) > 0 && d.stmts[0].header && d.stmts[0].lineStart == 0 {
 		ins += d.eol
 	}
-	return d.apply(edit{pos: 0, ins: ins})
+	return d.apply(doc.Edit{Pos: 0, Ins: ins})
 }
 
 func (d *tomlDoc) foreignForm(path []string) error {
 	return fmt.Errorf("%s: %s is written as dotted keys or an inline table, which connect does not edit; write it as a [%s] table (or remove it) and run connect again",
-		d.name, showPath(path), tomlKeyPath(path))
+		d.name, doc.ShowPath(path), tomlKeyPath(path))
 }
 
 // del removes key path, or the [table] path when it holds no keys.
-func (d *tomlDoc) del(path []string) error {
+func (d *tomlDoc) Del(path []string) error {
 	if header, body := d.region(path); header >= 0 {
 		if len(body) > 0 {
 			return nil
 		}
 		st := d.stmts[header]
-		s, e := st.lineStart, skipBreak(d.src, st.lineEnd)
+		s, e := st.lineStart, doc.SkipBreak(d.src, st.lineEnd)
 		// A blank line before a table that ends the file goes with it.
 		if e >= len(d.src) && s >= 1 {
-			if p := lineStart(d.src, s-1); len(bytes.TrimSpace(d.src[p:s])) == 0 && p < s {
+			if p := doc.LineStart(d.src, s-1); len(bytes.TrimSpace(d.src[p:s])) == 0 && p < s {
 				s = p
 			}
 		}
-		return d.apply(edit{pos: s, del: e - s})
+		return d.apply(doc.Edit{Pos: s, Del: e - s})
 	}
 	t, k := path[:len(path)-1], path[len(path)-1]
 	i, _ := d.keyStmt(t, k)
@@ -558,24 +546,24 @@ func (d *tomlDoc) del(path []string) error {
 		return nil
 	}
 	st := d.stmts[i]
-	s, e := st.lineStart, skipBreak(d.src, st.lineEnd)
+	s, e := st.lineStart, doc.SkipBreak(d.src, st.lineEnd)
 	if e == st.lineEnd && s > 0 { // the last line, without a line break
-		s = lineBreakBefore(d.src, st.lineStart+1)
+		s = doc.LineBreakBefore(d.src, st.lineStart+1)
 	}
 	// The first line of the file, followed by a blank line: the blank
 	// line goes too (connect adds both before a file's first table).
 	if s == 0 && e < len(d.src) {
-		if n := skipBreak(d.src, endOfLine(d.src, e)); len(bytes.TrimSpace(d.src[e:n])) == 0 && n > e {
+		if n := doc.SkipBreak(d.src, doc.EndOfLine(d.src, e)); len(bytes.TrimSpace(d.src[e:n])) == 0 && n > e {
 			e = n
 		}
 	}
-	return d.apply(edit{pos: s, del: e - s})
+	return d.apply(doc.Edit{Pos: s, Del: e - s})
 }
 
-func (d *tomlDoc) apply(edits ...edit) error {
+func (d *tomlDoc) apply(edits ...doc.Edit) error {
 	src := append([]byte(nil), d.src...)
-	for _, e := range sortedEdits(edits) {
-		src = append(src[:e.pos], append([]byte(e.ins), src[e.pos+e.del:]...)...)
+	for _, e := range doc.SortedEdits(edits) {
+		src = append(src[:e.Pos], append([]byte(e.Ins), src[e.Pos+e.Del:]...)...)
 	}
 	old := d.src
 	d.src = src

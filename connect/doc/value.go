@@ -1,4 +1,4 @@
-package connect
+package doc
 
 import (
 	"encoding/json"
@@ -9,29 +9,31 @@ import (
 	"strings"
 )
 
-// obj is an object whose keys keep the order they are written in: what
+// Obj is an object whose keys keep the order they are written in: what
 // connect adds to a file appears in this order.
-type obj []field
+type Obj []Field
 
-type field struct {
-	k string
-	v any
+// Field is one key and value of an Obj. It is an unnamed struct type so
+// that Obj literals can be written {{"key", value}} in other packages.
+type Field = struct {
+	K string
+	V any
 }
 
-// plain turns a value connect writes (obj, []any, []string, string, bool)
+// Plain turns a value connect writes (Obj, []any, []string, string, bool)
 // into the shape a decoded file has: map[string]any, []any, string, bool.
-func plain(v any) any {
+func Plain(v any) any {
 	switch x := v.(type) {
-	case obj:
+	case Obj:
 		m := make(map[string]any, len(x))
 		for _, f := range x {
-			m[f.k] = plain(f.v)
+			m[f.K] = Plain(f.V)
 		}
 		return m
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = plain(e)
+			out[i] = Plain(e)
 		}
 		return out
 	case []string:
@@ -44,10 +46,10 @@ func plain(v any) any {
 	return v
 }
 
-// equal compares two decoded values. Numbers compare by value whatever
+// Equal compares two decoded values. Numbers compare by value whatever
 // their Go type (json.Number, int64, float64, int); everything else must
 // be deeply equal.
-func equal(a, b any) bool {
+func Equal(a, b any) bool {
 	if fa, ok := number(a); ok {
 		fb, ok := number(b)
 		return ok && fa == fb
@@ -60,7 +62,7 @@ func equal(a, b any) bool {
 		}
 		for k, v := range x {
 			w, ok := y[k]
-			if !ok || !equal(v, w) {
+			if !ok || !Equal(v, w) {
 				return false
 			}
 		}
@@ -71,7 +73,7 @@ func equal(a, b any) bool {
 			return false
 		}
 		for i := range x {
-			if !equal(x[i], y[i]) {
+			if !Equal(x[i], y[i]) {
 				return false
 			}
 		}
@@ -97,14 +99,14 @@ func number(v any) (float64, bool) {
 	return 0, false
 }
 
-// lookup walks path through nested maps. ok is false when a key is
+// Lookup walks path through nested maps. ok is false when a key is
 // missing; err names the first step that is not an object.
-func lookup(root any, path []string) (v any, ok bool, err error) {
+func Lookup(root any, path []string) (v any, ok bool, err error) {
 	cur := root
 	for i, k := range path {
 		m, isMap := cur.(map[string]any)
 		if !isMap {
-			return nil, false, fmt.Errorf("%s is %s, not an object", showPath(path[:i]), kindOf(cur))
+			return nil, false, fmt.Errorf("%s is %s, not an object", ShowPath(path[:i]), KindOf(cur))
 		}
 		next, has := m[k]
 		if !has {
@@ -115,14 +117,14 @@ func lookup(root any, path []string) (v any, ok bool, err error) {
 	return cur, true, nil
 }
 
-// withSet returns a copy of root with path set to v (plain), creating
+// WithSet returns a copy of root with path set to v (plain), creating
 // missing objects: what a correct text edit must decode to.
-func withSet(root map[string]any, path []string, v any) map[string]any {
-	out := shallow(root)
+func WithSet(root map[string]any, path []string, v any) map[string]any {
+	out := Shallow(root)
 	cur := out
 	for _, k := range path[:len(path)-1] {
 		next, _ := cur[k].(map[string]any)
-		next = shallow(next)
+		next = Shallow(next)
 		cur[k] = next
 		cur = next
 	}
@@ -130,16 +132,16 @@ func withSet(root map[string]any, path []string, v any) map[string]any {
 	return out
 }
 
-// withDeleted returns a copy of root without path.
-func withDeleted(root map[string]any, path []string) map[string]any {
-	out := shallow(root)
+// WithDeleted returns a copy of root without path.
+func WithDeleted(root map[string]any, path []string) map[string]any {
+	out := Shallow(root)
 	cur := out
 	for _, k := range path[:len(path)-1] {
 		next, ok := cur[k].(map[string]any)
 		if !ok {
 			return out
 		}
-		next = shallow(next)
+		next = Shallow(next)
 		cur[k] = next
 		cur = next
 	}
@@ -147,7 +149,7 @@ func withDeleted(root map[string]any, path []string) map[string]any {
 	return out
 }
 
-func shallow(m map[string]any) map[string]any {
+func Shallow(m map[string]any) map[string]any {
 	out := make(map[string]any, len(m)+1)
 	for k, v := range m {
 		out[k] = v
@@ -155,9 +157,9 @@ func shallow(m map[string]any) map[string]any {
 	return out
 }
 
-// isEmpty reports whether a container holds nothing (an empty object or
+// IsEmpty reports whether a container holds nothing (an empty object or
 // array, or a YAML key with no value).
-func isEmpty(v any) bool {
+func IsEmpty(v any) bool {
 	switch x := v.(type) {
 	case map[string]any:
 		return len(x) == 0
@@ -169,7 +171,7 @@ func isEmpty(v any) bool {
 	return false
 }
 
-func kindOf(v any) string {
+func KindOf(v any) string {
 	switch v.(type) {
 	case map[string]any:
 		return "an object"
@@ -188,9 +190,9 @@ func kindOf(v any) string {
 	return fmt.Sprintf("a %T", v)
 }
 
-// showPath renders a key path for messages: env.ANTHROPIC_BASE_URL;
+// ShowPath renders a key path for messages: env.ANTHROPIC_BASE_URL;
 // the top level is "the top level".
-func showPath(path []string) string {
+func ShowPath(path []string) string {
 	if len(path) == 0 {
 		return "the top level"
 	}
@@ -205,8 +207,8 @@ func showPath(path []string) string {
 	return strings.Join(parts, ".")
 }
 
-// showValue renders a value for messages, short.
-func showValue(v any) string {
+// ShowValue renders a value for messages, short.
+func ShowValue(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Sprint(v)
@@ -218,17 +220,4 @@ func showValue(v any) string {
 	return s
 }
 
-// secretish reports whether a setting's name suggests it holds a
-// credential: its old value is never printed.
-func secretish(path []string) bool {
-	if len(path) == 0 {
-		return false
-	}
-	k := strings.ToUpper(path[len(path)-1])
-	for _, w := range []string{"KEY", "TOKEN", "SECRET", "PASSWORD", "AUTH"} {
-		if strings.Contains(k, w) {
-			return true
-		}
-	}
-	return false
-}
+//END

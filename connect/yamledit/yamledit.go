@@ -1,4 +1,6 @@
-package connect
+// Package yamledit adds, replaces and removes entries of block lists in
+// YAML config files at the text level, for connect.
+package yamledit
 
 import (
 	"bytes"
@@ -9,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"switchyard/connect/doc"
 )
 
 // A YAML document whose top-level lists connect edits at the text level:
@@ -27,8 +31,9 @@ type yamlDoc struct {
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-func parseYAMLDoc(name string, src []byte) (*yamlDoc, error) {
-	d := &yamlDoc{name: name, src: src, eol: detectEOL(src)}
+// Parse reads a file; name is used in errors.
+func Parse(name string, src []byte) (doc.Doc, error) {
+	d := &yamlDoc{name: name, src: src, eol: doc.DetectEOL(src)}
 	if err := d.parse(); err != nil {
 		return nil, err
 	}
@@ -41,31 +46,31 @@ func (d *yamlDoc) parse() error {
 	// rather than miscount.
 	for i, c := range d.src {
 		if c == '\r' && (i+1 >= len(d.src) || d.src[i+1] != '\n') {
-			return syntaxErrAt(d.name, d.src, i, "a carriage return without a line feed; connect edits files with LF or CRLF line breaks only")
+			return doc.SyntaxErrAt(d.name, d.src, i, "a carriage return without a line feed; connect edits files with LF or CRLF line breaks only")
 		}
 	}
 	for _, sep := range []string{"\u0085", "\u2028", "\u2029"} {
 		if i := bytes.Index(d.src, []byte(sep)); i >= 0 {
-			return syntaxErrAt(d.name, d.src, i, "an unusual line break (U+%04X); connect edits files with LF or CRLF line breaks only", []rune(sep)[0])
+			return doc.SyntaxErrAt(d.name, d.src, i, "an unusual line break (U+%04X); connect edits files with LF or CRLF line breaks only", []rune(sep)[0])
 		}
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(d.src, &doc); err != nil {
+	var file yaml.Node
+	if err := yaml.Unmarshal(d.src, &file); err != nil {
 		msg := err.Error()
 		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 			line, _ := strconv.Atoi(m[1])
-			return &SyntaxError{File: d.name, Line: line, Col: 1, Msg: "not valid YAML: " + m[2]}
+			return &doc.SyntaxError{File: d.name, Line: line, Col: 1, Msg: "not valid YAML: " + m[2]}
 		}
-		return &SyntaxError{File: d.name, Msg: "not valid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+		return &doc.SyntaxError{File: d.name, Msg: "not valid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
 	}
 	d.top, d.dec = nil, map[string]any{}
-	if len(doc.Content) > 0 {
-		top := doc.Content[0]
+	if len(file.Content) > 0 {
+		top := file.Content[0]
 		if top.Kind != yaml.MappingNode {
-			return &SyntaxError{File: d.name, Line: top.Line, Col: top.Column, Msg: "the top level is not a mapping"}
+			return &doc.SyntaxError{File: d.name, Line: top.Line, Col: top.Column, Msg: "the top level is not a mapping"}
 		}
 		if err := top.Decode(&d.dec); err != nil {
-			return &SyntaxError{File: d.name, Line: top.Line, Col: top.Column, Msg: "not valid YAML: " + err.Error()}
+			return &doc.SyntaxError{File: d.name, Line: top.Line, Col: top.Column, Msg: "not valid YAML: " + err.Error()}
 		}
 		if d.dec == nil {
 			d.dec = map[string]any{}
@@ -81,8 +86,8 @@ func (d *yamlDoc) parse() error {
 	return nil
 }
 
-func (d *yamlDoc) tree() map[string]any { return d.dec }
-func (d *yamlDoc) bytes() []byte        { return d.src }
+func (d *yamlDoc) Tree() map[string]any { return d.dec }
+func (d *yamlDoc) Bytes() []byte        { return d.src }
 
 // offset converts a node's 1-based line and column (in characters) to a
 // byte offset.
@@ -100,13 +105,13 @@ func (d *yamlDoc) offset(n *yaml.Node) int {
 
 func (d *yamlDoc) unsupported(path []string, n *yaml.Node, what string) error {
 	return fmt.Errorf("%s:%d: %s is %s, which connect does not edit; add the Switchyard entry by hand (see README) or rewrite it as a block list",
-		d.name, n.Line, showPath(path), what)
+		d.name, n.Line, doc.ShowPath(path), what)
 }
 
 // entry finds top-level key path[0]: its key and value nodes.
 func (d *yamlDoc) entry(path []string) (key, val *yaml.Node, err error) {
 	if len(path) != 1 {
-		return nil, nil, fmt.Errorf("%s: connect edits only top-level YAML lists, not %s", d.name, showPath(path))
+		return nil, nil, fmt.Errorf("%s: connect edits only top-level YAML lists, not %s", d.name, doc.ShowPath(path))
 	}
 	if d.top == nil {
 		return nil, nil, nil
@@ -132,13 +137,13 @@ func (d *yamlDoc) itemSpan(n *yaml.Node) (start, end, dash int) {
 	for dash > 0 && d.src[dash] != '-' {
 		dash--
 	}
-	start = lineStart(d.src, dash)
+	start = doc.LineStart(d.src, dash)
 	col := dash - start
-	pos := skipBreak(d.src, endOfLine(d.src, dash))
+	pos := doc.SkipBreak(d.src, doc.EndOfLine(d.src, dash))
 	end = pos
 	for pos < len(d.src) {
-		le := endOfLine(d.src, pos)
-		next := skipBreak(d.src, le)
+		le := doc.EndOfLine(d.src, pos)
+		next := doc.SkipBreak(d.src, le)
 		line := d.src[pos:le]
 		trimmed := bytes.TrimLeft(line, " \t")
 		if len(trimmed) == 0 || trimmed[0] == '#' {
@@ -153,8 +158,8 @@ func (d *yamlDoc) itemSpan(n *yaml.Node) (start, end, dash int) {
 	if end == 0 || end > len(d.src) {
 		end = len(d.src)
 	}
-	if end < skipBreak(d.src, endOfLine(d.src, dash)) {
-		end = skipBreak(d.src, endOfLine(d.src, dash))
+	if end < doc.SkipBreak(d.src, doc.EndOfLine(d.src, dash)) {
+		end = doc.SkipBreak(d.src, doc.EndOfLine(d.src, dash))
 	}
 	return start, end, dash
 }
@@ -163,10 +168,10 @@ func (d *yamlDoc) itemSpan(n *yaml.Node) (start, end, dash int) {
 // lists of scalars in flow style.
 func yamlNode(v any) *yaml.Node {
 	switch x := v.(type) {
-	case obj:
+	case doc.Obj:
 		n := &yaml.Node{Kind: yaml.MappingNode}
 		for _, f := range x {
-			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: f.k}, yamlNode(f.v))
+			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: f.K}, yamlNode(f.V))
 		}
 		return n
 	case []string:
@@ -208,10 +213,10 @@ func (d *yamlDoc) renderItem(v any, dashIndent string) (string, error) {
 	return strings.Join(lines, d.eol), nil
 }
 
-func (d *yamlDoc) apply(edits ...edit) error {
+func (d *yamlDoc) apply(edits ...doc.Edit) error {
 	src := append([]byte(nil), d.src...)
-	for _, e := range sortedEdits(edits) {
-		src = append(src[:e.pos], append([]byte(e.ins), src[e.pos+e.del:]...)...)
+	for _, e := range doc.SortedEdits(edits) {
+		src = append(src[:e.Pos], append([]byte(e.Ins), src[e.Pos+e.Del:]...)...)
 	}
 	old := d.src
 	d.src = src
@@ -225,7 +230,7 @@ func (d *yamlDoc) apply(edits ...edit) error {
 
 func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
 
-func (d *yamlDoc) appendElem(path []string, v any) error {
+func (d *yamlDoc) AppendElem(path []string, v any) error {
 	key, val, err := d.entry(path)
 	if err != nil {
 		return err
@@ -240,9 +245,9 @@ func (d *yamlDoc) appendElem(path []string, v any) error {
 			b.WriteString(d.eol)
 		}
 		b.WriteString(path[0] + ":" + d.eol + item + d.eol)
-		return d.apply(edit{pos: len(d.src), ins: b.String()})
+		return d.apply(doc.Edit{Pos: len(d.src), Ins: b.String()})
 	}
-	keyIndent := indentAt(d.src, d.offset(key))
+	keyIndent := doc.IndentAt(d.src, d.offset(key))
 	switch {
 	case isNull(val):
 		item, err := d.renderItem(v, keyIndent+"  ")
@@ -250,11 +255,11 @@ func (d *yamlDoc) appendElem(path []string, v any) error {
 			return err
 		}
 		if val.Value == "" {
-			at := endOfLine(d.src, d.offset(key))
-			return d.apply(edit{pos: at, ins: d.eol + item})
+			at := doc.EndOfLine(d.src, d.offset(key))
+			return d.apply(doc.Edit{Pos: at, Ins: d.eol + item})
 		}
 		at := d.offset(val)
-		return d.apply(edit{pos: at, del: len(val.Value), ins: d.eol + item})
+		return d.apply(doc.Edit{Pos: at, Del: len(val.Value), Ins: d.eol + item})
 	case val.Kind != yaml.SequenceNode:
 		return d.unsupported(path, val, "not a list")
 	case val.Style&yaml.FlowStyle != 0:
@@ -274,20 +279,20 @@ func (d *yamlDoc) appendElem(path []string, v any) error {
 		for from > 0 && (d.src[from-1] == ' ' || d.src[from-1] == '\t') {
 			from--
 		}
-		return d.apply(edit{pos: from, del: open - from + closeAt + 1, ins: d.eol + item})
+		return d.apply(doc.Edit{Pos: from, Del: open - from + closeAt + 1, Ins: d.eol + item})
 	}
 	_, end, dash0 := d.itemSpan(val.Content[0])
 	if len(val.Content) > 1 {
 		_, end, _ = d.itemSpan(val.Content[len(val.Content)-1])
 	}
-	item, err := d.renderItem(v, string(d.src[lineStart(d.src, dash0):dash0]))
+	item, err := d.renderItem(v, string(d.src[doc.LineStart(d.src, dash0):dash0]))
 	if err != nil {
 		return err
 	}
 	if end >= len(d.src) && !bytes.HasSuffix(d.src, []byte("\n")) {
-		return d.apply(edit{pos: len(d.src), ins: d.eol + item})
+		return d.apply(doc.Edit{Pos: len(d.src), Ins: d.eol + item})
 	}
-	return d.apply(edit{pos: end, ins: item + d.eol})
+	return d.apply(doc.Edit{Pos: end, Ins: item + d.eol})
 }
 
 // blockList returns the list at path, which must be a block list for
@@ -303,7 +308,7 @@ func (d *yamlDoc) blockList(path []string, i int) (*yaml.Node, *yaml.Node, error
 	return key, val, nil
 }
 
-func (d *yamlDoc) elemRaw(path []string, i int) string {
+func (d *yamlDoc) ElemRaw(path []string, i int) string {
 	_, val, err := d.blockList(path, i)
 	if err != nil || val == nil {
 		return ""
@@ -312,7 +317,7 @@ func (d *yamlDoc) elemRaw(path []string, i int) string {
 	return string(d.src[s:e])
 }
 
-func (d *yamlDoc) replaceElem(path []string, i int, v any, raw string) error {
+func (d *yamlDoc) ReplaceElem(path []string, i int, v any, raw string) error {
 	_, val, err := d.blockList(path, i)
 	if err != nil || val == nil {
 		return err
@@ -329,17 +334,17 @@ func (d *yamlDoc) replaceElem(path []string, i int, v any, raw string) error {
 			text = item
 		}
 	}
-	return d.apply(edit{pos: s, del: e - s, ins: text})
+	return d.apply(doc.Edit{Pos: s, Del: e - s, Ins: text})
 }
 
-func (d *yamlDoc) delElem(path []string, i int) error {
+func (d *yamlDoc) DelElem(path []string, i int) error {
 	key, val, err := d.blockList(path, i)
 	if err != nil || val == nil {
 		return err
 	}
 	s, e, _ := d.itemSpan(val.Content[i])
 	if len(val.Content) > 1 {
-		return d.apply(edit{pos: s, del: e - s})
+		return d.apply(doc.Edit{Pos: s, Del: e - s})
 	}
 	// The last item: the list becomes [] on the key's line.
 	colon := d.offset(key) + len(key.Value)
@@ -350,11 +355,11 @@ func (d *yamlDoc) delElem(path []string, i int) error {
 	if e >= len(d.src) && !bytes.HasSuffix(d.src, []byte("\n")) {
 		tail = ""
 	}
-	return d.apply(edit{pos: colon + 1, del: e - colon - 1, ins: " []" + tail})
+	return d.apply(doc.Edit{Pos: colon + 1, Del: e - colon - 1, Ins: " []" + tail})
 }
 
 // del removes a top-level key whose value is empty (null or []).
-func (d *yamlDoc) del(path []string) error {
+func (d *yamlDoc) Del(path []string) error {
 	key, val, err := d.entry(path)
 	if err != nil || val == nil {
 		return err
@@ -362,15 +367,15 @@ func (d *yamlDoc) del(path []string) error {
 	if !isNull(val) && !(val.Kind == yaml.SequenceNode && len(val.Content) == 0) {
 		return nil
 	}
-	s := lineStart(d.src, d.offset(key))
-	e := skipBreak(d.src, endOfLine(d.src, d.offset(val)))
-	return d.apply(edit{pos: s, del: e - s})
+	s := doc.LineStart(d.src, d.offset(key))
+	e := doc.SkipBreak(d.src, doc.EndOfLine(d.src, d.offset(val)))
+	return d.apply(doc.Edit{Pos: s, Del: e - s})
 }
 
-func (d *yamlDoc) set(path []string, v any) error {
-	return fmt.Errorf("%s: connect does not set %s in YAML files", d.name, showPath(path))
+func (d *yamlDoc) Set(path []string, v any) error {
+	return fmt.Errorf("%s: connect does not set %s in YAML files", d.name, doc.ShowPath(path))
 }
 
-func (d *yamlDoc) setRaw(path []string, raw string) error { return d.set(path, nil) }
+func (d *yamlDoc) SetRaw(path []string, raw string) error { return d.Set(path, nil) }
 
-func (d *yamlDoc) raw(path []string) (string, bool) { return "", false }
+func (d *yamlDoc) Raw(path []string) (string, bool) { return "", false }

@@ -1,11 +1,15 @@
-package connect
+// Package jsonc edits JSON config files with comments and trailing commas
+// (JSONC) in place, for connect: only the bytes of the setting it writes
+// change.
+package jsonc
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
+
+	"switchyard/connect/doc"
 )
 
 // A JSON (JSONC: comments and trailing commas allowed) document edited in
@@ -44,38 +48,9 @@ func (m *jmember) start() int {
 	return m.val.start
 }
 
-// SyntaxError is a file connect cannot read: it names the file, line and
-// column, and the file is left untouched.
-type SyntaxError struct {
-	File      string
-	Line, Col int
-	Msg       string
-}
-
-func (e *SyntaxError) Error() string {
-	if e.Line == 0 {
-		return fmt.Sprintf("%s: %s; connect left it untouched", e.File, e.Msg)
-	}
-	return fmt.Sprintf("%s:%d:%d: %s; connect left it untouched", e.File, e.Line, e.Col, e.Msg)
-}
-
-func syntaxErrAt(file string, src []byte, off int, format string, args ...any) *SyntaxError {
-	line, col := lineCol(src, off)
-	return &SyntaxError{File: file, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)}
-}
-
-// lineCol converts a byte offset to a 1-based line and column.
-func lineCol(src []byte, off int) (int, int) {
-	if off > len(src) {
-		off = len(src)
-	}
-	line := 1 + bytes.Count(src[:off], []byte("\n"))
-	col := off - (bytes.LastIndexByte(src[:off], '\n') + 1) + 1
-	return line, col
-}
-
-func parseJSONDoc(name string, src []byte) (*jsonDoc, error) {
-	d := &jsonDoc{name: name, src: src, eol: detectEOL(src)}
+// Parse reads a file; name is used in errors.
+func Parse(name string, src []byte) (doc.Doc, error) {
+	d := &jsonDoc{name: name, src: src, eol: doc.DetectEOL(src)}
 	if err := d.parse(); err != nil {
 		return nil, err
 	}
@@ -108,13 +83,6 @@ func (d *jsonDoc) parse() error {
 	return nil
 }
 
-func detectEOL(src []byte) string {
-	if i := bytes.IndexByte(src, '\n'); i > 0 && src[i-1] == '\r' {
-		return "\r\n"
-	}
-	return "\n"
-}
-
 type jparser struct {
 	s    []byte
 	i    int
@@ -122,7 +90,7 @@ type jparser struct {
 }
 
 func (p *jparser) errf(format string, args ...any) error {
-	return syntaxErrAt(p.file, p.s, p.i, format, args...)
+	return doc.SyntaxErrAt(p.file, p.s, p.i, format, args...)
 }
 
 // skip passes whitespace and comments.
@@ -301,7 +269,7 @@ func (d *jsonDoc) plainNode(n *jnode) any {
 	return nil
 }
 
-func (d *jsonDoc) tree() map[string]any {
+func (d *jsonDoc) Tree() map[string]any {
 	if d.root == nil {
 		return map[string]any{}
 	}
@@ -309,7 +277,7 @@ func (d *jsonDoc) tree() map[string]any {
 	return m
 }
 
-func (d *jsonDoc) bytes() []byte { return d.src }
+func (d *jsonDoc) Bytes() []byte { return d.src }
 
 // topObject checks that the document is an object (or empty).
 func (d *jsonDoc) topObject() error {
@@ -345,7 +313,7 @@ func (d *jsonDoc) walk(path []string) (found *jmember, parent *jnode, depth int,
 	parent = d.root
 	for i, k := range path {
 		if parent.kind != '{' {
-			return nil, nil, i, fmt.Errorf("%s: %s is not an object; connect left the file untouched", d.name, showPath(path[:i]))
+			return nil, nil, i, fmt.Errorf("%s: %s is not an object; connect left the file untouched", d.name, doc.ShowPath(path[:i]))
 		}
 		m := parent.member(k)
 		if m == nil {
@@ -359,28 +327,10 @@ func (d *jsonDoc) walk(path []string) (found *jmember, parent *jnode, depth int,
 	return nil, parent, 0, nil
 }
 
-// edit is one splice of the source.
-type edit struct {
-	pos, del int
-	ins      string
-}
-
-// sortedEdits orders edits last first, so that applying one leaves the
-// offsets of the others valid. Insertions at the same offset end up in
-// the order they were listed.
-func sortedEdits(edits []edit) []edit {
-	out := make([]edit, len(edits))
-	for i := range edits {
-		out[i] = edits[len(edits)-1-i]
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].pos > out[j].pos })
-	return out
-}
-
-func (d *jsonDoc) apply(edits ...edit) error {
+func (d *jsonDoc) apply(edits ...doc.Edit) error {
 	src := append([]byte(nil), d.src...)
-	for _, e := range sortedEdits(edits) {
-		src = append(src[:e.pos], append([]byte(e.ins), src[e.pos+e.del:]...)...)
+	for _, e := range doc.SortedEdits(edits) {
+		src = append(src[:e.Pos], append([]byte(e.Ins), src[e.Pos+e.Del:]...)...)
 	}
 	old := d.src
 	d.src = src
@@ -394,21 +344,9 @@ func (d *jsonDoc) apply(edits ...edit) error {
 
 // ---- layout helpers ----
 
-func lineStart(src []byte, pos int) int { return bytes.LastIndexByte(src[:pos], '\n') + 1 }
-
-// indentAt is the leading whitespace of the line holding pos.
-func indentAt(src []byte, pos int) string {
-	s := lineStart(src, pos)
-	e := s
-	for e < len(src) && (src[e] == ' ' || src[e] == '\t') {
-		e++
-	}
-	return string(src[s:e])
-}
-
 // firstOnLine: only whitespace before pos on its line.
 func firstOnLine(src []byte, pos int) bool {
-	return len(bytes.TrimLeft(src[lineStart(src, pos):pos], " \t")) == 0
+	return len(bytes.TrimLeft(src[doc.LineStart(src, pos):pos], " \t")) == 0
 }
 
 // restOfLine skips spaces and comments after pos on the same line and
@@ -440,23 +378,13 @@ func restOfLine(src []byte, pos int) (int, bool) {
 	return i, true
 }
 
-// lineBreakBefore is the offset of the line break ending the line before
-// the line that holds pos (including a \r of \r\n).
-func lineBreakBefore(src []byte, pos int) int {
-	s := lineStart(src, pos) - 1
-	if s > 0 && src[s-1] == '\r' {
-		s--
-	}
-	return s
-}
-
 // unit is the file's indentation step: how far the top-level members are
 // indented, two spaces when that cannot be told.
 func (d *jsonDoc) unit() string {
 	if d.root != nil && len(d.root.members) > 0 {
 		m := d.root.members[0]
 		if firstOnLine(d.src, m.start()) {
-			in, base := indentAt(d.src, m.start()), indentAt(d.src, d.root.start)
+			in, base := doc.IndentAt(d.src, m.start()), doc.IndentAt(d.src, d.root.start)
 			if strings.HasPrefix(in, base) && len(in) > len(base) {
 				return in[len(base):]
 			}
@@ -483,7 +411,7 @@ func renderJSON(v any, indent, unit, eol string, compact bool) string {
 
 func writeJSON(b *strings.Builder, v any, indent, unit, eol string, compact bool) {
 	switch x := v.(type) {
-	case obj:
+	case doc.Obj:
 		if len(x) == 0 {
 			b.WriteString("{}")
 			return
@@ -500,8 +428,8 @@ func writeJSON(b *strings.Builder, v any, indent, unit, eol string, compact bool
 				}
 				b.WriteString(eol + indent + unit)
 			}
-			b.WriteString(jsonString(f.k) + ": ")
-			writeJSON(b, f.v, indent+unit, unit, eol, compact)
+			b.WriteString(jsonString(f.K) + ": ")
+			writeJSON(b, f.V, indent+unit, unit, eol, compact)
 		}
 		if !compact {
 			b.WriteString(eol + indent)
@@ -516,7 +444,7 @@ func writeJSON(b *strings.Builder, v any, indent, unit, eol string, compact bool
 		// scalars stays on one line.
 		lines := false
 		for _, e := range x {
-			if o, ok := e.(obj); ok && len(o) > 0 && !compact {
+			if o, ok := e.(doc.Obj); ok && len(o) > 0 && !compact {
 				lines = true
 			}
 		}
@@ -564,7 +492,7 @@ func jsonString(s string) string {
 // nest wraps v in objects for the keys of rest: nest([a b], v) = {a: {b: v}}.
 func nest(rest []string, v any) any {
 	for i := len(rest) - 1; i >= 0; i-- {
-		v = obj{{rest[i], v}}
+		v = doc.Obj{{rest[i], v}}
 	}
 	return v
 }
@@ -580,11 +508,11 @@ func rawText(raw string) valueText { return func(string, bool) string { return r
 
 // ---- edits ----
 
-func (d *jsonDoc) set(path []string, v any) error {
+func (d *jsonDoc) Set(path []string, v any) error {
 	return d.setText(path, v, rendered(d, v))
 }
 
-func (d *jsonDoc) setRaw(path []string, raw string) error {
+func (d *jsonDoc) SetRaw(path []string, raw string) error {
 	return d.setText(path, nil, rawText(raw))
 }
 
@@ -606,7 +534,7 @@ func (d *jsonDoc) setText(path []string, v any, text valueText) error {
 		} else if !bytes.HasSuffix(src, []byte("\n")) {
 			src = append(append([]byte(nil), src...), d.eol...)
 		}
-		return d.apply(edit{pos: 0, del: len(d.src), ins: string(src) + body + d.eol})
+		return d.apply(doc.Edit{Pos: 0, Del: len(d.src), Ins: string(src) + body + d.eol})
 	}
 	m, parent, depth, err := d.walk(path)
 	if err != nil {
@@ -614,7 +542,7 @@ func (d *jsonDoc) setText(path []string, v any, text valueText) error {
 	}
 	if m != nil {
 		compact := !firstOnLine(d.src, m.start())
-		return d.apply(edit{pos: m.val.start, del: m.val.end - m.val.start, ins: text(indentAt(d.src, m.start()), compact)})
+		return d.apply(doc.Edit{Pos: m.val.start, Del: m.val.end - m.val.start, Ins: text(doc.IndentAt(d.src, m.start()), compact)})
 	}
 	key := path[depth]
 	var inner valueText = text
@@ -642,34 +570,34 @@ func (d *jsonDoc) insertMember(n *jnode, key *string, text valueText) error {
 		prefix = jsonString(*key) + ": "
 	}
 	if len(n.members) == 0 {
-		objIndent := indentAt(d.src, n.start)
+		objIndent := doc.IndentAt(d.src, n.start)
 		child := objIndent + d.unit()
 		member := prefix + text(child, false)
 		inner := d.src[n.start+1 : n.end-1]
 		if len(bytes.TrimSpace(inner)) == 0 {
-			return d.apply(edit{pos: n.start + 1, del: len(inner), ins: d.eol + child + member + d.eol + objIndent})
+			return d.apply(doc.Edit{Pos: n.start + 1, Del: len(inner), Ins: d.eol + child + member + d.eol + objIndent})
 		}
-		return d.apply(edit{pos: n.start + 1, ins: d.eol + child + member})
+		return d.apply(doc.Edit{Pos: n.start + 1, Ins: d.eol + child + member})
 	}
 	last := n.members[len(n.members)-1]
 	if !d.multiline(n) {
 		member := prefix + text("", true)
 		if last.comma >= 0 {
-			return d.apply(edit{pos: last.comma + 1, ins: " " + member + ","})
+			return d.apply(doc.Edit{Pos: last.comma + 1, Ins: " " + member + ","})
 		}
-		return d.apply(edit{pos: last.val.end, ins: ", " + member})
+		return d.apply(doc.Edit{Pos: last.val.end, Ins: ", " + member})
 	}
-	child := indentAt(d.src, last.start())
+	child := doc.IndentAt(d.src, last.start())
 	member := prefix + text(child, false)
 	if last.comma >= 0 {
 		at, _ := restOfLine(d.src, last.comma+1)
-		return d.apply(edit{pos: at, ins: d.eol + child + member + ","})
+		return d.apply(doc.Edit{Pos: at, Ins: d.eol + child + member + ","})
 	}
 	at, _ := restOfLine(d.src, last.val.end)
-	return d.apply(edit{pos: last.val.end, ins: ","}, edit{pos: at, ins: d.eol + child + member})
+	return d.apply(doc.Edit{Pos: last.val.end, Ins: ","}, doc.Edit{Pos: at, Ins: d.eol + child + member})
 }
 
-func (d *jsonDoc) raw(path []string) (string, bool) {
+func (d *jsonDoc) Raw(path []string) (string, bool) {
 	if d.root == nil || d.root.kind != '{' {
 		return "", false
 	}
@@ -680,7 +608,7 @@ func (d *jsonDoc) raw(path []string) (string, bool) {
 	return string(d.src[m.val.start:m.val.end]), true
 }
 
-func (d *jsonDoc) del(path []string) error {
+func (d *jsonDoc) Del(path []string) error {
 	if d.root == nil {
 		return nil
 	}
@@ -706,12 +634,12 @@ func (d *jsonDoc) deleteMember(n *jnode, i int) error {
 	if i > 0 {
 		prev = n.members[i-1]
 	}
-	var edits []edit
-	if lineEnd, clean := restOfLine(d.src, end); clean && firstOnLine(d.src, m.start()) && lineStart(d.src, m.start()) > 0 {
-		s := lineBreakBefore(d.src, m.start())
-		edits = append(edits, edit{pos: s, del: lineEnd - s})
+	var edits []doc.Edit
+	if lineEnd, clean := restOfLine(d.src, end); clean && firstOnLine(d.src, m.start()) && doc.LineStart(d.src, m.start()) > 0 {
+		s := doc.LineBreakBefore(d.src, m.start())
+		edits = append(edits, doc.Edit{Pos: s, Del: lineEnd - s})
 		if m.comma < 0 && prev != nil && prev.comma >= 0 {
-			edits = append(edits, edit{pos: prev.comma, del: 1})
+			edits = append(edits, doc.Edit{Pos: prev.comma, Del: 1})
 		}
 	} else {
 		switch {
@@ -720,11 +648,11 @@ func (d *jsonDoc) deleteMember(n *jnode, i int) error {
 			for e < len(d.src) && (d.src[e] == ' ' || d.src[e] == '\t') {
 				e++
 			}
-			edits = append(edits, edit{pos: m.start(), del: e - m.start()})
+			edits = append(edits, doc.Edit{Pos: m.start(), Del: e - m.start()})
 		case prev != nil && prev.comma >= 0:
-			edits = append(edits, edit{pos: prev.comma, del: m.val.end - prev.comma})
+			edits = append(edits, doc.Edit{Pos: prev.comma, Del: m.val.end - prev.comma})
 		default:
-			edits = append(edits, edit{pos: m.start(), del: m.val.end - m.start()})
+			edits = append(edits, doc.Edit{Pos: m.start(), Del: m.val.end - m.start()})
 		}
 	}
 	if err := d.apply(edits...); err != nil {
@@ -744,7 +672,7 @@ func (d *jsonDoc) tidyEmpty(pos int) error {
 	if len(bytes.TrimSpace(inner)) != 0 {
 		return nil
 	}
-	return d.apply(edit{pos: n.start + 1, del: len(inner)})
+	return d.apply(doc.Edit{Pos: n.start + 1, Del: len(inner)})
 }
 
 func (d *jsonDoc) nodeAt(n *jnode, pos int) *jnode {
@@ -776,23 +704,23 @@ func (d *jsonDoc) array(path []string) (*jnode, error) {
 		return nil, err
 	}
 	if m.val.kind != '[' {
-		return nil, fmt.Errorf("%s: %s is not a list; connect left the file untouched", d.name, showPath(path))
+		return nil, fmt.Errorf("%s: %s is not a list; connect left the file untouched", d.name, doc.ShowPath(path))
 	}
 	return m.val, nil
 }
 
-func (d *jsonDoc) appendElem(path []string, v any) error {
+func (d *jsonDoc) AppendElem(path []string, v any) error {
 	a, err := d.array(path)
 	if err != nil {
 		return err
 	}
 	if a == nil {
-		return d.set(path, []any{v})
+		return d.Set(path, []any{v})
 	}
 	return d.insertMember(a, nil, rendered(d, v))
 }
 
-func (d *jsonDoc) elemRaw(path []string, i int) string {
+func (d *jsonDoc) ElemRaw(path []string, i int) string {
 	a, _ := d.array(path)
 	if a == nil || i >= len(a.members) {
 		return ""
@@ -800,7 +728,7 @@ func (d *jsonDoc) elemRaw(path []string, i int) string {
 	return string(d.src[a.members[i].val.start:a.members[i].val.end])
 }
 
-func (d *jsonDoc) replaceElem(path []string, i int, v any, raw string) error {
+func (d *jsonDoc) ReplaceElem(path []string, i int, v any, raw string) error {
 	a, err := d.array(path)
 	if err != nil || a == nil || i >= len(a.members) {
 		return err
@@ -808,12 +736,12 @@ func (d *jsonDoc) replaceElem(path []string, i int, v any, raw string) error {
 	m := a.members[i]
 	text := raw
 	if v != nil {
-		text = renderJSON(v, indentAt(d.src, m.start()), d.unit(), d.eol, !firstOnLine(d.src, m.start()))
+		text = renderJSON(v, doc.IndentAt(d.src, m.start()), d.unit(), d.eol, !firstOnLine(d.src, m.start()))
 	}
-	return d.apply(edit{pos: m.val.start, del: m.val.end - m.val.start, ins: text})
+	return d.apply(doc.Edit{Pos: m.val.start, Del: m.val.end - m.val.start, Ins: text})
 }
 
-func (d *jsonDoc) delElem(path []string, i int) error {
+func (d *jsonDoc) DelElem(path []string, i int) error {
 	a, err := d.array(path)
 	if err != nil || a == nil || i >= len(a.members) {
 		return err

@@ -1,10 +1,14 @@
-package connect
+// Package dotenv edits .env files (KEY=value lines) in place, for
+// connect.
+package dotenv
 
 import (
 	"bytes"
 	"fmt"
 	"regexp"
 	"strings"
+
+	"switchyard/connect/doc"
 )
 
 // A .env file (KEY=value lines, # comments, optional "export ", quoted
@@ -29,8 +33,9 @@ type envLine struct {
 
 var envKeyRE = regexp.MustCompile(`^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*`)
 
-func parseEnvDoc(name string, src []byte) (*envDoc, error) {
-	d := &envDoc{name: name, src: src, eol: detectEOL(src)}
+// Parse reads a file; name is used in errors.
+func Parse(name string, src []byte) (doc.Doc, error) {
+	d := &envDoc{name: name, src: src, eol: doc.DetectEOL(src)}
 	if err := d.parse(); err != nil {
 		return nil, err
 	}
@@ -42,16 +47,16 @@ func (d *envDoc) parse() error {
 	s := d.src
 	i := 0
 	for i < len(s) {
-		le := endOfLine(s, i)
+		le := doc.EndOfLine(s, i)
 		line := s[i:le]
 		trimmed := bytes.TrimLeft(line, " \t")
 		if len(trimmed) == 0 || trimmed[0] == '#' {
-			i = skipBreak(s, le)
+			i = doc.SkipBreak(s, le)
 			continue
 		}
 		m := envKeyRE.FindSubmatchIndex(line)
 		if m == nil {
-			return syntaxErrAt(d.name, s, i, "expected KEY=value")
+			return doc.SyntaxErrAt(d.name, s, i, "expected KEY=value")
 		}
 		l := envLine{key: string(line[m[2]:m[3]]), lineStart: i, valStart: i + m[1]}
 		v := i + m[1]
@@ -66,14 +71,14 @@ func (d *envDoc) parse() error {
 				j++
 			}
 			if j >= len(s) {
-				return syntaxErrAt(d.name, s, v, "a quoted value is never closed")
+				return doc.SyntaxErrAt(d.name, s, v, "a quoted value is never closed")
 			}
 			l.valEnd = j + 1
 			val = string(s[v+1 : j])
 			if q == '"' {
 				val = strings.NewReplacer(`\n`, "\n", `\r`, "\r", `\"`, `"`, `\\`, `\`).Replace(val)
 			}
-			le = endOfLine(s, l.valEnd)
+			le = doc.EndOfLine(s, l.valEnd)
 		} else {
 			raw := s[v:le]
 			if k := bytes.Index(raw, []byte(" #")); k >= 0 {
@@ -86,13 +91,13 @@ func (d *envDoc) parse() error {
 		l.lineEnd = le
 		d.lines = append(d.lines, l)
 		d.dec[l.key] = val
-		i = skipBreak(s, le)
+		i = doc.SkipBreak(s, le)
 	}
 	return nil
 }
 
-func (d *envDoc) tree() map[string]any { return d.dec }
-func (d *envDoc) bytes() []byte        { return d.src }
+func (d *envDoc) Tree() map[string]any { return d.dec }
+func (d *envDoc) Bytes() []byte        { return d.src }
 
 func (d *envDoc) last(key string) int {
 	for i := len(d.lines) - 1; i >= 0; i-- {
@@ -112,30 +117,30 @@ func envValue(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`).Replace(s) + `"`
 }
 
-func (d *envDoc) set(path []string, v any) error {
+func (d *envDoc) Set(path []string, v any) error {
 	s, ok := v.(string)
 	if !ok || len(path) != 1 {
 		return fmt.Errorf("%s: connect writes only VARIABLE=string lines to .env files", d.name)
 	}
-	return d.setRaw(path, envValue(s))
+	return d.SetRaw(path, envValue(s))
 }
 
-func (d *envDoc) setRaw(path []string, raw string) error {
+func (d *envDoc) SetRaw(path []string, raw string) error {
 	if len(path) != 1 {
-		return fmt.Errorf("%s: %s is not a variable name", d.name, showPath(path))
+		return fmt.Errorf("%s: %s is not a variable name", d.name, doc.ShowPath(path))
 	}
 	if i := d.last(path[0]); i >= 0 {
 		l := d.lines[i]
-		return d.apply(edit{pos: l.valStart, del: l.valEnd - l.valStart, ins: raw})
+		return d.apply(doc.Edit{Pos: l.valStart, Del: l.valEnd - l.valStart, Ins: raw})
 	}
 	ins := path[0] + "=" + raw + d.eol
 	if len(d.src) > 0 && !bytes.HasSuffix(d.src, []byte("\n")) {
 		ins = d.eol + path[0] + "=" + raw
 	}
-	return d.apply(edit{pos: len(d.src), ins: ins})
+	return d.apply(doc.Edit{Pos: len(d.src), Ins: ins})
 }
 
-func (d *envDoc) raw(path []string) (string, bool) {
+func (d *envDoc) Raw(path []string) (string, bool) {
 	if len(path) != 1 {
 		return "", false
 	}
@@ -147,20 +152,20 @@ func (d *envDoc) raw(path []string) (string, bool) {
 }
 
 // del removes every line that sets the variable.
-func (d *envDoc) del(path []string) error {
+func (d *envDoc) Del(path []string) error {
 	if len(path) != 1 {
 		return nil
 	}
-	var edits []edit
+	var edits []doc.Edit
 	for _, l := range d.lines {
 		if l.key != path[0] {
 			continue
 		}
-		s, e := l.lineStart, skipBreak(d.src, l.lineEnd)
+		s, e := l.lineStart, doc.SkipBreak(d.src, l.lineEnd)
 		if e == l.lineEnd && s > 0 {
-			s = lineBreakBefore(d.src, l.lineStart+1)
+			s = doc.LineBreakBefore(d.src, l.lineStart+1)
 		}
-		edits = append(edits, edit{pos: s, del: e - s})
+		edits = append(edits, doc.Edit{Pos: s, Del: e - s})
 	}
 	if len(edits) == 0 {
 		return nil
@@ -168,10 +173,10 @@ func (d *envDoc) del(path []string) error {
 	return d.apply(edits...)
 }
 
-func (d *envDoc) apply(edits ...edit) error {
+func (d *envDoc) apply(edits ...doc.Edit) error {
 	src := append([]byte(nil), d.src...)
-	for _, e := range sortedEdits(edits) {
-		src = append(src[:e.pos], append([]byte(e.ins), src[e.pos+e.del:]...)...)
+	for _, e := range doc.SortedEdits(edits) {
+		src = append(src[:e.Pos], append([]byte(e.Ins), src[e.Pos+e.Del:]...)...)
 	}
 	old := d.src
 	d.src = src
