@@ -845,7 +845,7 @@ func fxFaults() []fxFault {
 				fxBeginSSE(w)
 				time.Sleep(50 * time.Millisecond) // slow on purpose: the drip is the thing under test
 				fxWrite(w, fxFraming(wf, in.Model))
-				for i := 0; i < 10; i++ {
+				for i := 0; i < fxDripEvents; i++ {
 					time.Sleep(50 * time.Millisecond)
 					fxWrite(w, fxTextEv(wf, in.Model, fmt.Sprintf("d%d ", i)))
 				}
@@ -953,6 +953,11 @@ func (c fxCombo) passthrough() bool {
 const (
 	fxTight = 250 * time.Millisecond
 	fxRoomy = 2 * time.Second
+	// fxDripTimeout bounds the slow drip's first byte and its silences:
+	// 12× the drip's 50 ms gaps (a loaded 2-core machine running -race
+	// stalled a 50 ms gap past 250 ms), yet less than its 20 events take.
+	fxDripTimeout = 600 * time.Millisecond
+	fxDripEvents  = 20
 )
 
 // TestFaultMatrix runs every fault × phase × stream/non-stream × client
@@ -965,7 +970,7 @@ const (
 //     reports, no [DONE] / message_stop, one message_start, and the second
 //     backend never called (no splicing);
 //   - a slow drip (an event every 50ms, longer in all than the first-byte
-//     and idle timeouts) is never cut;
+//     and idle timeouts, fxDripTimeout) is never cut;
 //   - hangs and silences: the faulty upstream sees its request cancelled;
 //   - every Gemini client stream (SSE or JSON array, converted or passed
 //     through) holds geminitest.CheckStream's invariants: one finishReason
@@ -1017,7 +1022,7 @@ func fxRunFault(t *testing.T, combo fxCombo, f fxFault, stream bool, preFB, mid 
 	case phMid: // the idle timeout cuts the silent stream
 		timeouts = fxTimeouts(fxRoomy, fxTight)
 	case phNone: // the drip outlasts both stream timeouts in total
-		timeouts = fxTimeouts(fxTight, fxTight)
+		timeouts = fxTimeouts(fxDripTimeout, fxDripTimeout)
 	default: // the faulty backend's own call, first-byte and stream bounds
 		b1.Timeout, b1.StreamTimeout = fxTight, fxTight
 		timeouts = fxTimeouts(fxRoomy, fxRoomy)
@@ -1078,11 +1083,14 @@ func fxRunFault(t *testing.T, combo fxCombo, f fxFault, stream bool, preFB, mid 
 		fxCheckGemini(t, combo.client, w)
 		fxCheckConverted(t, combo, w)
 	case phNone: // slow drip: never cut
-		want := "d0 d1 d2 d3 d4 d5 d6 d7 d8 d9 "
+		want := ""
+		for i := 0; i < fxDripEvents; i++ {
+			want += fmt.Sprintf("d%d ", i)
+		}
 		if res.Err != nil || res.Text != want {
 			t.Fatalf("slow drip: text %q err %v; want the whole stream", res.Text, res.Err)
 		}
-		if res.Elapsed < 500*time.Millisecond {
+		if res.Elapsed < fxDripTimeout {
 			t.Fatalf("slow drip took %v: the fake did not drip?", res.Elapsed)
 		}
 		if good.count.Load() != 0 || badCount != 1 {
