@@ -48,8 +48,15 @@ func DecodeItem(raw []byte, it *Item) error {
 func decodeItemFast(raw []byte, it *Item) bool {
 	var d jscan.Decoder
 	d.Reset(raw)
-	d.Members(itemFields, func(i int) { itemField(&d, it, i) })
+	ReadItem(&d, it)
 	return d.Done()
+}
+
+// ReadItem reads one input item at d's position, for a caller that walks
+// the input array with d itself (d gives up as DecodeItem's fast path
+// would).
+func ReadItem(d *jscan.Decoder, it *Item) {
+	d.Members(itemFields, func(i int) { itemField(d, it, i) })
 }
 
 // DecodeParts decodes content parts as json.Unmarshal would.
