@@ -41,6 +41,7 @@ type hubRequest struct {
 	req      *openai.ChatRequest
 	names    protocol.ToolNames  // tools renamed on the way to the hub
 	estimate int                 // local prompt-token estimate
+	size     int                 // the client's body size: room for the upstream body
 	rnotes   responsesconv.Notes // Responses clients: custom tools, drops
 }
 
@@ -114,7 +115,7 @@ var (
 			if aerr != nil {
 				return nil, aerr
 			}
-			return &hubRequest{req: req, estimate: convert.EstimateOpenAITokens(req)}, nil
+			return &hubRequest{req: req, estimate: convert.EstimateOpenAITokens(req), size: len(in.body)}, nil
 		},
 		fromHub:     func(_ *inbound, _ *hubRequest, resp *openai.ChatResponse) []byte { return marshal(resp) },
 		pass:        passthrough.NewChat,
@@ -141,7 +142,7 @@ var (
 			if err != nil {
 				return nil, convErr(err)
 			}
-			return &hubRequest{req: out, names: names, estimate: convert.EstimateAnthropicTokens(req)}, nil
+			return &hubRequest{req: out, names: names, estimate: convert.EstimateAnthropicTokens(req), size: len(in.body)}, nil
 		},
 		fromHub: func(in *inbound, h *hubRequest, resp *openai.ChatResponse) []byte {
 			return marshal(convert.ResponseOToA(resp, in.model, h.names))
@@ -170,7 +171,7 @@ var (
 			if err != nil {
 				return nil, convErr(err)
 			}
-			return &hubRequest{req: out, rnotes: notes, estimate: convert.EstimateOpenAITokens(out)}, nil
+			return &hubRequest{req: out, rnotes: notes, estimate: convert.EstimateOpenAITokens(out), size: len(in.body)}, nil
 		},
 		fromHub: func(in *inbound, h *hubRequest, resp *openai.ChatResponse) []byte {
 			r := responsesconv.ResponseFromHub(resp, responsesconv.FromHubOptions{ClientModel: in.model, Created: time.Now().Unix(), Notes: h.rnotes})
@@ -252,7 +253,7 @@ var backendFormats = map[config.Format]*backendFormat{
 				// The client's converter reports usage from the hub stream.
 				req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
 			}
-			b, ok := openai.AppendChatRequest(make([]byte, 0, 1024), &req) // json.Marshal's bytes
+			b, ok := openai.AppendChatRequest(make([]byte, 0, h.size+256), &req) // json.Marshal's bytes
 			if !ok {
 				b, _ = json.Marshal(&req)
 			}
@@ -280,7 +281,7 @@ var backendFormats = map[config.Format]*backendFormat{
 				return nil, convErr(err)
 			}
 			ex.notes = notes
-			b, ok := anthropic.AppendMessagesRequest(make([]byte, 0, 1024), out) // json.Marshal's bytes
+			b, ok := anthropic.AppendMessagesRequest(make([]byte, 0, h.size+256), out) // json.Marshal's bytes
 			if !ok {
 				b, _ = json.Marshal(out)
 			}
