@@ -206,6 +206,17 @@ func (d *Decoder) Int(p *int) {
 	*p = v
 }
 
+// Int64 reads an integer into an int64; null leaves it as it is.
+func (d *Decoder) Int64(p *int64) {
+	var v int
+	if d.Null() {
+		return
+	}
+	if d.Int(&v); d.OK() {
+		*p = int64(v)
+	}
+}
+
 // IntPtr reads an optional integer: null is nil.
 func (d *Decoder) IntPtr(p **int) {
 	if d.Null() {
