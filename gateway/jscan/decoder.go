@@ -36,6 +36,12 @@ func (d *Decoder) GiveUp() { d.ok = false; d.s.Fail() }
 // Done reports whether the fast path read the whole document.
 func (d *Decoder) Done() bool { return d.ok && d.s.Done() }
 
+// OK reports whether the fast path holds so far.
+func (d *Decoder) OK() bool { return d.ok && !d.s.bad }
+
+// Skip reads and discards one value (checking its syntax).
+func (d *Decoder) Skip() { d.s.Skip() }
+
 // Members reads an object, calling field(i) for a member named names[i]
 // (at most 32 names) and skipping the others. Anything but an object,
 // null included, gives up: callers read null themselves where it is valid.
@@ -198,6 +204,17 @@ func (d *Decoder) Int(p *int) {
 		return
 	}
 	*p = v
+}
+
+// Int64 reads an integer into an int64; null leaves it as it is.
+func (d *Decoder) Int64(p *int64) {
+	var v int
+	if d.Null() {
+		return
+	}
+	if d.Int(&v); d.OK() {
+		*p = int64(v)
+	}
 }
 
 // IntPtr reads an optional integer: null is nil.

@@ -45,7 +45,7 @@ var Gemini = &Client{
 			return nil, convErr(err)
 		}
 		out.Stream = in.Stream
-		return &Hub{req: out, names: names, estimate: convert.EstimateOpenAITokens(out), thoughts: req.IncludeThoughts()}, nil
+		return &Hub{req: out, names: names, estimate: convert.EstimateOpenAITokens(out), thoughts: req.IncludeThoughts(), size: len(in.Body)}, nil
 	},
 	FromHub: func(in *Inbound, h *Hub, resp *openai.ChatResponse) []byte {
 		return marshal(geminiconv.ResponseFromHub(resp, in.Model, h.thoughts))

@@ -45,6 +45,7 @@ type Hub struct {
 	req      *openai.ChatRequest
 	names    protocol.ToolNames  // tools renamed on the way to the hub
 	estimate int                 // local prompt-token estimate
+	size     int                 // the client's body size: room for the upstream body
 	rnotes   responsesconv.Notes // Responses clients: custom tools, drops
 	thoughts bool                // Gemini clients: includeThoughts
 }
@@ -129,7 +130,7 @@ var (
 			if aerr != nil {
 				return nil, aerr
 			}
-			return &Hub{req: req, estimate: convert.EstimateOpenAITokens(req)}, nil
+			return &Hub{req: req, estimate: convert.EstimateOpenAITokens(req), size: len(in.Body)}, nil
 		},
 		FromHub:     func(_ *Inbound, _ *Hub, resp *openai.ChatResponse) []byte { return marshal(resp) },
 		Pass:        func(*Inbound) StreamConverter { return passthrough.NewChat() },
@@ -156,7 +157,7 @@ var (
 			if err != nil {
 				return nil, convErr(err)
 			}
-			return &Hub{req: out, names: names, estimate: convert.EstimateAnthropicTokens(req)}, nil
+			return &Hub{req: out, names: names, estimate: convert.EstimateAnthropicTokens(req), size: len(in.Body)}, nil
 		},
 		FromHub: func(in *Inbound, h *Hub, resp *openai.ChatResponse) []byte {
 			return marshal(convert.ResponseOToA(resp, in.Model, h.names))
@@ -185,7 +186,7 @@ var (
 			if err != nil {
 				return nil, convErr(err)
 			}
-			return &Hub{req: out, rnotes: notes, estimate: convert.EstimateOpenAITokens(out)}, nil
+			return &Hub{req: out, rnotes: notes, estimate: convert.EstimateOpenAITokens(out), size: len(in.Body)}, nil
 		},
 		FromHub: func(in *Inbound, h *Hub, resp *openai.ChatResponse) []byte {
 			r := responsesconv.ResponseFromHub(resp, responsesconv.FromHubOptions{ClientModel: in.Model, Created: time.Now().Unix(), Notes: h.rnotes})
@@ -291,7 +292,7 @@ var Backends = map[config.Format]*Backend{
 				return nil, convErr(err)
 			}
 			ex.Notes = notes
-			b, ok := anthropic.AppendMessagesRequest(make([]byte, 0, 1024), out) // json.Marshal's bytes
+			b, ok := anthropic.AppendMessagesRequest(make([]byte, 0, h.size+256), out) // json.Marshal's bytes
 			if !ok {
 				b, _ = json.Marshal(out)
 			}
@@ -327,11 +328,11 @@ var Backends = map[config.Format]*Backend{
 			return b, nil
 		},
 		ToHub: func(body []byte, _ *Exchange, clientModel string) (*openai.ChatResponse, bool) {
-			var r responses.Response
-			if err := json.Unmarshal(body, &r); err != nil || r.Object != "response" || r.Status == "failed" {
+			r, err := responses.DecodeResponse(body) // json.Unmarshal's result, faster
+			if err != nil || r.Object != "response" || r.Status == "failed" {
 				return nil, false
 			}
-			out := responsesconv.ResponseToHub(&r)
+			out := responsesconv.ResponseToHub(r)
 			if clientModel != "" {
 				out.Model = clientModel
 			}

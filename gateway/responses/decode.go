@@ -48,8 +48,15 @@ func DecodeItem(raw []byte, it *Item) error {
 func decodeItemFast(raw []byte, it *Item) bool {
 	var d jscan.Decoder
 	d.Reset(raw)
-	d.Members(itemFields, func(i int) { itemField(&d, it, i) })
+	ReadItem(&d, it)
 	return d.Done()
+}
+
+// ReadItem reads one input item at d's position, for a caller that walks
+// the input array with d itself (d gives up as DecodeItem's fast path
+// would).
+func ReadItem(d *jscan.Decoder, it *Item) {
+	d.Members(itemFields, func(i int) { itemField(d, it, i) })
 }
 
 // DecodeParts decodes content parts as json.Unmarshal would.
@@ -225,3 +232,179 @@ func itemField(d *jscan.Decoder, it *Item, i int) {
 var summaryFields = []string{"type", "text"}
 
 var partFields = []string{"type", "text", "refusal", "image_url", "file_id", "detail", "file_data", "filename"}
+
+// DecodeResponse decodes a Responses object (a backend's answer): what
+// json.Unmarshal into a Response gives, error included.
+func DecodeResponse(body []byte) (*Response, error) {
+	r := new(Response)
+	var d jscan.Decoder
+	d.Reset(body)
+	if ReadResponse(&d, r); d.Done() {
+		return r, nil
+	}
+	*r = Response{}
+	if err := json.Unmarshal(body, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+var responseFields = []string{"id", "object", "created_at", "status", "model", "output", "usage", "error",
+	"incomplete_details", "parallel_tool_calls", "tool_choice", "tools"}
+
+// ReadResponse reads a Responses object at d's position (a stream event's
+// "response"), giving up where DecodeResponse's fast path would.
+func ReadResponse(d *jscan.Decoder, r *Response) {
+	d.Members(responseFields, func(i int) {
+		switch i {
+		case 0, 1, 3, 4:
+			d.Text([...]*string{0: &r.ID, 1: &r.Object, 3: &r.Status, 4: &r.Model}[i])
+		case 2:
+			d.Int64(&r.CreatedAt)
+		case 5:
+			if d.Null() {
+				r.Output = nil
+				return
+			}
+			d.Elements(func() {
+				r.Output = append(r.Output, OutputItem{})
+				if !d.Null() {
+					ReadOutputItem(d, &r.Output[len(r.Output)-1])
+				}
+			}, func() { r.Output = []OutputItem{} })
+		case 6:
+			readUsage(d, &r.Usage)
+		case 7:
+			readErrorDetail(d, &r.Error)
+		case 8:
+			if d.Null() {
+				r.IncompleteDetails = nil
+				return
+			}
+			r.IncompleteDetails = new(IncompleteDetails)
+			d.Members(reasonFields, func(int) { d.Text(&r.IncompleteDetails.Reason) })
+		case 9:
+			d.Bool(&r.ParallelToolCalls)
+		case 10:
+			d.Raw(&r.ToolChoice)
+		case 11:
+			readRawList(d, &r.Tools)
+		}
+	})
+}
+
+var reasonFields = []string{"reason"}
+
+var outputItemFields = []string{"id", "type", "status", "role", "content", "call_id", "name", "arguments", "input",
+	"namespace", "action", "summary"}
+
+var outputContentFields = []string{"type", "text", "refusal", "annotations"}
+
+// ReadOutputItem reads an output item at d's position (a stream event's
+// "item").
+func ReadOutputItem(d *jscan.Decoder, o *OutputItem) {
+	d.Members(outputItemFields, func(i int) {
+		switch i {
+		case 4:
+			if d.Null() {
+				o.Content = nil
+				return
+			}
+			d.Elements(func() {
+				o.Content = append(o.Content, OutputContent{})
+				if d.Null() {
+					return
+				}
+				c := &o.Content[len(o.Content)-1]
+				d.Members(outputContentFields, func(i int) {
+					if i == 3 {
+						readRawList(d, &c.Annotations)
+						return
+					}
+					d.Text([...]*string{&c.Type, &c.Text, &c.Refusal}[i])
+				})
+			}, func() { o.Content = []OutputContent{} })
+		case 7:
+			d.TextPtr(&o.Arguments)
+		case 8:
+			d.TextPtr(&o.Input)
+		case 10:
+			d.Raw(&o.Action)
+		case 11:
+			readSummary(d, &o.Summary)
+		default:
+			d.Text([...]*string{0: &o.ID, 1: &o.Type, 2: &o.Status, 3: &o.Role, 5: &o.CallID, 6: &o.Name, 9: &o.Namespace}[i])
+		}
+	})
+}
+
+func readSummary(d *jscan.Decoder, p *[]SummaryPart) {
+	if d.Null() {
+		*p = nil
+		return
+	}
+	d.Elements(func() {
+		*p = append(*p, SummaryPart{})
+		if d.Null() {
+			return
+		}
+		s := &(*p)[len(*p)-1]
+		d.Members(summaryFields, func(i int) { d.Text([...]*string{&s.Type, &s.Text}[i]) })
+	}, func() { *p = []SummaryPart{} })
+}
+
+func readRawList(d *jscan.Decoder, p *[]json.RawMessage) {
+	if d.Null() {
+		*p = nil
+		return
+	}
+	d.Elements(func() {
+		*p = append(*p, nil)
+		d.Raw(&(*p)[len(*p)-1])
+	}, func() { *p = []json.RawMessage{} })
+}
+
+var cachedFields, reasoningTokenFields = []string{"cached_tokens"}, []string{"reasoning_tokens"}
+
+var usageFields = []string{"input_tokens", "input_tokens_details", "output_tokens", "output_tokens_details", "total_tokens"}
+
+func readUsage(d *jscan.Decoder, p **Usage) {
+	if d.Null() {
+		*p = nil
+		return
+	}
+	u := new(Usage)
+	*p = u
+	d.Members(usageFields, func(i int) {
+		switch i {
+		case 1:
+			if !d.Null() {
+				d.Members(cachedFields, func(int) { d.Int(&u.InputTokensDetails.CachedTokens) })
+			}
+		case 3:
+			if !d.Null() {
+				d.Members(reasoningTokenFields, func(int) { d.Int(&u.OutputTokensDetails.ReasoningTokens) })
+			}
+		default:
+			d.Int([...]*int{0: &u.InputTokens, 2: &u.OutputTokens, 4: &u.TotalTokens}[i])
+		}
+	})
+}
+
+var errorDetailFields = []string{"type", "code", "message", "param"}
+
+func readErrorDetail(d *jscan.Decoder, p **ErrorDetail) {
+	if d.Null() {
+		*p = nil
+		return
+	}
+	e := new(ErrorDetail)
+	*p = e
+	d.Members(errorDetailFields, func(i int) {
+		if i == 3 {
+			d.TextPtr(&e.Param)
+			return
+		}
+		d.Text([...]*string{&e.Type, &e.Code, &e.Message}[i])
+	})
+}

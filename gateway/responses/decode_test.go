@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"switchyard/gateway/jscan"
 )
 
 // decodeCases are request bodies the fast path must read as encoding/json
@@ -122,4 +124,47 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		checkDecode(t, in)
 	})
+}
+
+var responseCases = []string{
+	`{"id":"resp_1","object":"response","created_at":1700000000,"status":"completed","model":"gpt-5","output":[{"id":"rs_1","type":"reasoning","summary":[{"type":"summary_text","text":"hm"}]},{"id":"msg_1","type":"message","status":"completed","role":"assistant","content":[{"type":"output_text","text":"Hi \u00e9","annotations":[]},{"type":"refusal","refusal":"no","annotations":[{"a":1},null]}]},{"id":"fc_1","type":"function_call","status":"completed","call_id":"c","name":"f","arguments":"{}","namespace":"ns"},{"id":"ctc_1","type":"custom_tool_call","call_id":"c2","name":"p","input":"x"},{"id":"lsh_1","type":"local_shell_call","action":{"type":"exec","command":["ls"]}}],"usage":{"input_tokens":10,"input_tokens_details":{"cached_tokens":4},"output_tokens":5,"output_tokens_details":{"reasoning_tokens":2},"total_tokens":15},"error":null,"incomplete_details":null,"parallel_tool_calls":true,"tool_choice":"auto","tools":[{"type":"function"}]}`,
+	`{"status":"failed","error":{"type":"server_error","code":"boom","message":"it broke","param":null},"incomplete_details":{"reason":"max_output_tokens"},"output":[],"tools":[]}`,
+	`{"output":null,"usage":null,"tools":null,"error":{"message":"m","param":"p"}}`, `{"created_at":1.5}`, `{"created_at":"1"}`, `{"output":[null]}`,
+	`{"output":[{"content":null,"summary":null,"arguments":null}]}`, `{"Output":[]}`, `{"usage":{"input_tokens_details":null}}`, `{}`, `null`, `[1]`,
+	`{"usage":{"input_tokens_details":{"cached_tokens":1,"cached_tokens":2}}}`, `{"output":[{"content":[{"annotations":[]}]}]}`,
+}
+
+func checkDecodeResponse(t *testing.T, body []byte) {
+	t.Helper()
+	var want Response
+	werr := json.Unmarshal(body, &want)
+	got, gerr := DecodeResponse(body)
+	switch {
+	case (werr == nil) != (gerr == nil) || werr != nil && werr.Error() != gerr.Error():
+		t.Fatalf("%s: error %v, want %v", body, gerr, werr)
+	case werr == nil && !reflect.DeepEqual(*got, want):
+		t.Fatalf("%s:\n got %+v\nwant %+v", body, *got, want)
+	}
+}
+
+// TestDecodeResponseMatchesUnmarshal: DecodeResponse gives what
+// json.Unmarshal gives.
+func TestDecodeResponseMatchesUnmarshal(t *testing.T) {
+	for _, c := range responseCases {
+		checkDecodeResponse(t, []byte(c))
+	}
+	var d jscan.Decoder
+	d.Reset([]byte(responseCases[0]))
+	if ReadResponse(&d, new(Response)); !d.Done() {
+		t.Error("the fast path gave up on a whole response")
+	}
+}
+
+// FuzzDecodeResponse: for any body, DecodeResponse and json.Unmarshal
+// agree.
+func FuzzDecodeResponse(f *testing.F) {
+	for _, c := range responseCases {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) { checkDecodeResponse(t, in) })
 }

@@ -29,49 +29,60 @@ func convertInput(raw json.RawMessage, notes *Notes) ([]openai.Message, error) {
 	}
 	// One slot to spare: RequestToHub puts the instructions first.
 	b := inputBuilder{notes: notes, msgs: make([]openai.Message, 0, 1+bytes.Count(t, []byte(`"role"`)))}
-	var it responses.Item
-	err := eachItem(t, func(i int, raw []byte) error {
-		it = responses.Item{}
-		if err := responses.DecodeItem(raw, &it); err != nil {
-			return &protocol.Error{Param: "input[" + strconv.Itoa(i) + "]", Message: "input item " + strconv.Itoa(i) + " is malformed: " + err.Error()}
+	if t[0] == '[' {
+		if ok, err := b.itemsFast(t); ok {
+			if err != nil {
+				return nil, err
+			}
+			b.dropThinking()
+			return b.msgs, nil
 		}
-		return b.add(i, &it)
-	})
-	if err != nil {
-		return nil, err
+		b = inputBuilder{notes: notes}
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(t, &items); err != nil {
+		return nil, &protocol.Error{Param: "input", Message: "input must be a string or an array of items"}
+	}
+	for i, raw := range items {
+		var it responses.Item
+		if err := responses.DecodeItem(raw, &it); err != nil {
+			return nil, &protocol.Error{Param: "input[" + strconv.Itoa(i) + "]", Message: "input item " + strconv.Itoa(i) + " is malformed: " + err.Error()}
+		}
+		if err := b.add(i, &it); err != nil {
+			return nil, err
+		}
 	}
 	b.dropThinking()
 	return b.msgs, nil
 }
 
-// eachItem calls f with each element of the input array t, in order, and
-// stops at its first error. An input that is not a valid array is refused
-// before any item is read.
-func eachItem(t []byte, f func(i int, raw []byte) error) error {
-	var s jscan.Scanner
-	s.Reset(t)
-	if s.Skip(); !s.Done() || t[0] != '[' {
-		// Not an array, or nested deeper than jscan reads: encoding/json
-		// has the last word.
-		var items []json.RawMessage
-		if err := json.Unmarshal(t, &items); err != nil {
-			return &protocol.Error{Param: "input", Message: "input must be a string or an array of items"}
+// itemsFast converts the input array t in one jscan.Decoder pass, with
+// what encoding/json's path above gives (the array is checked whole before
+// an item's error counts, as decoding it into []json.RawMessage did). ok
+// is false when the decoder gave up: then nothing it did counts (the
+// notes it added are taken back) and the caller takes that path.
+func (b *inputBuilder) itemsFast(t []byte) (ok bool, err error) {
+	mark := len(b.notes.Dropped)
+	var d jscan.Decoder
+	d.Reset(t)
+	var it responses.Item
+	i := 0
+	d.Elements(func() {
+		if err != nil {
+			d.Skip() // an item failed: the rest need only be valid JSON
+			return
 		}
-		for i, r := range items {
-			if err := f(i, r); err != nil {
-				return err
-			}
+		it = responses.Item{}
+		if responses.ReadItem(&d, &it); d.OK() {
+			err = b.add(i, &it)
+			i++
 		}
-		return nil
+	}, func() {})
+	if !d.Done() {
+		b.notes.Dropped = b.notes.Dropped[:mark]
+		return false, nil
 	}
-	s.Reset(t)
-	s.Array()
-	for i, first := 0, true; s.More(&first, ']'); i++ {
-		if err := f(i, s.Value()); err != nil {
-			return err
-		}
-	}
-	return nil
+	return true, err
 }
 
 type inputBuilder struct {

@@ -36,7 +36,8 @@ type FromHubStream struct {
 	msg, rs       *sItem         // the open message and reasoning items
 	tools         map[int]*sItem // by hub tool index, made at the first call
 	finish        string
-	usage         *openai.Usage
+	usage         responses.Usage // from the last usage chunk, when hasUsage
+	hasUsage      bool
 	chunk         openai.ChunkView
 	scan          jscan.Scanner
 
@@ -104,7 +105,7 @@ func (c *FromHubStream) Event(dst []byte, ev sse.Event) protocol.Step {
 	}
 	st := protocol.Step{Out: c.begin(dst)}
 	if ch.HasUsage {
-		c.usage = usageFromView(&ch.Usage)
+		c.usage, c.hasUsage = usageFromView(&ch.Usage), true
 	}
 	if len(ch.Choices) == 0 {
 		return st
@@ -145,12 +146,17 @@ func finishReason(raw []byte) string {
 	return jscan.UnquoteRaw(raw)
 }
 
-// usageFromView copies a hub chunk's usage.
-func usageFromView(u *openai.UsageView) *openai.Usage {
-	out := &openai.Usage{PromptTokens: u.Prompt, CompletionTokens: u.Completion, TotalTokens: u.Total,
-		PromptTokensDetails: &openai.PromptTokensDetails{CachedTokens: u.Cached, CacheWriteTokens: u.CacheWrite}}
+// usageFromView is a hub chunk's usage as the client reports it:
+// responsesconv.UsageFromHub of the hub usage the chunk carries (prompt
+// tokens include cached ones, as input tokens do).
+func usageFromView(u *openai.UsageView) responses.Usage {
+	out := responses.Usage{InputTokens: u.Prompt, OutputTokens: u.Completion, TotalTokens: u.Total}
+	out.InputTokensDetails.CachedTokens = u.Cached
 	if u.Reasoning > 0 {
-		out.CompletionTokensDetails = &openai.CompletionTokensDetails{ReasoningTokens: u.Reasoning}
+		out.OutputTokensDetails.ReasoningTokens = u.Reasoning
+	}
+	if out.TotalTokens == 0 {
+		out.TotalTokens = out.InputTokens + out.OutputTokens
 	}
 	return out
 }

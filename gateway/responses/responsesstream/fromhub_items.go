@@ -262,10 +262,11 @@ func (c *FromHubStream) complete(dst []byte) protocol.Step {
 	case "content_filter":
 		r.Status, r.IncompleteDetails, typ = "incomplete", &responses.IncompleteDetails{Reason: "content_filter"}, "response.incomplete"
 	}
-	r.Usage = responsesconv.UsageFromHub(c.usage)
-	if r.Usage == nil {
-		r.Usage = &responses.Usage{InputTokens: c.opt.InputEstimate, TotalTokens: c.opt.InputEstimate}
+	u := responses.Usage{InputTokens: c.opt.InputEstimate, TotalTokens: c.opt.InputEstimate}
+	if c.hasUsage {
+		u = c.usage
 	}
+	r.Usage = &u
 	c.done = true
 	return protocol.Step{Out: c.eventResponse(dst, typ, &r, "completed"), Done: true}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strconv"
 
+	"switchyard/gateway/jscan"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/responses"
@@ -30,6 +31,7 @@ type ToHubStream struct {
 	queue   []*hubTool // started and not done, in order; queue[0] is live
 	content bool       // any content delta sent
 	ev      upEvent
+	dec     jscan.Decoder
 }
 
 // hubTool is one function call. Only the first call not yet done is
@@ -57,6 +59,50 @@ type upEvent struct {
 	Arguments   *string               `json:"arguments"`
 	Code        *string               `json:"code"`
 	Message     string                `json:"message"`
+}
+
+var upEventFields = []string{"type", "response", "item", "item_id", "output_index", "delta", "summary_index",
+	"arguments", "code", "message"}
+
+// decode reads one event's data into e: what json.Unmarshal gives, error
+// included, by one jscan.Decoder pass where that reads it exactly
+// (TestUpEventMatchesUnmarshal).
+func (e *upEvent) decode(d *jscan.Decoder, data []byte) error {
+	*e = upEvent{}
+	d.Reset(data)
+	d.Members(upEventFields, func(i int) {
+		switch i {
+		case 0, 3, 5, 9:
+			d.Text([...]*string{0: &e.Type, 3: &e.ItemID, 5: &e.Delta, 9: &e.Message}[i])
+		case 1:
+			if d.Null() {
+				e.Response = nil
+				return
+			}
+			e.Response = new(responses.Response)
+			responses.ReadResponse(d, e.Response)
+		case 2:
+			if d.Null() {
+				e.Item = nil
+				return
+			}
+			e.Item = new(responses.OutputItem)
+			responses.ReadOutputItem(d, e.Item)
+		case 4:
+			d.IntPtr(&e.OutputIndex)
+		case 6:
+			d.Int(&e.SummaryIdx)
+		case 7:
+			d.TextPtr(&e.Arguments)
+		case 8:
+			d.TextPtr(&e.Code)
+		}
+	})
+	if d.Done() {
+		return nil
+	}
+	*e = upEvent{}
+	return json.Unmarshal(data, e)
 }
 
 // NewToHubStream returns a converter for one upstream Responses stream.
@@ -87,8 +133,7 @@ func (c *ToHubStream) event(dst []byte, ev sse.Event) protocol.Step {
 	if c.done {
 		return protocol.Step{Out: dst, Done: true}
 	}
-	c.ev = upEvent{}
-	if err := json.Unmarshal(ev.Data, &c.ev); err != nil {
+	if err := c.ev.decode(&c.dec, ev.Data); err != nil {
 		return c.fail(dst, "server_error", "upstream protocol error: malformed JSON in stream event")
 	}
 	e := &c.ev

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"switchyard/gateway/convert/converttest"
 	"switchyard/gateway/convert/streamconv"
+	"switchyard/gateway/jscan"
 	"switchyard/gateway/protocol"
 	"switchyard/gateway/protocol/protocoltest"
 	"switchyard/gateway/responses/responsesconv"
@@ -177,4 +179,45 @@ func summarizeHub(t *testing.T, wire []byte) string {
 	}
 	b, _ := json.Marshal(map[string]any{"text": text.String(), "reasoning": reasoning.String(), "calls": calls, "usage": u})
 	return string(b)
+}
+
+// TestUpEventMatchesUnmarshal: the event decoder gives what json.Unmarshal
+// gives (every transcript's events, and odd ones).
+func TestUpEventMatchesUnmarshal(t *testing.T) {
+	var datas [][]byte
+	files, _ := filepath.Glob("testdata/tohub/*.in.sse")
+	for _, f := range files {
+		for _, ev := range protocoltest.Events(t, readFile(t, f)) {
+			datas = append(datas, ev.Data)
+		}
+	}
+	for _, s := range []string{`{"type":"error","code":null,"message":"x"}`, `{"type":"x","output_index":null,"summary_index":null}`,
+		`{"Type":"x"}`, `{"item":null,"response":null}`, `{"output_index":1.5}`, `not json`, `{"arguments":"a","arguments":"b"}`} {
+		datas = append(datas, []byte(s))
+	}
+	for _, d := range datas {
+		checkUpEvent(t, d)
+	}
+}
+
+func checkUpEvent(t *testing.T, data []byte) {
+	t.Helper()
+	var want, got upEvent
+	var dec jscan.Decoder
+	werr := json.Unmarshal(data, &want)
+	gerr := got.decode(&dec, data)
+	if (werr == nil) != (gerr == nil) || werr != nil && werr.Error() != gerr.Error() || werr == nil && !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s:\n got %+v %v\nwant %+v %v", data, got, gerr, want, werr)
+	}
+}
+
+// FuzzUpEvent: the same for any event data.
+func FuzzUpEvent(f *testing.F) {
+	files, _ := filepath.Glob("testdata/tohub/*.in.sse")
+	for _, p := range files {
+		for _, ev := range protocoltest.Events(f, readFile(f, p)) {
+			f.Add(ev.Data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) { checkUpEvent(t, data) })
 }
