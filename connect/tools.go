@@ -114,7 +114,7 @@ var geminiCLI = &toolDef{
 			"Gemini CLI reads ~/.gemini/.env only in folders it trusts (it asks once per folder; scripts pass --skip-trust or set GEMINI_CLI_TRUST_WORKSPACE=true), and only when the project has no .env or .gemini/.env of its own; GOOGLE_GEMINI_BASE_URL or GEMINI_API_KEY exported in your shell win over the file.",
 		}
 		if s.Token {
-			n = append(n, "This gateway requires its client token, which Gemini CLI cannot send (it sends its key as x-goog-api-key): requests from Gemini CLI will be refused while SWITCHYARD_TOKEN is set.")
+			n = append(n, "This gateway requires its client token: set GEMINI_API_KEY to the value of SWITCHYARD_TOKEN (Gemini CLI sends it as x-goog-api-key, which the gateway accepts as the token).")
 		}
 		return n
 	},

@@ -202,6 +202,13 @@ func (g *Guard) tokenOK(r *http.Request) bool {
 	if a := r.Header.Get("Authorization"); got == "" && len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
 		got = a[7:]
 	}
+	if got == "" && strings.HasPrefix(r.URL.Path, "/v1") {
+		// Gemini API clients send their key as x-goog-api-key or ?key=
+		// (never logged: logs carry the path only).
+		if got = r.Header.Get("x-goog-api-key"); got == "" {
+			got = r.URL.Query().Get("key")
+		}
+	}
 	return subtle.ConstantTimeCompare([]byte(got), []byte(g.token)) == 1
 }
 

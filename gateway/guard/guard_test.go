@@ -65,14 +65,22 @@ func TestGuardVectors(t *testing.T) {
 		{"token x-api-key", tg, "POST", "127.0.0.1:7861", json, "", map[string]string{"x-api-key": "tok-0123456789abcdef"}, 2, 204},
 		{"token wrong", tg, "POST", "127.0.0.1:7861", json, "", map[string]string{"Authorization": "Bearer nope"}, 2, 401},
 		{"token healthz free", tg, "GET", "127.0.0.1:7861", "", "", nil, 0, 204},
+		{"token x-goog-api-key", tg, "POST", "127.0.0.1:7861", json, "", map[string]string{"x-goog-api-key": "tok-0123456789abcdef"}, 2, 204},
+		{"token ?key=", tg, "POST", "127.0.0.1:7861", json, "", nil, 2, 204},
+		{"token ?key= wrong", tg, "POST", "127.0.0.1:7861", json, "", nil, 2, 401},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var body *strings.Reader
 			body = strings.NewReader(strings.Repeat("x", c.bodyLen))
 			path := "/v1/chat/completions"
-			if c.name == "token healthz free" {
+			switch c.name {
+			case "token healthz free":
 				path = "/healthz"
+			case "token ?key=":
+				path = "/v1beta/models/m:generateContent?key=tok-0123456789abcdef"
+			case "token ?key= wrong":
+				path = "/v1beta/models/m:generateContent?key=nope"
 			}
 			r := httptest.NewRequest(c.method, path, body)
 			r.Host = c.host
