@@ -11,53 +11,13 @@ import (
 	"path/filepath"
 	"time"
 
+	"switchyard/atomicfile"
 	"switchyard/connect/doc"
 )
 
-// writeAtomic replaces path with data: a temporary file in the same
-// folder, synced, then renamed over it, so a tool reading its config sees
-// the old file or the new one, never half of one. mode is the file's mode
-// (connect keeps an existing file's). A symlinked config file stays a
-// symlink: its target is written.
-func writeAtomic(path string, data []byte, mode fs.FileMode) (err error) {
-	if real, err := filepath.EvalSymlinks(path); err == nil {
-		path = real
-	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".switchyard-tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
-	if err := f.Chmod(mode.Perm()); err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
-	return nil
+// writeAtomic replaces path through the program's one atomic writer.
+func writeAtomic(path string, data []byte, mode fs.FileMode) error {
+	return atomicfile.Write(path, data, mode)
 }
 
 // backup copies data (a file's content before connect changed it) next

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"switchyard/atomicfile"
 )
 
 const fileHeader = `Switchyard configuration. Durations are whole seconds.
@@ -158,49 +158,6 @@ func seconds(d time.Duration) int64 {
 	return s
 }
 
-// WriteFileAtomic replaces path with data, mode 0600: temp file in the
-// same folder, fsync, rename, then a best-effort fsync of the folder. A
-// reader sees the old file or the new one, never a torn one. It is the one
-// atomic writer of the program (config and state files).
-func WriteFileAtomic(path string, data []byte) (err error) {
-	if real, err := filepath.EvalSymlinks(path); err == nil {
-		path = real
-	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
-	if err := f.Chmod(0o600); err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	// Make the rename itself durable. Not possible on every OS (Windows
-	// cannot open a folder this way), so failures here are ignored.
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
-	return nil
-}
+// WriteFileAtomic replaces path with data, mode 0600, through the one
+// atomic writer (package atomicfile).
+func WriteFileAtomic(path string, data []byte) error { return atomicfile.Write(path, data, 0o600) }

@@ -19,8 +19,8 @@ import (
 	"sync"
 	"time"
 
+	"switchyard/atomicfile"
 	"switchyard/gateway/clock"
-	"switchyard/gateway/config"
 )
 
 // List is one backend's fetched models.
@@ -162,7 +162,7 @@ func (s *Store) save() {
 	b, err := json.MarshalIndent(s.lists, "", " ")
 	s.mu.Unlock()
 	if err == nil {
-		err = config.WriteFileAtomic(s.path, b)
+		err = atomicfile.Write(s.path, b, 0o600)
 	}
 	if err != nil {
 		s.log.Warn("writing the model list cache", "path", s.path, "err", err)

@@ -1,7 +1,7 @@
 // Package statefile keeps what must survive a restart, and no key: the
 // route table's recent failovers and active pairs, in
 // $XDG_STATE_HOME/switchyard/state.json, written atomically
-// (config.WriteFileAtomic) after a change, at most once a second on the
+// (atomicfile.Write) after a change, at most once a second on the
 // gateway's clock.
 package statefile
 
@@ -13,8 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"switchyard/atomicfile"
 	"switchyard/gateway/clock"
-	"switchyard/gateway/config"
 	"switchyard/gateway/route"
 )
 
@@ -102,7 +102,7 @@ func (f *File) write() {
 	if err != nil || string(b) == string(f.last) {
 		return
 	}
-	if err := config.WriteFileAtomic(f.path, b); err != nil {
+	if err := atomicfile.Write(f.path, b, 0o600); err != nil {
 		f.log.Warn("writing state file", "path", f.path, "err", err)
 		return
 	}
