@@ -173,6 +173,10 @@ func buildApp(f *serveFlags, log *slog.Logger) (*app, error) {
 	}
 	a := &app{gw: gw, log: log, addr: addr, cfgPath: path, store: store}
 	a.ln, a.listenErr = listen.Open(addr)
+	if a.listenErr == nil {
+		gw.Listening(a.ln) // --addr 127.0.0.1:0: the port the system picked
+		a.addr = gw.Addr()
+	}
 	return a, nil
 }
 

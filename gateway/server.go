@@ -82,6 +82,7 @@ type Server struct {
 	keys    *keysource.Cache
 	client  *http.Client
 	handler http.Handler
+	guard   *guard.Guard
 	state   *statefile.File
 
 	mu      sync.RWMutex
@@ -147,13 +148,26 @@ func New(opts Options) (*Server, error) {
 			protocols.WriteError(w, protocols.OpenAI, &protocols.Error{Status: status, Message: msg})
 		},
 	})
-	s.handler = guard.New(s.routes(), guard.Options{
+	s.guard = guard.New(s.routes(), guard.Options{
 		Addr: eff.Listen, BodyLimit: int64(eff.BodyLimitMB) << 20, Token: opts.Token, Sessions: dashSessions{s.dash}, Refusals: s.refused,
 		Render: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
 			protocols.WriteError(w, protocols.For(r), &protocols.Error{Status: status, Message: msg})
 		},
 	})
+	s.handler = s.guard
 	return s, nil
+}
+
+// Listening tells the server the listener it will serve on: with a
+// configured port 0 (any free port), the address it got becomes the one
+// the Host and Origin checks, /api/status and the launch link name. Call
+// it before serving (Serve does).
+func (s *Server) Listening(ln net.Listener) {
+	if _, port, _ := net.SplitHostPort(s.addr); port != "0" {
+		return
+	}
+	s.addr = ln.Addr().String()
+	s.guard.SetAddr(s.addr)
 }
 
 // dashSessions is the dashboard's write check as the guard reads it.
@@ -320,6 +334,7 @@ func (s *Server) recoverer(c *gin.Context) {
 // Serve serves on ln until ctx is done, then drains: in-flight requests
 // (streams included) get up to drain to finish before connections close.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration) error {
+	s.Listening(ln)
 	hs := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: s.opts.ReadHeaderTimeout,

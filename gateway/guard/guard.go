@@ -97,21 +97,27 @@ func allowedHosts(port string, extra ...string) map[string]bool {
 
 // New returns the guard in front of next.
 func New(next http.Handler, o Options) *Guard {
-	_, port, _ := net.SplitHostPort(o.Addr)
-	host, _, _ := net.SplitHostPort(o.Addr)
+	g := &Guard{next: next, bodyLimit: o.BodyLimit, token: o.Token, sessions: o.Sessions, refused: o.Refusals, render: o.Render}
+	if g.render == nil {
+		g.render = func(w http.ResponseWriter, _ *http.Request, status int, msg string) { http.Error(w, msg, status) }
+	}
+	g.SetAddr(o.Addr)
+	return g
+}
+
+// SetAddr sets the listener address the Host and Origin checks name: the
+// configured one, or the one the system picked for port 0. Call it before
+// serving (it is not synchronised with requests).
+func (g *Guard) SetAddr(addr string) {
+	host, port, _ := net.SplitHostPort(addr)
 	var extra []string
 	if ip := net.ParseIP(host); host != "" && (ip == nil || !ip.IsLoopback() && !ip.IsUnspecified()) {
 		extra = append(extra, net.JoinHostPort(host, port))
 	}
-	g := &Guard{next: next, hosts: allowedHosts(port, extra...), origins: map[string]bool{}, bodyLimit: o.BodyLimit, token: o.Token,
-		sessions: o.Sessions, refused: o.Refusals, render: o.Render}
-	if g.render == nil {
-		g.render = func(w http.ResponseWriter, _ *http.Request, status int, msg string) { http.Error(w, msg, status) }
-	}
+	g.hosts, g.origins = allowedHosts(port, extra...), map[string]bool{}
 	for h := range g.hosts {
 		g.origins["http://"+h] = true
 	}
-	return g
 }
 
 // hostAllowed is the Host check, exposed for the fuzz test.
