@@ -3,7 +3,6 @@ package protocols
 import (
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"switchyard/gateway/config"
@@ -84,6 +83,9 @@ func geminiRouting(r *http.Request, body []byte) (routingFields, *Error) {
 	model, method, _ := GeminiAction(r.URL.Path)
 	f.Stream = method == "streamGenerateContent"
 	f.CountTokens = method == "countTokens"
+	// Read once here: the query may also hold the client's key (?key=),
+	// which the request keeps no copy of.
+	f.ArrayStream = r.URL.Query().Get("alt") != "sse"
 	if model == "" {
 		return f, &Error{Status: 400, Type: "invalid_request_error", Param: "model", Message: "the path names no model (models/{model}:" + method + ")"}
 	}
@@ -99,10 +101,10 @@ func geminiRouting(r *http.Request, body []byte) (routingFields, *Error) {
 // geminiFormat is how a Gemini client wants its stream: SSE with
 // ?alt=sse, else one JSON array.
 func (in *Inbound) geminiFormat() gemini.StreamFormat {
-	if q, err := url.ParseQuery(in.RawQuery); err == nil && q.Get("alt") == "sse" {
-		return gemini.StreamFormatSSE
+	if in.ArrayStream {
+		return gemini.StreamFormatJSONArray
 	}
-	return gemini.StreamFormatJSONArray
+	return gemini.StreamFormatSSE
 }
 
 // StreamContentType is the Content-Type of the client's stream:

@@ -26,8 +26,8 @@ type Inbound struct {
 	// name, value pairs: forwarded to a backend of its native format.
 	PassHeaders  []string
 	CountTokens  bool
-	ApproxLogged bool   // the approximation log line was written
-	RawQuery     string // the URL's query: Gemini's alt=sse
+	ApproxLogged bool // the approximation log line was written
+	ArrayStream  bool // Gemini streamGenerateContent without alt=sse: one JSON array
 
 	oreq *openai.ChatRequest
 	areq *anthropic.MessagesRequest
@@ -51,6 +51,7 @@ func (in *Inbound) Hub() (*Hub, *Error) {
 type routingFields struct {
 	passthrough.Fields
 	CountTokens bool // the method is countTokens (Gemini)
+	ArrayStream bool // Gemini without alt=sse: the stream is one JSON array
 }
 
 // bodyReadTimeout bounds how long a client may take to send its body.
@@ -80,7 +81,7 @@ func Read(w http.ResponseWriter, r *http.Request, p *Client) (*Inbound, *Error) 
 	if f.Model == "" {
 		return nil, &Error{Status: 400, Type: "invalid_request_error", Param: "model", Message: "the request has no \"model\""}
 	}
-	in := &Inbound{Proto: p, Body: body, Model: f.Model, Stream: f.Stream, CountTokens: f.CountTokens, RawQuery: r.URL.RawQuery}
+	in := &Inbound{Proto: p, Body: body, Model: f.Model, Stream: f.Stream, CountTokens: f.CountTokens, ArrayStream: f.ArrayStream}
 	if f.StreamOptions != nil {
 		in.IncludeUsage = f.StreamOptions.IncludeUsage
 	}
