@@ -132,10 +132,14 @@ func (s *Scanner) Str() []byte {
 	b, start := s.b, s.i
 	i := start + 1
 	for i < len(b) {
-		// Eight plain bytes at a time (no quote, backslash or control
-		// character): most of a string literal.
+		// Plain bytes (no quote, backslash or control character), eight at
+		// a time while a whole word is plain, then one by one up to the
+		// next byte that is not: each is tested once.
 		for i+8 <= len(b) && !special8(binary.LittleEndian.Uint64(b[i:])) {
 			i += 8
+		}
+		for i < len(b) && b[i] >= 0x20 && b[i] != '"' && b[i] != '\\' {
+			i++
 		}
 		if i >= len(b) {
 			break
@@ -163,11 +167,9 @@ func (s *Scanner) Str() []byte {
 				s.Fail()
 				return nil
 			}
-		case c < 0x20:
+		default: // below 0x20
 			s.Fail()
 			return nil
-		default:
-			i++
 		}
 	}
 	s.Fail()
