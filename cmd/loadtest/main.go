@@ -7,6 +7,8 @@
 //	go run ./cmd/loadtest -mode open -rate 2000 -streams 0
 //	go run ./cmd/loadtest -idle 60s -mode none -streams 0  # idle cost only
 //	go build -o /tmp/switchyard . && go run ./cmd/loadtest -gateway /tmp/switchyard
+//	go run ./cmd/loadtest -gateway /tmp/after -extra before=/tmp/before -scenarios stream,r2a-stream \
+//	    -clients 32 -rounds 15 -duration 1s -streams 0 -targets switchyard -interleave -skip-direct
 //	go run ./cmd/loadtest medians bench.txt               # medians of go test -bench output
 //
 // Processes: the loadtest binary re-executes itself as the fake upstream,

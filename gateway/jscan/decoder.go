@@ -128,7 +128,14 @@ func (d *Decoder) Null() bool {
 func (d *Decoder) Text(p *string) {
 	switch d.s.Peek() {
 	case '"':
-		*p = UnquoteRaw(d.s.Str())
+		raw := d.s.Str()
+		if len(raw) <= 26 {
+			if w, ok := words[string(RawInner(raw))]; ok {
+				*p = w // a wire word: no new string
+				return
+			}
+		}
+		*p = UnquoteRaw(raw)
 	case 'n':
 		d.s.Lit("null")
 	default:
@@ -245,3 +252,21 @@ func (d *Decoder) FloatPtr(p **float64) {
 	}
 	*p = &v
 }
+
+// words are the strings the wire formats repeat in every request and
+// answer (roles, types, stop reasons): Text returns these instead of
+// allocating a copy.
+var words = func() map[string]string {
+	m := map[string]string{}
+	for _, w := range []string{"user", "assistant", "system", "developer", "tool", "model",
+		"message", "text", "input_text", "output_text", "input_image", "refusal", "summary_text",
+		"function", "function_call", "function_call_output", "custom", "custom_tool_call", "custom_tool_call_output",
+		"local_shell_call", "local_shell_call_output", "reasoning", "namespace", "web_search",
+		"tool_use", "tool_result", "thinking", "redacted_thinking", "image", "document",
+		"end_turn", "max_tokens", "stop_sequence", "pause_turn", "refusal",
+		"response", "completed", "in_progress", "incomplete", "failed", "auto", "none", "required",
+		"low", "medium", "high", "minimal", "detailed", "concise", "json_schema", "json_object", "ephemeral"} {
+		m[w] = w
+	}
+	return m
+}()
