@@ -399,6 +399,7 @@ func (s *Server) relayStream(c *call, resp *http.Response) outcome {
 		}
 	}()
 	rd := sse.NewReader(out.Body(resp.Body))
+	defer rd.Release() // after the loop: no event of it is used past its step
 	for {
 		ev, rerr := rd.Next()
 		if o, done := rl.step(ev, rerr); done {

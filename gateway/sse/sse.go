@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"sync"
 )
 
 // Event is one dispatched SSE event. Name is the `event:` field ("" when
@@ -39,10 +40,59 @@ type Reader struct {
 	Comments int
 }
 
-// NewReader returns a Reader reading from src.
+// NewReader returns a Reader reading from src. Its buffers come from the
+// last Released Reader when there is one: a relayed stream otherwise
+// allocated 8 kB for nothing else.
 func NewReader(src io.Reader) *Reader {
+	if r, _ := readers.Get().(*Reader); r != nil {
+		*r = Reader{src: src, buf: r.buf, data: r.data[:0], name: r.name[:0]}
+		return r
+	}
 	return &Reader{src: src, buf: make([]byte, 8<<10)}
 }
+
+// readers holds Released Readers for NewReader.
+var readers sync.Pool
+
+// Release gives r's buffers to a later NewReader. Neither r nor any Event
+// it returned may be used afterwards. A Reader grown past 64 kB (a large
+// event) is left to the garbage collector instead.
+func (r *Reader) Release() {
+	if len(r.buf) > 64<<10 || cap(r.data) > 64<<10 || cap(r.name) > 256 {
+		return
+	}
+	r.src = nil
+	readers.Put(r)
+}
+
+// eventName is the current event's name as a string: the wire formats'
+// names without allocating one per event.
+func (r *Reader) eventName() string {
+	if s, ok := knownNames[string(r.name)]; ok { // a map index by string(bytes) does not allocate
+		return s
+	}
+	return string(r.name)
+}
+
+// knownNames are the event names of the Anthropic Messages and OpenAI
+// Responses streams.
+var knownNames = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range []string{
+		"message_start", "message_delta", "message_stop", "content_block_start", "content_block_delta",
+		"content_block_stop", "ping", "error",
+		"response.created", "response.in_progress", "response.completed", "response.failed", "response.incomplete",
+		"response.output_item.added", "response.output_item.done", "response.content_part.added",
+		"response.content_part.done", "response.output_text.delta", "response.output_text.done",
+		"response.function_call_arguments.delta", "response.function_call_arguments.done",
+		"response.reasoning_summary_part.added", "response.reasoning_summary_part.done",
+		"response.reasoning_summary_text.delta", "response.reasoning_summary_text.done",
+		"response.reasoning_text.delta", "response.reasoning_text.done", "response.refusal.delta", "response.refusal.done",
+	} {
+		m[n] = n
+	}
+	return m
+}()
 
 // Next returns the next event. At a clean end of input it returns io.EOF.
 // Input that ends in the middle of an event (fields seen but no blank line)
@@ -63,7 +113,7 @@ func (r *Reader) Next() (Event, error) {
 		}
 		if len(line) == 0 {
 			if hasData {
-				return Event{Name: string(r.name), Data: r.data}, nil
+				return Event{Name: r.eventName(), Data: r.data}, nil
 			}
 			r.name = r.name[:0]
 			pending = false

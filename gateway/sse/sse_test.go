@@ -94,3 +94,42 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
+
+// A Reader made from a Released one starts clean: nothing of the last
+// stream (buffered input, a half-read event, its name) leaks into the next.
+func TestReleasedReaderStartsClean(t *testing.T) {
+	for i := 0; i < 50; i++ { // sync.Pool may drop a Put; many rounds reuse one
+		r := NewReader(strings.NewReader("event: message_start\ndata: {\"a\":1}\n\nevent: custom_name\ndata: half"))
+		ev, err := r.Next()
+		if err != nil || ev.Name != "message_start" || string(ev.Data) != `{"a":1}` {
+			t.Fatalf("first stream: %q %q %v", ev.Name, ev.Data, err)
+		}
+		if _, err := r.Next(); err != io.ErrUnexpectedEOF {
+			t.Fatalf("cut event: %v", err)
+		}
+		r.Release()
+		r2 := NewReader(strings.NewReader("data: x\n\nevent: custom_name\ndata: y\n\n"))
+		ev, err = r2.Next()
+		if err != nil || ev.Name != "" || string(ev.Data) != "x" {
+			t.Fatalf("reused reader: %q %q %v", ev.Name, ev.Data, err)
+		}
+		ev, err = r2.Next()
+		if err != nil || ev.Name != "custom_name" || string(ev.Data) != "y" {
+			t.Fatalf("reused reader, second event: %q %q %v", ev.Name, ev.Data, err)
+		}
+		if _, err := r2.Next(); err != io.EOF {
+			t.Fatalf("end: %v", err)
+		}
+		r2.Release()
+	}
+}
+
+func TestKnownEventNamesDoNotAllocate(t *testing.T) {
+	in := strings.Repeat("event: content_block_delta\ndata: {}\n\n", 100)
+	r := NewReader(strings.NewReader(in))
+	r.Next() // the first fills the buffer
+	n := testing.AllocsPerRun(50, func() { r.Next() })
+	if n != 0 {
+		t.Fatalf("%v allocations per known-name event", n)
+	}
+}
