@@ -34,6 +34,9 @@ func mergeTurns(in []aMsg) []aMsg {
 
 // toolResultsFirst stably moves tool_result blocks to the front.
 func toolResultsFirst(c anthropic.Content) anthropic.Content {
+	if !hasToolResult(c) {
+		return c // the usual user turn: nothing to move
+	}
 	out := make(anthropic.Content, 0, len(c))
 	for _, b := range c {
 		if b.Type == "tool_result" {
@@ -85,6 +88,9 @@ func answerToolUses(msgs []aMsg) []aMsg {
 
 // pairResults answers calls within one user turn's content.
 func pairResults(c anthropic.Content, calls []string) anthropic.Content {
+	if len(calls) == 0 && !hasToolResult(c) {
+		return c // no call to answer, no result to check: the usual turn
+	}
 	want := make(map[string]bool, len(calls))
 	for _, id := range calls {
 		want[id] = true

@@ -69,9 +69,10 @@ func currentTurnSigned(msgs []aMsg) bool {
 	return len(c) > 0 && (c[0].Type == "thinking" || c[0].Type == "redacted_thinking")
 }
 
+// hasToolResult reports whether c holds a tool_result block.
 func hasToolResult(c anthropic.Content) bool {
-	for _, b := range c {
-		if b.Type == "tool_result" {
+	for i := range c {
+		if c[i].Type == "tool_result" {
 			return true
 		}
 	}
