@@ -115,6 +115,7 @@ func benchFileStream(tb testing.TB, name string) []string {
 const (
 	benchOpenAIReq    = `{"model":"gpt-4.1","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello in one short sentence."}],"max_tokens":256,"temperature":0.7%s}`
 	benchAnthropicReq = `{"model":"claude-sonnet-4-5","max_tokens":256,"system":"You are a helpful assistant.","messages":[{"role":"user","content":"Say hello in one short sentence."}],"temperature":0.7%s}`
+	benchGeminiReq    = `{"systemInstruction":{"parts":[{"text":"You are a helpful assistant."}]},"contents":[{"role":"user","parts":[{"text":"Say hello in one short sentence."}]}],"generationConfig":{"maxOutputTokens":256,"temperature":0.7}}`
 	benchResponsesReq = `{"model":"claude-sonnet-4-5","instructions":"You are a helpful assistant.","input":[{"role":"user","content":[{"type":"input_text","text":"Say hello in one short sentence."}]}],"max_output_tokens":256,"temperature":0.7,"store":false%s}`
 )
 
@@ -511,6 +512,12 @@ func BenchmarkHandler(b *testing.B) {
 		{"r2a-stream", oa, an, "/v1/responses", benchReq(benchResponsesReq, "", true), len(an.stream), false},
 		{"r2o-json", oa, an, "/v1/responses", benchReq(benchResponsesReq, "gpt-4.1", false), 0, false},
 		{"r2o-stream", oa, an, "/v1/responses", benchReq(benchResponsesReq, "gpt-4.1", true), len(oa.stream), false},
+		// A Gemini API client (Gemini CLI) in front of each: the model is
+		// in the path, the stream form in the query.
+		{"g2a-json", oa, an, "/v1beta/models/claude-sonnet-4-5:generateContent", benchGeminiReq, 0, false},
+		{"g2a-stream", oa, an, "/v1beta/models/claude-sonnet-4-5:streamGenerateContent?alt=sse", benchGeminiReq, len(an.stream), false},
+		{"g2o-json", oa, an, "/v1beta/models/gpt-4.1:generateContent", benchGeminiReq, 0, false},
+		{"g2o-stream", oa, an, "/v1beta/models/gpt-4.1:streamGenerateContent?alt=sse", benchGeminiReq, len(oa.stream), false},
 	}
 	for _, c := range cases {
 		logs := []string{"log=text"}
