@@ -240,3 +240,40 @@ func (e *encoder) tool(t *Tool) {
 	e.optRaw(`,"cache_control":`, t.CacheControl)
 	e.b = append(e.b, '}')
 }
+
+// AppendUsage appends u as json.Marshal encodes it (the same bytes),
+// without reflection: a converted stream's last chunk carries it.
+func AppendUsage(dst []byte, u *Usage) []byte {
+	dst = append(dst, `{"prompt_tokens":`...)
+	dst = strconv.AppendInt(dst, int64(u.PromptTokens), 10)
+	dst = append(dst, `,"completion_tokens":`...)
+	dst = strconv.AppendInt(dst, int64(u.CompletionTokens), 10)
+	dst = append(dst, `,"total_tokens":`...)
+	dst = strconv.AppendInt(dst, int64(u.TotalTokens), 10)
+	if d := u.PromptTokensDetails; d != nil {
+		dst = append(dst, `,"prompt_tokens_details":{"cached_tokens":`...)
+		dst = strconv.AppendInt(dst, int64(d.CachedTokens), 10)
+		if d.CacheWriteTokens != 0 {
+			dst = append(dst, `,"cache_write_tokens":`...)
+			dst = strconv.AppendInt(dst, int64(d.CacheWriteTokens), 10)
+		}
+		dst = append(dst, '}')
+	}
+	if d := u.CompletionTokensDetails; d != nil {
+		dst = append(dst, `,"completion_tokens_details":{`...)
+		if d.ReasoningTokens != 0 {
+			dst = append(dst, `"reasoning_tokens":`...)
+			dst = strconv.AppendInt(dst, int64(d.ReasoningTokens), 10)
+		}
+		dst = append(dst, '}')
+	}
+	if p := u.CacheCreationInputTokens; p != nil {
+		dst = append(dst, `,"cache_creation_input_tokens":`...)
+		dst = strconv.AppendInt(dst, int64(*p), 10)
+	}
+	if p := u.CacheReadInputTokens; p != nil {
+		dst = append(dst, `,"cache_read_input_tokens":`...)
+		dst = strconv.AppendInt(dst, int64(*p), 10)
+	}
+	return append(dst, '}')
+}

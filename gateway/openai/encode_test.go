@@ -118,3 +118,31 @@ func FuzzAppendChatRequest(f *testing.F) {
 		checkAppendChatRequest(t, randChatRequest(r, []string{"", a, b, a + b}))
 	})
 }
+
+// TestAppendUsage: AppendUsage writes json.Marshal's bytes for usages of
+// every shape (details absent, zero, set; the LiteLLM extras).
+func TestAppendUsage(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	n := func() int { return [...]int{0, 1, 7, 12345, -3, 1 << 40}[r.IntN(6)] }
+	for i := 0; i < 2000; i++ {
+		u := Usage{PromptTokens: n(), CompletionTokens: n(), TotalTokens: n()}
+		if r.IntN(2) == 0 {
+			u.PromptTokensDetails = &PromptTokensDetails{CachedTokens: n(), CacheWriteTokens: n()}
+		}
+		if r.IntN(2) == 0 {
+			u.CompletionTokensDetails = &CompletionTokensDetails{ReasoningTokens: n()}
+		}
+		if r.IntN(2) == 0 {
+			v := n()
+			u.CacheCreationInputTokens = &v
+		}
+		if r.IntN(2) == 0 {
+			v := n()
+			u.CacheReadInputTokens = &v
+		}
+		want, _ := json.Marshal(&u)
+		if got := AppendUsage([]byte("x"), &u); string(got) != "x"+string(want) {
+			t.Fatalf("AppendUsage(%+v):\n got %s\nwant %s", u, got[1:], want)
+		}
+	}
+}

@@ -1,12 +1,12 @@
 package streamconv
 
 import (
-	"encoding/json"
 	"strconv"
 
 	"switchyard/gateway/anthropic"
 	"switchyard/gateway/convert"
 	"switchyard/gateway/jscan"
+	"switchyard/gateway/openai"
 	"switchyard/gateway/sse"
 )
 
@@ -155,8 +155,8 @@ func (c *AToOStream) messageStop(dst []byte) Step {
 	if c.opt.IncludeUsage {
 		dst = append(dst, c.prefix...)
 		dst = append(dst, "],\"usage\":"...)
-		u, _ := json.Marshal(convert.UsageAToO(c.usage)) // once per stream
-		dst = append(dst, u...)
+		dst = openai.AppendUsage(dst, convert.UsageAToO(c.usage)) // json.Marshal's bytes
+
 		dst = append(dst, "}\n\n"...)
 	}
 	dst = append(dst, "data: [DONE]\n\n"...)
