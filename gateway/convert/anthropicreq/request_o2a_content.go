@@ -22,14 +22,18 @@ func oPartsToA(c openai.Content, msg int, media bool) ([]anthropic.Block, error)
 	}
 	var out []anthropic.Block
 	for j, p := range c.Parts {
-		param := fmt.Sprintf("messages[%d].content[%d]", msg, j)
 		var b anthropic.Block
-		switch p.Type {
-		case "text", "input_text":
+		if p.Type == "text" || p.Type == "input_text" { // the usual part: no error to name it in
 			if p.Text == "" {
 				continue
 			}
 			b = anthropic.TextBlock(p.Text)
+			b.CacheControl = p.CacheControl
+			out = append(out, b)
+			continue
+		}
+		param := fmt.Sprintf("messages[%d].content[%d]", msg, j)
+		switch p.Type {
 		case "image_url":
 			if !media {
 				continue

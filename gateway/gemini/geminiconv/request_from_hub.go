@@ -155,7 +155,7 @@ func userPartsFromHub(c openai.Content, i int) ([]gemini.Part, error) {
 	}
 	var out []gemini.Part
 	for j, p := range c.Parts {
-		param := fmt.Sprintf("messages[%d].content[%d]", i, j)
+		param := func() string { return fmt.Sprintf("messages[%d].content[%d]", i, j) } // only for an error
 		switch p.Type {
 		case "text", "input_text":
 			if p.Text != "" {
@@ -163,16 +163,16 @@ func userPartsFromHub(c openai.Content, i int) ([]gemini.Part, error) {
 			}
 		case "image_url":
 			if p.ImageURL == nil || p.ImageURL.URL == "" {
-				return nil, &protocol.Error{Param: param, Message: "image_url.url is required"}
+				return nil, &protocol.Error{Param: param(), Message: "image_url.url is required"}
 			}
 			out = append(out, urlPart(p.ImageURL.URL))
 		case "file":
 			if p.File == nil || !strings.HasPrefix(p.File.FileData, "data:") {
-				return nil, &protocol.Error{Param: param, Message: "file parts need file_data as a data: URL"}
+				return nil, &protocol.Error{Param: param(), Message: "file parts need file_data as a data: URL"}
 			}
 			out = append(out, urlPart(p.File.FileData))
 		case "input_audio":
-			return nil, &protocol.Error{Param: param, Message: "audio input (input_audio) is not supported"}
+			return nil, &protocol.Error{Param: param(), Message: "audio input (input_audio) is not supported"}
 		}
 	}
 	return out, nil

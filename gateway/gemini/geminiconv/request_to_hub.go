@@ -117,13 +117,13 @@ func modelToHub(c gemini.Content, i int, calls *pendingCalls) (*openai.Message, 
 	var text strings.Builder
 	m := openai.Message{Role: "assistant"}
 	for j, p := range c.Parts {
-		param := fmt.Sprintf("contents[%d].parts[%d]", i, j)
+		param := func() string { return fmt.Sprintf("contents[%d].parts[%d]", i, j) } // only for an error
 		switch {
 		case p.Thought:
 		case p.FunctionCall != nil:
 			fc := p.FunctionCall
 			if fc.Name == "" {
-				return nil, &protocol.Error{Param: param + ".functionCall.name", Message: "functionCall.name is required"}
+				return nil, &protocol.Error{Param: param() + ".functionCall.name", Message: "functionCall.name is required"}
 			}
 			id := protocol.SanitizeToolID(fc.ID)
 			if id == "" {
@@ -136,7 +136,7 @@ func modelToHub(c gemini.Content, i int, calls *pendingCalls) (*openai.Message, 
 			text.WriteString(*p.Text)
 		case emptyPart(p):
 		default:
-			return nil, unknownPart(p, param)
+			return nil, unknownPart(p, param())
 		}
 	}
 	if text.Len() > 0 {
@@ -161,7 +161,7 @@ func userToHub(c gemini.Content, i int, calls *pendingCalls) ([]openai.Message, 
 	var out []openai.Message
 	var parts []openai.ContentPart
 	for j, p := range c.Parts {
-		param := fmt.Sprintf("contents[%d].parts[%d]", i, j)
+		param := func() string { return fmt.Sprintf("contents[%d].parts[%d]", i, j) } // only for an error
 		switch {
 		case p.Thought:
 		case p.FunctionResponse != nil:
@@ -178,7 +178,7 @@ func userToHub(c gemini.Content, i int, calls *pendingCalls) ([]openai.Message, 
 				parts = append(parts, openai.ContentPart{Type: "text", Text: *p.Text})
 			}
 		case p.InlineData != nil:
-			part, err := inlineToHub(p.InlineData, param)
+			part, err := inlineToHub(p.InlineData, param())
 			if err != nil {
 				return nil, err
 			}
@@ -187,7 +187,7 @@ func userToHub(c gemini.Content, i int, calls *pendingCalls) ([]openai.Message, 
 			parts = append(parts, openai.ContentPart{Type: "image_url", ImageURL: &openai.ImageURL{URL: p.FileData.FileURI}})
 		case emptyPart(p):
 		default:
-			return nil, unknownPart(p, param)
+			return nil, unknownPart(p, param())
 		}
 	}
 	if len(parts) == 0 {
