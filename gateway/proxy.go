@@ -393,6 +393,7 @@ func (s *Server) relayStream(c *call, resp *http.Response) outcome {
 		if rl.idle != nil {
 			rl.idle.Stop()
 		}
+		protocols.Release(rl.conv) // its output is written: nothing of it is used after
 		if cap(rl.buf) <= 64<<10 { // written out already; nothing keeps it
 			*bp = rl.buf[:0]
 			relayBufs.Put(bp)

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"io"
+	"sync"
 
 	"switchyard/gateway/sse"
 )
@@ -15,9 +16,27 @@ import (
 // it; up's error chunk (`data: {"error":…}`) reaches down as an ordinary
 // event, and down renders it in the client's shape.
 func Chain(up, down StreamConverter) StreamConverter {
+	if c, _ := chains.Get().(*chain); c != nil {
+		c.up, c.down = up, down
+		return c
+	}
 	// mid holds one upstream event's hub chunks: room for the usual ones
 	// from the start rather than growing it anew for every stream.
 	return &chain{up: up, down: down, mid: make([]byte, 0, 512)}
+}
+
+// chains recycles released chains with their hub buffer.
+var chains sync.Pool
+
+// Release releases both converters and recycles the chain.
+func (c *chain) Release() {
+	Release(c.up)
+	Release(c.down)
+	if cap(c.mid) > 64<<10 {
+		return
+	}
+	*c = chain{mid: c.mid[:0]}
+	chains.Put(c)
 }
 
 type chain struct {

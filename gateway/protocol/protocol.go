@@ -114,6 +114,21 @@ type StreamConverter interface {
 	End(dst []byte, readErr error) Step
 }
 
+// Releaser is implemented by converters that recycle their state. The
+// relay calls Release once, after the stream's last Event or End, when
+// nothing it returned is used any more; the converter is not used after.
+// A converter that is never released is simply collected.
+type Releaser interface {
+	Release()
+}
+
+// Release releases c if it recycles its state.
+func Release(c StreamConverter) {
+	if r, ok := c.(Releaser); ok {
+		r.Release()
+	}
+}
+
 // KeepAliver is implemented by converters that can write a keep-alive
 // while the upstream is silent (an SSE comment or a ping event).
 type KeepAliver interface {

@@ -103,6 +103,10 @@ func NewUpstreamRequest(ctx context.Context, in *Inbound, a route.Attempt, ex *E
 // StreamConverter turns upstream SSE events into client SSE bytes.
 type StreamConverter = protocol.StreamConverter
 
+// Release recycles a converter that keeps its state for the next stream
+// (protocol.Releaser); the relay calls it once, at the stream's end.
+func Release(c StreamConverter) { protocol.Release(c) }
+
 // StreamConverter builds the converter for ex's stream: the passthrough
 // relay of the client's protocol, one converting leg, or both joined by
 // protocol.Chain. created stamps converted chunks.

@@ -2,6 +2,7 @@ package streamconv
 
 import (
 	"strconv"
+	"sync"
 
 	"switchyard/gateway/anthropic"
 	"switchyard/gateway/convert"
@@ -56,7 +57,28 @@ const (
 
 // NewAToOStream returns a converter for one Anthropic upstream stream.
 func NewAToOStream(opt StreamOptions) *AToOStream {
+	if c, _ := aToOPool.Get().(*AToOStream); c != nil {
+		c.opt, c.ids = opt, streamIDs{fixed: opt.MessageID}
+		return c
+	}
 	return &AToOStream{opt: opt, ids: streamIDs{fixed: opt.MessageID}}
+}
+
+// aToOPool recycles released converters with their buffers.
+var aToOPool sync.Pool
+
+// Release recycles c (protocol.Releaser): a new stream's converter then
+// costs no allocation. c must not be used afterwards.
+func (c *AToOStream) Release() {
+	if cap(c.prefix) > 4<<10 || cap(c.blocks) > 64 {
+		return
+	}
+	all := c.blocks[:cap(c.blocks)]
+	for i := range all {
+		all[i] = aBlock{} // no input bytes kept alive
+	}
+	*c = AToOStream{prefix: c.prefix[:0], blocks: c.blocks[:0]}
+	aToOPool.Put(c)
 }
 
 var _ StreamConverter = (*AToOStream)(nil)

@@ -70,3 +70,31 @@ func Bench(b *testing.B, evs []sse.Event, mk func() protocol.StreamConverter) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(evs)), "ns/event")
 }
+
+// CheckRecycled runs each input through a converter from mk right after
+// a converter that ran every other input was Released (so that mk may hand
+// back a recycled one, with that stream's state cleared), and fails when
+// the output differs from the input's through a converter taken before
+// any release. mk must fix the converter's ids (StreamOptions.MessageID)
+// so that two runs can be compared.
+func CheckRecycled(t *testing.T, inputs map[string][]byte, mk func() protocol.StreamConverter) {
+	t.Helper()
+	want := map[string][]byte{}
+	for name, in := range inputs {
+		out, _, _ := Run(mk(), in)
+		want[name] = out
+	}
+	for prev, pin := range inputs {
+		for name, in := range inputs {
+			c := mk()
+			Run(c, pin)
+			protocol.Release(c)
+			c = mk()
+			got, _, _ := Run(c, in)
+			protocol.Release(c)
+			if !bytes.Equal(got, want[name]) {
+				t.Fatalf("%s after a recycled converter ran %s:\n got %s\nwant %s", name, prev, got, want[name])
+			}
+		}
+	}
+}

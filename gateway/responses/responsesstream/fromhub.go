@@ -3,6 +3,7 @@ package responsesstream
 import (
 	"encoding/json"
 	"strconv"
+	"sync"
 
 	"switchyard/gateway/jscan"
 	"switchyard/gateway/openai"
@@ -69,7 +70,11 @@ const (
 // NewFromHubStream returns a converter for one hub stream. opt.MessageID
 // fixes the response id (tests); opt.ClientModel names the model.
 func NewFromHubStream(opt protocol.StreamOptions, notes responsesconv.Notes) *FromHubStream {
-	c := &FromHubStream{opt: opt, notes: notes}
+	c, _ := fromHubPool.Get().(*FromHubStream)
+	if c == nil {
+		c = new(FromHubStream)
+	}
+	c.opt, c.notes = opt, notes
 	c.ids.Init(opt.MessageID)
 	c.items = c.itemPtrs[:0]
 	c.chunk.Choices = c.choice[:0]
@@ -77,6 +82,23 @@ func NewFromHubStream(opt protocol.StreamOptions, notes responsesconv.Notes) *Fr
 }
 
 var _ protocol.StreamConverter = (*FromHubStream)(nil)
+
+// fromHubPool recycles released converters (the struct alone is ~1 kB)
+// with the text buffers of their first two items.
+var fromHubPool sync.Pool
+
+// Release recycles c (protocol.Releaser); c must not be used afterwards.
+func (c *FromHubStream) Release() {
+	var bufs [2][]byte
+	for i := range c.itemStore {
+		if b := c.itemStore[i].buf; cap(b) <= 16<<10 {
+			bufs[i] = b[:0]
+		}
+	}
+	*c = FromHubStream{}
+	c.itemStore[0].buf, c.itemStore[1].buf = bufs[0], bufs[1]
+	fromHubPool.Put(c)
+}
 
 // KeepAlive appends an SSE comment; nothing once the stream is done.
 func (c *FromHubStream) KeepAlive(dst []byte) []byte {
@@ -252,7 +274,7 @@ func (c *FromHubStream) newItem(kind uint8, prefix string) *sItem {
 	} else {
 		it = new(sItem)
 	}
-	*it = sItem{kind: kind, index: len(c.items), id: c.ids.Next(prefix)}
+	*it = sItem{kind: kind, index: len(c.items), id: c.ids.Next(prefix), buf: it.buf[:0]} // a recycled store item's buffer
 	c.items = append(c.items, it)
 	return it
 }
