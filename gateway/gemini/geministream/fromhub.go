@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"sync"
 
 	"switchyard/gateway/gemini"
 	"switchyard/gateway/gemini/geminiconv"
@@ -47,7 +48,27 @@ type hTool struct {
 // NewFromHubStream returns a converter for one hub stream to a Gemini
 // client; includeThoughts is GenerateContentRequest.IncludeThoughts.
 func NewFromHubStream(opt protocol.StreamOptions, format gemini.StreamFormat, includeThoughts bool) *FromHubStream {
+	if c, _ := fromHubPool.Get().(*FromHubStream); c != nil {
+		c.opt, c.format, c.thoughts = opt, format, includeThoughts
+		return c
+	}
 	return &FromHubStream{opt: opt, format: format, thoughts: includeThoughts}
+}
+
+// fromHubPool recycles released converters with their buffers.
+var fromHubPool sync.Pool
+
+// Release recycles c (protocol.Releaser); c must not be used afterwards.
+func (c *FromHubStream) Release() {
+	if cap(c.ident) > 4<<10 || cap(c.tools) > 64 {
+		return
+	}
+	all := c.tools[:cap(c.tools)]
+	for i := range all {
+		all[i] = hTool{} // no arguments kept alive
+	}
+	*c = FromHubStream{ident: c.ident[:0], tools: c.tools[:0]}
+	fromHubPool.Put(c)
 }
 
 var _ protocol.StreamConverter = (*FromHubStream)(nil)
