@@ -48,7 +48,11 @@ var Gemini = &Client{
 		return &Hub{req: out, names: names, estimate: convert.EstimateOpenAITokens(out), thoughts: req.IncludeThoughts(), size: len(in.Body)}, nil
 	},
 	FromHub: func(in *Inbound, h *Hub, resp *openai.ChatResponse) []byte {
-		return marshal(geminiconv.ResponseFromHub(resp, in.Model, h.thoughts))
+		r := geminiconv.ResponseFromHub(resp, in.Model, h.thoughts)
+		if b, ok := gemini.AppendResponse(make([]byte, 0, 512), r); ok { // json.Marshal's bytes
+			return b
+		}
+		return marshal(r)
 	},
 	StreamFromHub: func(in *Inbound, h *Hub, opt protocol.StreamOptions) StreamConverter {
 		opt.ToolNames = h.names
