@@ -1,7 +1,6 @@
 package convert
 
 import (
-	"strconv"
 	"strings"
 )
 
@@ -49,14 +48,16 @@ func claudeVersion(name string) (family string, major, minor int, ok bool) {
 	}
 	major, minor = -1, 0
 	minorSet := false
-	for _, tok := range strings.Split(b, "-") {
+	for rest := b; rest != ""; { // the tokens between dashes, without a slice of them
+		var tok string
+		tok, rest, _ = strings.Cut(rest, "-")
 		switch tok {
 		case "opus", "sonnet", "haiku":
 			family = tok
 			continue
 		}
-		n, err := strconv.Atoi(tok)
-		if err != nil || len(tok) > 2 {
+		n, ok := smallNumber(tok)
+		if !ok {
 			continue // dates, "v1", "latest", …
 		}
 		switch {
@@ -91,6 +92,22 @@ func ExclusiveSampling(name string) bool {
 	default:
 		return versionAtLeast(major, minor, 4, 5)
 	}
+}
+
+// smallNumber reads a version number of one or two digits.
+func smallNumber(tok string) (int, bool) {
+	if len(tok) == 0 || len(tok) > 2 {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(tok); i++ {
+		c := tok[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
 
 // ClaudeMaxOutput returns the documented maximum max_tokens of a known
