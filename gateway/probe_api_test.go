@@ -227,3 +227,44 @@ func TestProbePeriodicFailureRoutesElsewhere(t *testing.T) {
 		t.Fatalf("request after the passing test: %d %s", resp.StatusCode, body)
 	}
 }
+
+// probe: true set through PATCH schedules the periodic check at once
+// (and is saved), and the check runs when it comes due.
+func TestProbePatchSchedules(t *testing.T) {
+	up := formatUpstream(t, config.FormatOpenAI, "m")
+	clk := clocktest.New(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
+	g := startGateway(t, []config.Backend{backend("a", 1, config.FormatOpenAI, up.URL)}, withClock(clk),
+		withEnv("A_API_KEYS", probeKey),
+		withConfig(func(c *config.Config) { c.ProbeInterval = 77 * time.Second }),
+		func(o *gateway.Options, _ *config.Config) { o.ProbeRand = func() float64 { return 0.5 } })
+	if clk.WaitFor(77*time.Second, 200*time.Millisecond) {
+		t.Fatal("a check is scheduled for a backend with probe off")
+	}
+	cookie, csrf := g.session(t)
+	if resp, body := g.do(t, "PATCH", "/api/backends/a", `{"probe":true}`, cookie, csrf); resp.StatusCode != 200 {
+		t.Fatalf("PATCH: %d %s", resp.StatusCode, body)
+	}
+	if !clk.WaitFor(77*time.Second, 5*time.Second) {
+		t.Fatal("no check scheduled after probe: true")
+	}
+	if cfg, err := config.Load(g.cfgPath); err != nil || !cfg.Backend("a").Probe {
+		t.Fatalf("probe: true not saved (%v)", err)
+	}
+	if _, body := g.do(t, "GET", "/api/backends", "", nil, ""); !strings.Contains(string(body), `"probe":true`) {
+		t.Fatalf("/api/backends: %s", body)
+	}
+	clk.Advance(77 * time.Second)
+	changed, cancel := g.Table().Events().Subscribe()
+	defer cancel()
+	deadline := time.After(5 * time.Second)
+	for g.Status().Backends[0].Endpoints[0].Probe == nil {
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatal("the scheduled check was not recorded")
+		}
+	}
+	if p := g.Status().Backends[0].Endpoints[0].Probe; !p.OK || p.Kind != "models" || up.requests()[0].Path != "/models" {
+		t.Fatalf("check %+v, upstream %+v", p, up.requests())
+	}
+}
