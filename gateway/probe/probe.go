@@ -275,6 +275,11 @@ func result(t Target, kind string) Result {
 func (p *Prober) do(t Target, kind string) Result {
 	r := result(t, kind)
 	class, retryAfter := p.send(t, kind, &r)
+	if p.base.Err() != nil && !r.OK {
+		// Cut by Close (the gateway is stopping): no verdict on the
+		// endpoint.
+		class, r.Error = route.Canceled, "the gateway stopped before the check ended"
+	}
 	r.At = p.o.Clock.Now().UTC()
 	r.Error = scrub(r.Error, t.Key)
 	r.Model = scrub(r.Model, t.Key)

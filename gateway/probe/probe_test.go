@@ -379,3 +379,25 @@ func TestTestFailures(t *testing.T) {
 		t.Fatalf("test all: %+v", all)
 	}
 }
+
+// A check cut by Close (the gateway stopping) does not cool the endpoint.
+func TestCloseCutsWithoutVerdict(t *testing.T) {
+	u := newUpstream(t)
+	u.onModels = func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+	r := newRig(t, nil, u.URL)
+	done := make(chan Result, 1)
+	go func() { done <- r.p.Check(context.Background(), r.target(u.URL)) }()
+	<-u.seen
+	r.p.Close()
+	res := <-done
+	if res.OK || res.Error != "the gateway stopped before the check ended" {
+		t.Fatalf("cut check: %+v", res)
+	}
+	if ep := r.endpoint(0); ep.State != "ok" || ep.CooldownUntil != nil {
+		t.Fatalf("a cut check cooled the endpoint: %+v", ep)
+	}
+	r.p.Sync() // after Close: nothing is scheduled
+	if n := r.clk.Pending(); n != 0 {
+		t.Fatalf("%d timers after Close", n)
+	}
+}
