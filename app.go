@@ -9,11 +9,14 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"switchyard/gateway"
+	"switchyard/gateway/probe"
 	"switchyard/gateway/route"
 	"switchyard/tray"
 )
@@ -85,6 +88,9 @@ type trayController struct {
 	a       *app
 	quit    func()
 	changed chan struct{}
+
+	mu    sync.Mutex
+	tests *tray.TestRun // the last "Test all backends"
 }
 
 func newTrayController(a *app, quit func()) *trayController {
@@ -102,7 +108,72 @@ func newTrayController(a *app, quit func()) *trayController {
 }
 
 func (c *trayController) Snapshot() tray.Snapshot {
-	return snapshotOf(c.a.gw.Status(), c.a.addr, c.a.listenErr, tray.AutostartEnabled(), time.Now())
+	s := snapshotOf(c.a.gw.Status(), c.a.addr, c.a.listenErr, tray.AutostartEnabled(), time.Now())
+	c.mu.Lock()
+	if c.tests != nil {
+		t := *c.tests
+		s.Tests = &t
+	}
+	c.mu.Unlock()
+	return s
+}
+
+func (c *trayController) signal() {
+	select {
+	case c.changed <- struct{}{}:
+	default:
+	}
+}
+
+// TestAll starts "Test all backends" in the background (one run at a
+// time) and shows it running; its summary replaces the last one.
+func (c *trayController) TestAll() error {
+	c.mu.Lock()
+	if c.tests != nil && c.tests.Running {
+		c.mu.Unlock()
+		return nil
+	}
+	run := tray.TestRun{Running: true}
+	if c.tests != nil {
+		run = *c.tests
+		run.Running = true
+	}
+	c.tests = &run
+	c.mu.Unlock()
+	c.signal()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		sum := summarizeTests(c.a.gw.TestAll(ctx), time.Now())
+		c.mu.Lock()
+		c.tests = &sum
+		c.mu.Unlock()
+		c.signal()
+	}()
+	return nil
+}
+
+// summarizeTests counts a test run's results and names each failure
+// (backend, host, masked key, error). Pure.
+func summarizeTests(rs []probe.Result, now time.Time) tray.TestRun {
+	r := tray.TestRun{At: now}
+	for _, x := range rs {
+		if x.OK {
+			r.OK++
+			continue
+		}
+		r.Failed++
+		ep := route.Host(x.BaseURL)
+		if x.Key != "" {
+			ep += " key " + x.Key
+		}
+		why := x.Error
+		if why == "" {
+			why = "http " + strconv.Itoa(x.Status)
+		}
+		r.Failures = append(r.Failures, x.Backend+" "+ep+": "+why)
+	}
+	return r
 }
 
 // snapshotOf maps the gateway's status to what the tray shows. Pure.

@@ -47,7 +47,7 @@ func TestDependencyRules(t *testing.T) {
 			t.Errorf("switchyard/gateway/streamout depends on %s", x)
 		}
 	}
-	// The gateway's leaf pieces (guard, listener, key source, state file, model lists)
+	// The gateway's leaf pieces (guard, listener, key source, state file, model lists, health probes)
 	// are wired by the gateway root and know nothing above them: no gin, no
 	// gateway root, no dashboard, no keychain; each imports only the
 	// standard library and the module packages listed for it.
@@ -57,6 +57,7 @@ func TestDependencyRules(t *testing.T) {
 		"switchyard/gateway/keysource": {"switchyard/gateway/route"},
 		"switchyard/gateway/statefile": {"switchyard/gateway/route", "switchyard/atomicfile", "switchyard/gateway/clock"},
 		"switchyard/gateway/modellist": {"switchyard/atomicfile", "switchyard/gateway/clock"},
+		"switchyard/gateway/probe":     {"switchyard/gateway/route", "switchyard/gateway/clock"},
 	}
 	for p, allowed := range leaves {
 		imps, ok := imports[p]

@@ -17,6 +17,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,8 +38,18 @@ func TestTrayDrivesGateway(t *testing.T) {
 		w.WriteHeader(500)
 	}))
 	defer bad.Close()
+	var goodMu sync.Mutex
+	var goodBodies []string
+	goodReqs := func() []string {
+		goodMu.Lock()
+		defer goodMu.Unlock()
+		return append([]string(nil), goodBodies...)
+	}
 	good := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
+		b, _ := io.ReadAll(r.Body)
+		goodMu.Lock()
+		goodBodies = append(goodBodies, string(b))
+		goodMu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}`)
 	}))
@@ -57,6 +68,9 @@ func TestTrayDrivesGateway(t *testing.T) {
 			BaseURLs: []string{url}, Timeout: 5 * time.Second, StreamTimeout: 5 * time.Second, Models: "*", MaxTokensDefault: 1024}
 	}
 	cfg.Backends = []config.Backend{mk("primary", "Primary", 1, bad.URL), mk("backup", "Backup", 2, good.URL)}
+	for i := range cfg.Backends {
+		cfg.Backends[i].ModelList = []string{"m"} // what "Test all backends" asks for
+	}
 	cfgPath := filepath.Join(dir, "config.yaml")
 	gw, err := gateway.New(gateway.Options{Config: cfg, ConfigPath: cfgPath, StateDir: filepath.Join(dir, "state"), ModelRefresh: -1,
 		Logger: slog.New(slog.DiscardHandler), Version: "test"})
@@ -109,6 +123,26 @@ func TestTrayDrivesGateway(t *testing.T) {
 	fo, _ := menu.Find("Recent failovers")
 	if line := fo.Shown()[0].Label; !strings.HasSuffix(line, "primary → backup (http 500)") {
 		t.Fatalf("failover line %q", line)
+	}
+
+	// "Test all backends" sends one completion to each endpoint and sums
+	// the run up in a menu line.
+	before := len(goodReqs())
+	item.ClickLabel(t, "Test all backends")
+	line := "1 ok, 1 failed (primary " + strings.TrimPrefix(bad.URL, "http://") + ": http 500)"
+	m := item.WaitMenu(t, 10*time.Second, func(m traytest.Node) bool {
+		for _, l := range m.Labels() {
+			if strings.HasPrefix(l, "Tested ") && strings.HasSuffix(l, line) {
+				return true
+			}
+		}
+		return false
+	})
+	if _, ok := m.Find("Test all backends"); !ok {
+		t.Fatalf("the item did not come back after the run:\n%s", m)
+	}
+	if n := len(goodReqs()) - before; n != 1 {
+		t.Fatalf("the test sent %d requests to backup, want 1", n)
 	}
 
 	// A click on the checkbox disables the backend in the gateway, saved.

@@ -38,14 +38,7 @@ func (s *Server) modelTargets() []modellist.Target {
 			continue
 		}
 		out = append(out, modellist.Target{ID: b.ID, Parse: bf.ParseModels, Request: func(ctx context.Context) (*http.Request, error) {
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+bf.ModelsPath, nil)
-			if err != nil {
-				return nil, err
-			}
-			req.Header.Set("Accept", "application/json")
-			req.Header.Set("User-Agent", "switchyard")
-			bf.SetHeaders(req.Header, key.Reveal())
-			return req, nil
+			return protocols.ModelsRequest(ctx, b.Format, base, key)
 		}})
 	}
 	return out

@@ -24,6 +24,7 @@ import (
 	"switchyard/gateway/keysource"
 	"switchyard/gateway/modellist"
 	"switchyard/gateway/modelrule"
+	"switchyard/gateway/probe"
 	"switchyard/gateway/protocols"
 	"switchyard/gateway/route"
 	"switchyard/gateway/statefile"
@@ -64,6 +65,9 @@ type Options struct {
 	// ModelRefresh is how often the backends' model lists are fetched
 	// (also at start); 0 = 30 minutes, < 0 = never (tests).
 	ModelRefresh time.Duration
+	// ProbeRand is the jitter source of the periodic health checks, in
+	// [0,1) (tests pin it); nil = random.
+	ProbeRand func() float64
 	// ReadHeaderTimeout bounds how long a client may take to send its
 	// request headers (slowloris, hardening R1); 0 = 10s.
 	ReadHeaderTimeout time.Duration
@@ -94,6 +98,8 @@ type Server struct {
 	dash  *dashboard.Dashboard
 	// models are the backends' fetched model lists (models.go).
 	models *modellist.Store
+	// probes are the endpoints' health checks (probe_api.go).
+	probes *probe.Prober
 
 	refused *guard.Refusals
 }
@@ -141,6 +147,7 @@ func New(opts Options) (*Server, error) {
 	s.client = &http.Client{Transport: rt, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	s.addr = eff.Listen
 	s.models = s.newModelLists()
+	s.probes = s.newProber()
 	s.dash = dashboard.New(dashHost{s}, dashHost{s}, dashboard.Options{
 		Now: s.clock.Now, Getenv: opts.Getenv, Logger: s.log, TokenRequired: opts.Token != "", Keychain: opts.Keys != nil,
 		EventsKeepalive: opts.EventsKeepalive,
@@ -284,6 +291,7 @@ func (s *Server) routes() http.Handler {
 	for _, p := range []string{"/v1", "/v1/v1"} {
 		e.POST(p+"/messages/count_tokens", s.handleCountTokens)
 	}
+	e.POST("/api/backends/:id/test", s.handleTest)
 	e.GET("/api/models", s.handleModelLists)
 	e.POST("/api/models/refresh", s.handleModelLists)
 	e.GET("/healthz", s.handleHealth)
@@ -350,8 +358,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration
 	go func() { errc <- hs.Serve(ln) }()
 	mctx, mcancel := context.WithCancel(ctx)
 	mdone := make(chan struct{})
+	pdone := make(chan struct{})
 	go func() { s.runModelLists(mctx); close(mdone) }()
-	defer func() { mcancel(); <-mdone }()
+	go func() { s.probes.Run(mctx); close(pdone) }()
+	defer func() { mcancel(); <-mdone; <-pdone }()
 	select {
 	case err := <-errc:
 		return err

@@ -59,7 +59,8 @@ func (f *fakeController) SetAutostart(on bool) error {
 	f.calls <- fmt.Sprintf("SetAutostart(%v)", on)
 	return errors.New("read-only test desktop") // errors are logged, not fatal
 }
-func (f *fakeController) Quit() { f.calls <- "Quit()" }
+func (f *fakeController) Quit()          { f.calls <- "Quit()" }
+func (f *fakeController) TestAll() error { f.calls <- "TestAll()"; return nil }
 
 // expectCall waits for the controller's next call and checks it.
 func (f *fakeController) expectCall(t *testing.T, want string) {
@@ -255,6 +256,7 @@ func TestTrayOverDBus(t *testing.T) {
 				"AnyRouter — ok",
 				"Copilot — disabled",
 				"Extra — needs a key",
+				"Test all backends",
 				"---",
 				"Recent failovers",
 				"---",
@@ -326,6 +328,8 @@ func TestTrayOverDBus(t *testing.T) {
 			fake.expectCall(t, "OpenDashboard()")
 			item.ClickLabel(t, "Start at login")
 			fake.expectCall(t, "SetAutostart(false)")
+			item.ClickLabel(t, "Test all backends")
+			fake.expectCall(t, "TestAll()")
 		}},
 		{"state change updates the menu in place", func(t *testing.T) {
 			s2 := s
@@ -397,6 +401,26 @@ func TestTrayOverDBus(t *testing.T) {
 			}
 			item.ClickLabel(t, "my_proxy — ok")
 			fake.expectCall(t, "SetEnabled(my_proxy, false)")
+		}},
+		{"test run: running, then its summary", func(t *testing.T) {
+			s6 := s
+			s6.Tests = &TestRun{Running: true}
+			change(t, s6)
+			m := item.WaitMenu(t, wait, func(m traytest.Node) bool { _, ok := m.Find("Testing all backends…"); return ok })
+			if n, _ := m.Find("Testing all backends…"); n.Enabled {
+				t.Error("a second test can be started while one runs")
+			}
+			s6.Tests = &TestRun{At: s.Now, OK: 2, Failed: 1, Failures: []string{"kiro 127.0.0.1:8000: connection refused"}}
+			change(t, s6)
+			line := "Tested " + s.Now.Format("15:04") + ": 2 ok, 1 failed (kiro 127.0.0.1:8000: connection refused)"
+			m = item.WaitMenu(t, wait, func(m traytest.Node) bool {
+				_, ok := m.Find(line)
+				_, ok2 := m.Find("Test all backends")
+				return ok && ok2
+			})
+			if n, _ := m.Find(line); n.Enabled {
+				t.Error("the summary line is clickable")
+			}
 		}},
 		{"serve error", func(t *testing.T) {
 			s5 := s

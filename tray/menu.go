@@ -2,6 +2,7 @@ package tray
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -24,6 +25,7 @@ const (
 	actOpenDashboard
 	actCopy
 	actAutostart
+	actTestAll
 	actQuit
 )
 
@@ -106,6 +108,12 @@ func buildMenu(s Snapshot) menuModel {
 			action:  action{kind: actToggleBackend, backendID: b.ID, on: !b.Enabled},
 		})
 	}
+	if len(s.Backends) > 0 {
+		add(testItem(s))
+		if line, tip := testLine(s.Tests, loc); line != "" {
+			add(info(line, tip))
+		}
+	}
 	add(sep)
 
 	fo := menuItem{kind: kindSubmenu, label: "Recent failovers", tooltip: "The last failovers, newest first", enabled: true}
@@ -131,6 +139,41 @@ func buildMenu(s Snapshot) menuModel {
 	add(menuItem{kind: kindItem, label: "Quit", tooltip: "Stop the gateway and quit Switchyard",
 		enabled: true, action: action{kind: actQuit}})
 	return menuModel{items: items}
+}
+
+// testItem is "Test all backends": one tiny completion to every endpoint
+// of every enabled backend; "Testing all backends…" while one runs.
+func testItem(s Snapshot) menuItem {
+	it := menuItem{kind: kindItem, label: "Test all backends", enabled: s.Serving,
+		tooltip: "Send one tiny completion to every endpoint of every enabled backend", action: action{kind: actTestAll}}
+	if s.Tests != nil && s.Tests.Running {
+		it.label, it.enabled = "Testing all backends…", false
+	}
+	return it
+}
+
+// testLine summarises the last test run: "Tested 14:03: 3 ok, 1 failed
+// (anyrouter: http 401)", with every failure in the tooltip; "" before
+// the first run ends.
+func testLine(r *TestRun, loc *time.Location) (line, tip string) {
+	if r == nil || r.At.IsZero() {
+		return "", ""
+	}
+	line = fmt.Sprintf("Tested %s: %d ok", r.At.In(loc).Format("15:04"), r.OK)
+	if r.Failed > 0 {
+		line += fmt.Sprintf(", %d failed", r.Failed)
+		if len(r.Failures) > 0 {
+			line += " (" + r.Failures[0] + ")"
+		}
+	}
+	if r.OK+r.Failed == 0 {
+		line = "Tested " + r.At.In(loc).Format("15:04") + ": no enabled backend to test"
+	}
+	tip = "Last test of all backends, " + r.At.In(loc).Format("2006-01-02 15:04:05")
+	if len(r.Failures) > 0 {
+		tip += ": " + strings.Join(r.Failures, "; ")
+	}
+	return shorten(line, maxHeader), tip
 }
 
 func copyItem(label, url string) menuItem {

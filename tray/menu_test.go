@@ -86,6 +86,7 @@ func TestBuildMenu(t *testing.T) {
 				"[x] AnyRouter — ok",
 				"[ ] Copilot — disabled",
 				"[x] Extra — needs a key",
+				"Test all backends",
 				"---",
 				"Recent failovers >",
 				"    (off) 14:03 antigravity → anyrouter (http 500)",
@@ -112,6 +113,7 @@ func TestBuildMenu(t *testing.T) {
 				"(off) Active: none yet",
 				"---",
 				"[x] Copilot — ok",
+				"Test all backends",
 				"---",
 				"Recent failovers >",
 				"    (off) none yet",
@@ -163,6 +165,7 @@ func TestBuildMenu(t *testing.T) {
 				"(off) Active: AnyRouter · anyrouter.top · key …D5xY",
 				"---",
 				"[x] AnyRouter — ok",
+				"(off) Test all backends",
 				"---",
 				"Recent failovers >",
 				"    (off) none yet",
@@ -242,6 +245,7 @@ func TestMenuActions(t *testing.T) {
 		{"Copy Anthropic base URL", action{kind: actCopy, text: "http://127.0.0.1:7861"}},
 		{"Start at login", action{kind: actAutostart, on: false}},
 		{"Quit", action{kind: actQuit}},
+		{"Test all backends", action{kind: actTestAll}},
 		{"Active: AnyRouter · anyrouter.top · key …D5xY", action{}},
 	}
 	for _, tt := range tests {
@@ -259,9 +263,9 @@ func TestFailoverLines(t *testing.T) {
 	}
 	s.Failovers[1].Reason = ""
 	s.Failovers[2].To = ""
-	fo := buildMenu(s).items[9]
+	fo := buildMenu(s).items[10]
 	if fo.kind != kindSubmenu || fo.label != "Recent failovers" {
-		t.Fatalf("item 9 is %+v", fo)
+		t.Fatalf("item 10 is %+v", fo)
 	}
 	if len(fo.children) != maxFailovers {
 		t.Fatalf("%d failover lines, want %d", len(fo.children), maxFailovers)
@@ -277,7 +281,7 @@ func TestFailoverLines(t *testing.T) {
 			t.Errorf("line %d: %q, want %q", i, got, w)
 		}
 	}
-	if tip := buildMenu(baseSnapshot()).items[9].children[0].tooltip; tip != "2026-03-02 14:03:10 antigravity → anyrouter for claude-sonnet-4-5: http 500" {
+	if tip := buildMenu(baseSnapshot()).items[10].children[0].tooltip; tip != "2026-03-02 14:03:10 antigravity → anyrouter for claude-sonnet-4-5: http 500" {
 		t.Errorf("tooltip %q", tip)
 	}
 }
@@ -341,5 +345,45 @@ func TestTooltip(t *testing.T) {
 	long := Snapshot{Serving: false, ServeError: strings.Repeat("x", 300)}
 	if got := []rune(tooltip(long, stateDown)); len(got) != maxTooltip || got[len(got)-1] != '…' {
 		t.Errorf("long tooltip: %d runes", len(got))
+	}
+}
+
+func TestTestAllLines(t *testing.T) {
+	lines := func(s Snapshot) []string {
+		var out []string
+		for _, l := range render(buildMenu(s)) {
+			if strings.Contains(l, "Test") {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	s := baseSnapshot()
+	s.Tests = &TestRun{Running: true}
+	if got := strings.Join(lines(s), "\n"); got != "(off) Testing all backends…" {
+		t.Errorf("running, first run: %q", got)
+	}
+	s.Tests = &TestRun{At: t0.Add(-time.Minute), OK: 3, Failed: 2,
+		Failures: []string{"anyrouter anyrouter.top key …D5xY: http 401: invalid key sent", "kiro 127.0.0.1:8000: connection refused"}}
+	// Cut at maxHeader runes.
+	want := "Test all backends\n(off) Tested 14:06: 3 ok, 2 failed (anyrouter anyrouter.top key …D5xY: http 401: inva…"
+	if got := strings.Join(lines(s), "\n"); got != want {
+		t.Errorf("after a run:\n%s\nwant:\n%s", got, want)
+	}
+	_, tip := testLine(s.Tests, time.UTC)
+	if !strings.Contains(tip, "kiro 127.0.0.1:8000: connection refused") {
+		t.Errorf("tooltip %q names not every failure", tip)
+	}
+	s.Tests.Running = true // a second run keeps the last summary
+	if got := lines(s); len(got) != 2 || got[0] != "(off) Testing all backends…" || !strings.HasPrefix(got[1], "(off) Tested 14:06") {
+		t.Errorf("second run: %q", got)
+	}
+	s.Tests = &TestRun{At: t0, OK: 4}
+	if got := lines(s); len(got) != 2 || got[1] != "(off) Tested 14:07: 4 ok" {
+		t.Errorf("all ok: %q", got)
+	}
+	s.Tests = &TestRun{At: t0}
+	if got := lines(s); got[1] != "(off) Tested 14:07: no enabled backend to test" {
+		t.Errorf("nothing tested: %q", got)
 	}
 }

@@ -225,6 +225,9 @@ func (u *ui) do(a action) {
 	case actAutostart:
 		what = "changing start at login"
 		err = u.c.SetAutostart(a.on)
+	case actTestAll:
+		what = "testing all backends"
+		err = u.c.TestAll()
 	case actQuit:
 		u.c.Quit()
 		u.quit1.Do(func() { close(u.quitCh) })

@@ -36,6 +36,10 @@ type Controller interface {
 	CopyText(s string) error
 	// SetAutostart turns "start at login" on or off.
 	SetAutostart(on bool) error
+	// TestAll starts a test of every enabled backend's endpoints (one
+	// tiny completion each) and returns at once; the snapshot's Tests
+	// shows it running, then its summary.
+	TestAll() error
 	// Quit drains the gateway briefly; when it returns, the tray exits and Run returns.
 	Quit()
 }
@@ -49,6 +53,7 @@ type Snapshot struct {
 	Backends   []Backend // in priority order
 	Failovers  []Failover
 	Autostart  bool
+	Tests      *TestRun // the last "Test all backends", nil before the first
 	// Base URLs to copy: "http://127.0.0.1:7861/v1" and "http://127.0.0.1:7861".
 	OpenAIBaseURL, AnthropicBaseURL string
 	// Now is when the snapshot was taken. It decides what "in the last
@@ -71,6 +76,16 @@ type Backend struct {
 	State        string    // "ok", "cooling", "failing", "needs_key" or "disabled"
 	CoolingUntil time.Time // when State is "cooling"
 	LastError    string    // when State is "failing", e.g. "http 500"
+}
+
+// TestRun is the last "Test all backends".
+type TestRun struct {
+	Running    bool      // a run is under way
+	At         time.Time // when the last run ended (zero before the first)
+	OK, Failed int       // endpoints that passed and failed
+	// Failures names each failed endpoint and why, key-free:
+	// "anyrouter anyrouter.top key …D5xY: http 401".
+	Failures []string
 }
 
 // Failover is one fall from a backend or endpoint to another.

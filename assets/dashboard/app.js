@@ -9,6 +9,7 @@
 import {$, $$, h, s, icon, fmtInt, plural, pad, fmtClock, fmtFull, fmtDur, ago, mmss, toast} from './ui.js';
 import {chartSVG, SLOTS, SLOT_MIN} from './chart.js';
 import {renderSnippets} from './connect.js';
+import {probeCell} from './probe.js';
 
 // ---- state ----
 const st = {
@@ -184,7 +185,7 @@ function buildCard(id) {
     h('header', {class: 'card-head'}, c.prio, h('div', {class: 'title'}, c.name, c.sub), c.pill, c.sw),
     c.facts,
     h('table', {class: 'endpoints'},
-      h('thead', null, h('tr', null, h('th', null, 'Endpoint'), h('th', null, 'Key'), h('th', null, 'State'))),
+      h('thead', null, h('tr', null, h('th', null, 'Endpoint'), h('th', null, 'Key'), h('th', null, 'State'), h('th', null, 'Health check'))),
       c.eps),
     h('div', {class: 'card-foot'}, c.editBtn, c.envNote),
     c.form);
@@ -255,7 +256,9 @@ function endpointRow(b, ep) {
     h('td', {class: 'ep-url'}, h('span', {class: 'dot ' + ep.state}), h('code', null, ep.base_url),
       active ? h('span', {class: 'tag tag-accent'}, 'active') : null),
     h('td', {class: 'ep-key'}, ep.key ? h('code', null, ep.key) : h('span', {class: 'muted'}, 'no key')),
-    h('td', {class: 'ep-state'}, state));
+    h('td', {class: 'ep-state'}, state),
+    probeCell(b, ep, {editable: st.session.editable, periodic: !!(st.settings.get(b.id) || {}).probe, api,
+      rerender: () => st.status && renderBackends()}));
 }
 
 // ---- enable toggle and settings form ----

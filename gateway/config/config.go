@@ -61,6 +61,7 @@ const (
 	DefaultRequestDeadline   = 15 * time.Minute
 	DefaultFirstByteTimeout  = 60 * time.Second
 	DefaultStreamIdleTimeout = 120 * time.Second
+	DefaultProbeInterval     = 5 * time.Minute
 
 	DefaultTimeout          = 120 * time.Second
 	DefaultStreamTimeout    = 600 * time.Second
@@ -73,6 +74,9 @@ const (
 	MaxDuration    = 24 * time.Hour // every timeout is > 0 and <= this
 	MaxMaxRetries  = 5              // max_retries is 0..MaxMaxRetries
 	MaxBodyLimitMB = 1024           // body_limit_mb is 1..MaxBodyLimitMB
+	// MinProbeInterval is the shortest probe_interval: health checks
+	// must stay cheap.
+	MinProbeInterval = 10 * time.Second
 )
 
 // Config is the whole gateway configuration. The zero value is not useful:
@@ -92,6 +96,10 @@ type Config struct {
 	// StreamIdleTimeout cuts a stream that stays silent this long after it
 	// has started. Default 120s.
 	StreamIdleTimeout time.Duration
+	// ProbeInterval is how often the backends with Probe set are health
+	// checked (each endpoint, jittered ±10 %); MinProbeInterval..24h.
+	// Default 300s.
+	ProbeInterval time.Duration
 	// Backends in routing order: sorted by Priority, then by ID, after
 	// Load, Parse and ApplyEnv.
 	Backends []Backend
@@ -138,6 +146,10 @@ type Backend struct {
 	// MaxTokensDefault is the max_tokens sent to an anthropic-format backend
 	// when the client gave none; >= 1. Default 8192.
 	MaxTokensDefault int
+	// Probe turns on the periodic health check of each of the backend's
+	// endpoints (a GET of its model list every ProbeInterval). Default
+	// false.
+	Probe bool
 }
 
 // Defaults returns the built-in configuration: documented defaults and all
@@ -149,6 +161,7 @@ func Defaults() *Config {
 		RequestDeadline:   DefaultRequestDeadline,
 		FirstByteTimeout:  DefaultFirstByteTimeout,
 		StreamIdleTimeout: DefaultStreamIdleTimeout,
+		ProbeInterval:     DefaultProbeInterval,
 		Backends:          Presets(),
 	}
 	c.sortBackends()

@@ -160,6 +160,7 @@ type rawConfig struct {
 	requestDeadline   *time.Duration
 	firstByteTimeout  *time.Duration
 	streamIdleTimeout *time.Duration
+	probeInterval     *time.Duration
 	backends          []rawBackend
 }
 
@@ -172,6 +173,7 @@ type rawBackend struct {
 	id, name, format, models           *string
 	priority, maxRetries, maxTokens    *int
 	enabled, needsKey, cacheBreakpoint *bool
+	probe                              *bool
 	timeout, streamTimeout             *time.Duration
 	baseURLs, modelList                *[]string
 	aliases                            *map[string]string
@@ -193,10 +195,10 @@ func (r *rawBackend) lineOf(field string) int {
 
 var (
 	topFields = []string{"listen", "body_limit_mb", "request_deadline", "first_byte_timeout",
-		"stream_idle_timeout", "backends"}
+		"stream_idle_timeout", "probe_interval", "backends"}
 	backendFields = []string{"id", "name", "priority", "format", "enabled", "base_urls", "timeout",
 		"stream_timeout", "max_retries", "models", "model_list", "aliases", "needs_key",
-		"cache_breakpoints", "max_tokens_default"}
+		"cache_breakpoints", "max_tokens_default", "probe"}
 	keyFields = []string{"api_key", "api_keys", "apikey", "key", "keys", "token", "secret"}
 	// likelyMeant maps common slips to the field that was meant.
 	likelyMeant = map[string]string{
@@ -226,6 +228,8 @@ func (p *parser) config(root *yaml.Node) *rawConfig {
 			raw.firstByteTimeout = p.seconds(v, key)
 		case "stream_idle_timeout":
 			raw.streamIdleTimeout = p.seconds(v, key)
+		case "probe_interval":
+			raw.probeInterval = p.seconds(v, key)
 		case "backends":
 			raw.backends = p.backends(v)
 		}
@@ -293,6 +297,8 @@ func (p *parser) backends(n *yaml.Node) []rawBackend {
 				r.needsKey = p.boolean(v, f)
 			case "cache_breakpoints":
 				r.cacheBreakpoint = p.boolean(v, f)
+			case "probe":
+				r.probe = p.boolean(v, f)
 			case "timeout":
 				r.timeout = p.seconds(v, f)
 			case "stream_timeout":
@@ -556,6 +562,7 @@ func (raw *rawConfig) merge() *Config {
 	set(&c.RequestDeadline, raw.requestDeadline)
 	set(&c.FirstByteTimeout, raw.firstByteTimeout)
 	set(&c.StreamIdleTimeout, raw.streamIdleTimeout)
+	set(&c.ProbeInterval, raw.probeInterval)
 
 	var unplaced []int // user backends without a priority, in file order
 	for i := range raw.backends {
@@ -602,6 +609,7 @@ func (r *rawBackend) applyTo(b *Backend) {
 	set(&b.Enabled, r.enabled)
 	set(&b.NeedsKey, r.needsKey)
 	set(&b.CacheBreakpoints, r.cacheBreakpoint)
+	set(&b.Probe, r.probe)
 	set(&b.Timeout, r.timeout)
 	set(&b.StreamTimeout, r.streamTimeout)
 	set(&b.BaseURLs, r.baseURLs)

@@ -391,4 +391,25 @@ func TestValidate(t *testing.T) {
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "-1ms is out of range") {
 		t.Errorf("negative timeout: %v", err)
 	}
+	c = Defaults()
+	c.ProbeInterval = 5 * time.Second
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "probe_interval: 5 is out of range; use 10 to 86400") {
+		t.Errorf("5s probe interval: %v", err)
+	}
+}
+
+func TestParseProbe(t *testing.T) {
+	c, err := Parse([]byte("probe_interval: 60\nbackends:\n  - id: kiro\n    probe: yes\n"), "config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ProbeInterval != time.Minute || !c.Backend("kiro").Probe || c.Backend("copilot").Probe {
+		t.Fatalf("probe_interval %v, kiro probe %v, copilot probe %v", c.ProbeInterval, c.Backend("kiro").Probe, c.Backend("copilot").Probe)
+	}
+	if d := Defaults(); d.ProbeInterval != 5*time.Minute || d.Backend("anyrouter").Probe {
+		t.Fatalf("defaults: interval %v, probe on", d.ProbeInterval)
+	}
+	if _, err := Parse([]byte("backends:\n  - id: kiro\n    probes: true\n"), "config.yaml"); err == nil || !strings.Contains(err.Error(), `did you mean "probe"`) {
+		t.Fatalf("misspelt probe: %v", err)
+	}
 }

@@ -31,6 +31,7 @@ const backendsComment = `Tried in priority order (lower first); equal priorities
   needs_key: the backend cannot work without an API key
   cache_breakpoints: add Anthropic prompt-cache breakpoints to converted requests
   max_tokens_default: max_tokens sent to an anthropic backend when the client gave none
+  probe: health check each endpoint every probe_interval (GET of its model list)
 The four presets (antigravity, kiro, anyrouter, copilot) can be changed or
 disabled (enabled: false) but not removed.`
 
@@ -70,6 +71,7 @@ func (c *Config) marshal() ([]byte, error) {
 	put(root, "request_deadline", seconds(c.RequestDeadline), "one client request overall, every retry and failover included")
 	put(root, "first_byte_timeout", seconds(c.FirstByteTimeout), "per attempt: no first byte by then means fail over")
 	put(root, "stream_idle_timeout", seconds(c.StreamIdleTimeout), "a started stream silent this long is cut")
+	put(root, "probe_interval", seconds(c.ProbeInterval), "how often backends with probe: true are health checked")
 
 	list := &yaml.Node{Kind: yaml.SequenceNode}
 	for _, b := range c.Backends {
@@ -117,6 +119,7 @@ func backendNode(b Backend) *yaml.Node {
 	put(m, "needs_key", b.NeedsKey, "")
 	put(m, "cache_breakpoints", b.CacheBreakpoints, "")
 	put(m, "max_tokens_default", b.MaxTokensDefault, "")
+	put(m, "probe", b.Probe, "")
 	return m
 }
 

@@ -19,7 +19,9 @@ func edited() *Config {
 	c.RequestDeadline = 20 * time.Minute
 	c.FirstByteTimeout = 5 * time.Second
 	c.StreamIdleTimeout = 7 * time.Second
+	c.ProbeInterval = 90 * time.Second
 	ar := c.Backend("anyrouter")
+	ar.Probe = true
 	ar.Enabled = false
 	ar.BaseURLs = []string{"https://anyrouter.top"}
 	ar.MaxRetries = 0

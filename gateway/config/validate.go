@@ -84,6 +84,10 @@ func (c *Config) problems() []problem {
 		}
 	}
 
+	if c.ProbeInterval < MinProbeInterval || c.ProbeInterval > MaxDuration {
+		top("probe_interval", fmt.Sprintf("%s is out of range; use %d to %d (whole seconds)", secondsString(c.ProbeInterval), int(MinProbeInterval/time.Second), int(MaxDuration/time.Second)))
+	}
+
 	seenID := map[string]int{}
 	seenPrefix := map[string]int{}
 	for i := range c.Backends {

@@ -433,6 +433,7 @@ type backendSettings struct {
 	Aliases       map[string]string `json:"aliases"`
 	ModelList     []string          `json:"model_list"`
 	NeedsKey      bool              `json:"needs_key"`
+	Probe         bool              `json:"probe"` // periodic health check on
 	// Env maps a setting to the environment variable that sets it now
 	// (editing it in the file would change nothing while that is set).
 	Env map[string]string `json:"env,omitempty"`
@@ -450,6 +451,7 @@ func (d *Dashboard) settings(cfg *config.Config) settingsBody {
 			ID: b.ID, Name: b.Name, Format: string(b.Format), Priority: b.Priority, Enabled: b.Enabled,
 			BaseURLs: b.BaseURLs, Timeout: int(b.Timeout / time.Second), StreamTimeout: int(b.StreamTimeout / time.Second),
 			MaxRetries: b.MaxRetries, Models: b.Models, Aliases: b.Aliases, ModelList: b.ModelList, NeedsKey: b.NeedsKey,
+			Probe: b.Probe,
 		}
 		if bs.BaseURLs == nil {
 			bs.BaseURLs = []string{}

@@ -68,6 +68,7 @@ type patchBackend struct {
 	MaxRetries    *int               `json:"max_retries"`
 	Models        *string            `json:"models"`
 	Aliases       *map[string]string `json:"aliases"`
+	Probe         *bool              `json:"probe"`
 }
 
 func (p *patchBackend) apply(b *config.Backend) {
@@ -94,6 +95,9 @@ func (p *patchBackend) apply(b *config.Backend) {
 	}
 	if p.Aliases != nil {
 		b.Aliases = *p.Aliases
+	}
+	if p.Probe != nil {
+		b.Probe = *p.Probe
 	}
 }
 

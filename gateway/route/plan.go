@@ -304,28 +304,7 @@ func (p *Plan) Done(a Attempt, c Class, reason string, retryAfter time.Duration)
 		default:
 			b.requests++
 			b.failures++
-			if h == nil {
-				h = &health{}
-				b.health[id] = h
-			}
-			h.probing = false
-			h.fails++
-			h.lastErr = reason
-			h.class = c
-			now := t.now()
-			switch c {
-			case Connect, Timeout, Server:
-				d := TransientBase << min(h.fails-1, 10)
-				h.until = now.Add(min(d, TransientMax))
-			case Quota:
-				d := retryAfter
-				if d <= 0 {
-					d = QuotaDefault
-				}
-				h.until = now.Add(min(d, time.Hour))
-			case Auth:
-				h.until = now.Add(AuthCooldown)
-			}
+			t.cool(b, id, c, reason, retryAfter)
 		}
 	}
 	t.mu.Unlock()
@@ -336,6 +315,37 @@ func (p *Plan) Done(a Attempt, c Class, reason string, retryAfter time.Duration)
 		p.setOutcome(a.Backend.ID, reason)
 	}
 	return act
+}
+
+// cool records a failure of class c on pair id of b and starts its
+// cooldown by the class's rule (t.mu held): transient failures back off
+// from TransientBase, doubling up to TransientMax; a quota refusal waits
+// Retry-After or QuotaDefault (at most an hour); a refused key
+// AuthCooldown. Requests and probes share it.
+func (t *Table) cool(b *backend, id pairID, c Class, reason string, retryAfter time.Duration) {
+	h := b.health[id]
+	if h == nil {
+		h = &health{}
+		b.health[id] = h
+	}
+	h.probing = false
+	h.fails++
+	h.lastErr = reason
+	h.class = c
+	now := t.now()
+	switch c {
+	case Connect, Timeout, Server:
+		d := TransientBase << min(h.fails-1, 10)
+		h.until = now.Add(min(d, TransientMax))
+	case Quota:
+		d := retryAfter
+		if d <= 0 {
+			d = QuotaDefault
+		}
+		h.until = now.Add(min(d, time.Hour))
+	case Auth:
+		h.until = now.Add(AuthCooldown)
+	}
 }
 
 func (p *Plan) setOutcome(id, reason string) {

@@ -71,6 +71,7 @@ type backend struct {
 	activeU  int
 	activeK  int
 	health   map[pairID]*health
+	probes   map[pairID]Probe // the last health check of each pair (probe.go)
 	requests int64
 	failures int64
 }
@@ -180,6 +181,11 @@ func (t *Table) SetKeys(id string, keys []Secret) {
 			delete(b.health, p)
 		}
 	}
+	for p := range b.probes {
+		if !live[p.fp] {
+			delete(b.probes, p)
+		}
+	}
 	t.mu.Unlock()
 	t.events.signal()
 }
@@ -282,6 +288,9 @@ type EndpointStatus struct {
 	State         string     `json:"state"` // ok | cooling | failing
 	CooldownUntil *time.Time `json:"cooldown_until"`
 	LastError     *string    `json:"last_error"`
+	// Probe is the pair's last health check (periodic or Test), null
+	// before the first.
+	Probe *Probe `json:"probe"`
 }
 
 // ActiveStatus is the active pair in Status.
@@ -326,6 +335,9 @@ func (t *Table) Status() []BackendStatus {
 		for ki, k := range keys {
 			for _, u := range b.spec.BaseURLs {
 				es := EndpointStatus{BaseURL: u, Key: k.Mask(), KeyIndex: ki, State: "ok"}
+				if p, ok := b.probes[pairID{u, k.Fingerprint()}]; ok {
+					es.Probe = &p
+				}
 				if h := b.health[pairID{u, k.Fingerprint()}]; h != nil {
 					if h.lastErr != "" {
 						e := h.lastErr
