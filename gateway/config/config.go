@@ -66,6 +66,10 @@ const (
 	DefaultStreamTimeout    = 600 * time.Second
 	DefaultMaxRetries       = 1
 	DefaultMaxTokensDefault = 8192
+
+	DefaultSessionsMax      = 100000
+	DefaultSessionsIdleTTL  = time.Hour
+	DefaultSessionsCacheTTL = 5 * time.Minute
 )
 
 // Limits enforced by Validate.
@@ -73,6 +77,7 @@ const (
 	MaxDuration    = 24 * time.Hour // every timeout is > 0 and <= this
 	MaxMaxRetries  = 5              // max_retries is 0..MaxMaxRetries
 	MaxBodyLimitMB = 1024           // body_limit_mb is 1..MaxBodyLimitMB
+	MaxSessions    = 10000000       // sessions.max is 1..MaxSessions
 )
 
 // Config is the whole gateway configuration. The zero value is not useful:
@@ -92,9 +97,34 @@ type Config struct {
 	// StreamIdleTimeout cuts a stream that stays silent this long after it
 	// has started. Default 120s.
 	StreamIdleTimeout time.Duration
+	// Sessions is session affinity (the sessions: section).
+	Sessions Sessions
 	// Backends in routing order: sorted by Priority, then by ID, after
 	// Load, Parse and ApplyEnv.
 	Backends []Backend
+}
+
+// Sessions configures session affinity: a conversation stays on the
+// (backend, URL, key) that served it, so the upstream's prompt cache stays
+// warm (README "Sessions").
+type Sessions struct {
+	// Enabled turns affinity on. Default true; SWITCHYARD_SESSIONS=false
+	// turns it off.
+	Enabled bool
+	// Max is how many sessions are remembered (least recently used go
+	// first); 1..MaxSessions. Default 100000.
+	Max int
+	// IdleTTL forgets a session idle this long. Default 1h.
+	IdleTTL time.Duration
+	// CacheTTL is how long after its last turn a session stays on its pin
+	// even when a higher-priority backend is back (the upstream prompt
+	// cache's lifetime); <= IdleTTL. Default 5m.
+	CacheTTL time.Duration
+}
+
+// DefaultSessions returns the sessions section's defaults.
+func DefaultSessions() Sessions {
+	return Sessions{Enabled: true, Max: DefaultSessionsMax, IdleTTL: DefaultSessionsIdleTTL, CacheTTL: DefaultSessionsCacheTTL}
 }
 
 // Backend is one upstream provider: a list of base URLs speaking one format.
@@ -149,6 +179,7 @@ func Defaults() *Config {
 		RequestDeadline:   DefaultRequestDeadline,
 		FirstByteTimeout:  DefaultFirstByteTimeout,
 		StreamIdleTimeout: DefaultStreamIdleTimeout,
+		Sessions:          DefaultSessions(),
 		Backends:          Presets(),
 	}
 	c.sortBackends()

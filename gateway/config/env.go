@@ -11,6 +11,9 @@ import (
 // EnvAddr overrides Config.Listen.
 const EnvAddr = "SWITCHYARD_ADDR"
 
+// EnvSessions overrides Config.Sessions.Enabled (true/false/1/0/yes/no).
+const EnvSessions = "SWITCHYARD_SESSIONS"
+
 // The per-backend environment variables, after EnvPrefix(id) + "_".
 const (
 	EnvBaseURLs      = "BASE_URLS"      // comma list, replaces base_urls
@@ -47,6 +50,14 @@ func ApplyEnv(c *Config, getenv func(string) string) (*Config, map[string][]stri
 			bad(EnvAddr, v, "host:port, e.g. "+DefaultListen)
 		} else {
 			out.Listen = v
+		}
+	}
+
+	if v := strings.TrimSpace(getenv(EnvSessions)); v != "" {
+		if on, ok := parseBool(v); ok {
+			out.Sessions.Enabled = on
+		} else {
+			bad(EnvSessions, v, "true or false")
 		}
 	}
 

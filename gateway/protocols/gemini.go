@@ -12,6 +12,7 @@ import (
 	"switchyard/gateway/gemini/geministream"
 	"switchyard/gateway/modellist"
 	"switchyard/gateway/openai"
+	"switchyard/gateway/passthrough"
 	"switchyard/gateway/protocol"
 )
 
@@ -89,7 +90,11 @@ func geminiRouting(r *http.Request, body []byte) (routingFields, *Error) {
 	if model == "" {
 		return f, &Error{Status: 400, Type: "invalid_request_error", Param: "model", Message: "the path names no model (models/{model}:" + method + ")"}
 	}
-	if !json.Valid(body) {
+	// One validating pass that also notes the session's spans
+	// (systemInstruction, contents); json.Valid where it cannot answer.
+	if pf, ok := passthrough.ScanFields(body); ok {
+		f.Session = pf.Session
+	} else if !json.Valid(body) {
 		var v any
 		err := json.Unmarshal(body, &v)
 		return f, &Error{Status: 400, Type: "invalid_request_error", Message: "malformed JSON in request body: " + JSONErr(err)}

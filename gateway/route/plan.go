@@ -60,6 +60,10 @@ type Plan struct {
 	lastReason  string
 	retriesLeft int
 
+	// pinned session (NewSessionPlan): the backend first, from this pair
+	pinB       *backend
+	pinU, pinK int
+
 	attempts       int
 	ignoreCooldown bool
 	outcomes       []Tried
@@ -199,6 +203,9 @@ func (p *Plan) pick(b *backend) (u, k int, probe, ok bool) {
 	}
 	nu, nk := len(b.spec.BaseURLs), len(p.keys)
 	startU, startK := b.activeU%nu, b.activeK%nk
+	if b == p.pinB && p.pinU < nu && p.pinK < nk {
+		startU, startK = p.pinU, p.pinK // the session's pair, not the backend's active one
+	}
 	sameBackend := p.hasLast && p.last.Backend.ID == b.spec.ID
 	var order [][2]int
 	switch {

@@ -1,0 +1,197 @@
+package session
+
+import (
+	"hash/maphash"
+
+	"switchyard/gateway/jscan"
+)
+
+// Source says where a session key came from.
+type Source uint8
+
+// The sources of a session key, most explicit first: a body field of a
+// higher rank wins over a lower one wherever it stands in the body.
+const (
+	None           Source = iota
+	Header                // the session_id or x-session-id header (Codex)
+	PromptCacheKey        // prompt_cache_key (OpenAI Chat, Responses)
+	MetadataUserID        // metadata.user_id (Anthropic; Claude Code puts its session there)
+	User                  // user (OpenAI Chat, Responses)
+	Prefix                // hash of the system prompt and the first user turn
+)
+
+func (s Source) String() string {
+	switch s {
+	case Header:
+		return "header"
+	case PromptCacheKey:
+		return "prompt_cache_key"
+	case MetadataUserID:
+		return "metadata.user_id"
+	case User:
+		return "user"
+	case Prefix:
+		return "prefix"
+	}
+	return "none"
+}
+
+// Spans are where a request body holds its session identity, as byte
+// offsets into the body (no copies): the explicit id's raw value with its
+// source, the system prompt's value, and the conversation from its start
+// through the first user turn. The routing reader fills them in its one
+// pass over the body (Scan* below); Derive hashes them only when asked.
+type Spans struct {
+	Src                Source // of Explicit; None = no explicit id
+	Explicit           [2]int32
+	System, FirstTurns [2]int32
+}
+
+// ScanExplicit reads a string value that is an explicit id of source src
+// (the scanner is at the value); a non-string value is skipped.
+func (sp *Spans) ScanExplicit(s *jscan.Scanner, src Source) {
+	if s.Peek() != '"' {
+		s.Skip()
+		return
+	}
+	start := s.Pos()
+	s.Str()
+	if sp.Src == None || src <= sp.Src {
+		sp.Src, sp.Explicit = src, [2]int32{int32(start), int32(s.Pos())}
+	}
+}
+
+// ScanMetadata reads an Anthropic metadata object for its user_id.
+func (sp *Spans) ScanMetadata(s *jscan.Scanner) {
+	if s.Peek() != '{' {
+		s.Skip()
+		return
+	}
+	s.Object()
+	for first := true; ; {
+		key, _, more := s.Member(&first)
+		if !more {
+			return
+		}
+		if string(key) == "user_id" {
+			sp.ScanExplicit(s, MetadataUserID)
+		} else {
+			s.Skip()
+		}
+	}
+}
+
+// ScanSystem notes the span of a system prompt value (system,
+// instructions, systemInstruction).
+func (sp *Spans) ScanSystem(s *jscan.Scanner) {
+	s.Peek()
+	start := s.Pos()
+	s.Skip()
+	sp.System = [2]int32{int32(start), int32(s.Pos())}
+}
+
+// ScanTurns reads a conversation value (messages, input, contents): for
+// an array, the span from its start through the first element whose role
+// is "user"; for a string (a Responses input), the string.
+func (sp *Spans) ScanTurns(s *jscan.Scanner) {
+	start := s.Pos()
+	switch s.Peek() {
+	case '"':
+		start = s.Pos()
+		s.Str()
+		sp.FirstTurns = [2]int32{int32(start), int32(s.Pos())}
+		return
+	case '[':
+	default:
+		s.Skip()
+		return
+	}
+	start = s.Pos()
+	s.Array()
+	found := false
+	for first := true; s.More(&first, ']'); {
+		if found || s.Peek() != '{' {
+			s.Skip()
+			continue
+		}
+		s.Object()
+		user := false
+		for f := true; ; {
+			key, _, more := s.Member(&f)
+			if !more {
+				break
+			}
+			if string(key) == "role" && s.Peek() == '"' {
+				user = string(s.Str()) == `"user"`
+			} else {
+				s.Skip()
+			}
+		}
+		if user {
+			found = true
+			sp.FirstTurns = [2]int32{int32(start), int32(s.Pos())}
+		}
+	}
+}
+
+// seed is fixed for the process: keys are stable while it runs (the store
+// lives no longer) and unpredictable across runs.
+var seed = maphash.MakeSeed()
+
+// Namespace is the part of a key that keeps two tools apart: the client
+// protocol's name and the client's token (Authorization, x-api-key or
+// x-goog-api-key as sent; "" for none). Only its hash is kept.
+func Namespace(proto, token string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	h.WriteString(proto)
+	h.WriteByte(0)
+	h.WriteString(token)
+	return h.Sum64()
+}
+
+// Derive returns the session key of a request: from the header value
+// (session_id or x-session-id) if any, else the explicit id in the body,
+// else the hash of the system prompt and the first user turn. It returns
+// (0, None) when the request names no session and has no user turn.
+func Derive(ns uint64, header string, body []byte, sp *Spans) (Key, Source) {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	var nb [9]byte
+	for i := range 8 {
+		nb[i] = byte(ns >> (8 * i))
+	}
+	src := None
+	switch {
+	case header != "":
+		src = Header
+		nb[8] = byte(src)
+		h.Write(nb[:])
+		h.WriteString(header)
+	case sp.Src != None && validSpan(sp.Explicit, body):
+		src = sp.Src
+		nb[8] = byte(src)
+		h.Write(nb[:])
+		h.Write(body[sp.Explicit[0]:sp.Explicit[1]])
+	case validSpan(sp.FirstTurns, body):
+		src = Prefix
+		nb[8] = byte(src)
+		h.Write(nb[:])
+		if validSpan(sp.System, body) {
+			h.Write(body[sp.System[0]:sp.System[1]])
+		}
+		h.WriteByte(0)
+		h.Write(body[sp.FirstTurns[0]:sp.FirstTurns[1]])
+	default:
+		return 0, None
+	}
+	k := Key(h.Sum64())
+	if k == 0 {
+		k = 1 // 0 means none
+	}
+	return k, src
+}
+
+func validSpan(s [2]int32, body []byte) bool {
+	return s[1] > s[0] && s[0] >= 0 && int(s[1]) <= len(body)
+}
