@@ -98,7 +98,7 @@ func Read(w http.ResponseWriter, r *http.Request, p *Client) (*Inbound, *Error) 
 	if in.sessHeader = r.Header.Get("session_id"); in.sessHeader == "" {
 		in.sessHeader = r.Header.Get("x-session-id")
 	}
-	in.sessNS = session.Namespace(p.Name, clientToken(r))
+	in.sessNS = session.Namespace(p.Name, clientToken(r), f.Model)
 	for _, name := range p.PassHeaders {
 		if v := r.Header.Get(name); v != "" {
 			in.PassHeaders = append(in.PassHeaders, name, v)

@@ -140,13 +140,18 @@ var seed = maphash.MakeSeed()
 
 // Namespace is the part of a key that keeps two tools apart: the client
 // protocol's name and the client's token (Authorization, x-api-key or
-// x-goog-api-key as sent; "" for none). Only its hash is kept.
-func Namespace(proto, token string) uint64 {
+// x-goog-api-key as sent; "" for none); and one conversation's models
+// apart (an upstream's prompt cache is per model, and an agent may send
+// its small side tasks to another model that another backend serves).
+// Only its hash is kept.
+func Namespace(proto, token, model string) uint64 {
 	var h maphash.Hash
 	h.SetSeed(seed)
 	h.WriteString(proto)
 	h.WriteByte(0)
 	h.WriteString(token)
+	h.WriteByte(0)
+	h.WriteString(model)
 	return h.Sum64()
 }
 

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -76,18 +77,23 @@ type Store struct {
 	shards [nShards]shard
 	idle   int64 // nanoseconds
 	now    func() time.Time
+	max    int64
+	count  atomic.Int64 // sessions held, every shard
+	pins   interner[Pin]
+	protos interner[string]
 }
 
-// entry is one session. Entries live in a shard's slab and link by index
-// (no pointers: 100k sessions cost the GC nothing to scan but strings).
+// entry is one session. Entries live in a shard's slab and link by index,
+// with their pin and protocol interned: no pointers (100k sessions cost the
+// GC nothing to scan) and 56 bytes each.
 type entry struct {
 	key        Key
 	prev, next int32 // LRU list; -1 = none
 	turns      int32
 	src        Source
-	last       int64 // unix nanoseconds of the last use
-	pin        Pin
-	proto      string
+	last       int64  // unix nanoseconds of the last use
+	pin        uint16 // Store.pins; 0 = none
+	proto      uint8  // Store.protos
 	in, cr, cw int64
 }
 
@@ -112,8 +118,11 @@ func New(o Options) *Store {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Store{idle: int64(o.IdleTTL), now: o.Now}
-	per := (o.Max + nShards - 1) / nShards
+	s := &Store{idle: int64(o.IdleTTL), now: o.Now, max: int64(o.Max)}
+	// The bound is on the whole store; a shard may hold a quarter more
+	// than its share (keys are hashes: shards fill evenly, within a few
+	// percent), so the store fills to Max before it evicts.
+	per := (o.Max+nShards-1)/nShards + (o.Max+nShards-1)/nShards/4 + 1
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.m = map[Key]int32{}
@@ -146,13 +155,13 @@ func (s *Store) Lookup(k Key) (pin Pin, idle time.Duration, ok bool) {
 	}
 	e := &sh.ents[i]
 	if now-e.last >= s.idle {
-		sh.remove(i)
+		sh.remove(s, i)
 		return Pin{}, 0, false
 	}
-	if e.pin.Backend == "" {
+	if e.pin == 0 {
 		return Pin{}, 0, false
 	}
-	return e.pin, time.Duration(now - e.last), true
+	return s.pins.val(e.pin), time.Duration(now - e.last), true
 }
 
 // Served records that pin answered a turn of session k (of client protocol
@@ -163,14 +172,12 @@ func (s *Store) Served(k Key, proto string, src Source, pin Pin) {
 	if k == 0 {
 		return
 	}
+	pi, pr := s.pins.id(pin), uint8(s.protos.id(proto))
 	now := s.now().UnixNano()
 	sh := s.shard(k)
 	sh.mu.Lock()
-	e := sh.get(k, now, s.idle)
-	if e.pin.Backend != pin.Backend || e.pin.BaseURL != pin.BaseURL || e.pin.KeyFP != pin.KeyFP {
-		e.pin = pin
-	}
-	e.proto, e.src = proto, src
+	e := sh.get(s, k, now)
+	e.pin, e.proto, e.src = pi, pr, src
 	e.turns++
 	e.last = now
 	sh.mu.Unlock()
@@ -186,7 +193,7 @@ func (s *Store) AddUsage(k Key, input, cacheRead, cacheWrite int64) {
 	now := s.now().UnixNano()
 	sh := s.shard(k)
 	sh.mu.Lock()
-	e := sh.get(k, now, s.idle)
+	e := sh.get(s, k, now)
 	e.in += input
 	e.cr += cacheRead
 	e.cw += cacheWrite
@@ -199,14 +206,25 @@ func (s *Store) Drop(k Key) {
 	sh := s.shard(k)
 	sh.mu.Lock()
 	if i, ok := sh.m[k]; ok {
-		sh.remove(i)
+		sh.remove(s, i)
 	}
 	sh.mu.Unlock()
 }
 
-// Prune drops every session whose pin keep refuses (its backend was
-// disabled or removed, its URL or key is no longer configured) and every
-// session idle past the TTL. It returns how many it dropped.
+// Unpin clears session k's pin (it names a pair that is gone); the
+// session and its counters stay.
+func (s *Store) Unpin(k Key) {
+	sh := s.shard(k)
+	sh.mu.Lock()
+	if i, ok := sh.m[k]; ok {
+		sh.ents[i].pin = 0
+	}
+	sh.mu.Unlock()
+}
+
+// Prune clears every pin keep refuses (its backend was disabled or
+// removed, its URL or key is no longer configured) and drops every
+// session idle past the TTL. It returns how many pins it cleared.
 func (s *Store) Prune(keep func(Pin) bool) int {
 	now := s.now().UnixNano()
 	n := 0
@@ -216,8 +234,11 @@ func (s *Store) Prune(keep func(Pin) bool) int {
 		for j := sh.tail; j >= 0; {
 			e := &sh.ents[j]
 			prev := e.prev
-			if now-e.last >= s.idle || e.pin.Backend != "" && !keep(e.pin) {
-				sh.remove(j)
+			switch {
+			case now-e.last >= s.idle:
+				sh.remove(s, j)
+			case e.pin != 0 && !keep(s.pins.val(e.pin)):
+				e.pin = 0
 				n++
 			}
 			j = prev
@@ -229,16 +250,7 @@ func (s *Store) Prune(keep func(Pin) bool) int {
 
 // Len returns the number of sessions held (idle ones not yet dropped
 // included).
-func (s *Store) Len() int {
-	n := 0
-	for i := range s.shards {
-		sh := &s.shards[i]
-		sh.mu.Lock()
-		n += len(sh.m)
-		sh.mu.Unlock()
-	}
-	return n
-}
+func (s *Store) Len() int { return int(s.count.Load()) }
 
 // Snapshot returns up to limit live sessions, most recently used first.
 func (s *Store) Snapshot(limit int) []Info {
@@ -254,7 +266,7 @@ func (s *Store) Snapshot(limit int) []Info {
 			if now-e.last >= s.idle {
 				continue
 			}
-			out = append(out, Info{Key: e.key, Proto: e.proto, Source: e.src, Pin: e.pin, Turns: int64(e.turns),
+			out = append(out, Info{Key: e.key, Proto: s.protos.val(uint16(e.proto)), Source: e.src, Pin: s.pins.val(e.pin), Turns: int64(e.turns),
 				LastUsed: time.Unix(0, e.last), Input: e.in, CacheRead: e.cr, CacheWrite: e.cw})
 			c++
 		}
@@ -272,49 +284,49 @@ func (s *Store) Snapshot(limit int) []Info {
 	return out
 }
 
-// get returns k's entry, created (evicting the least recent when the
-// shard is full) if absent or idle past the TTL, and moved to the front
-// (sh.mu held).
-func (sh *shard) get(k Key, now, idle int64) *entry {
+// get returns k's entry, created if absent or idle past the TTL, and
+// moved to the front (sh.mu held). A new entry evicts this shard's least
+// recent one when the store is at its bound or the shard at its limit.
+func (sh *shard) get(s *Store, k Key, now int64) *entry {
 	if i, ok := sh.m[k]; ok {
 		e := &sh.ents[i]
-		if now-e.last < idle {
+		if now-e.last < s.idle {
 			sh.unlink(i)
 			sh.pushFront(i)
 			return e
 		}
-		sh.remove(i)
+		sh.remove(s, i)
+	}
+	if sh.tail >= 0 && (s.count.Load() >= s.max || len(sh.m) >= sh.limit) {
+		sh.remove(s, sh.tail)
 	}
 	var i int32
-	switch {
-	case sh.free >= 0:
+	if sh.free >= 0 {
 		i = sh.free
 		sh.free = sh.ents[i].next
-	case len(sh.ents) < sh.limit:
+	} else {
 		if len(sh.ents) == cap(sh.ents) {
-			// Grow by doubling, never past the limit.
-			n := make([]entry, len(sh.ents), min(max(2*cap(sh.ents), 16), sh.limit))
+			// Grow by a quarter, never past the limit.
+			n := make([]entry, len(sh.ents), min(max(cap(sh.ents)*5/4, 16), sh.limit))
 			copy(n, sh.ents)
 			sh.ents = n
 		}
 		sh.ents = append(sh.ents, entry{})
 		i = int32(len(sh.ents) - 1)
-	default:
-		i = sh.tail
-		delete(sh.m, sh.ents[i].key)
-		sh.unlink(i)
 	}
 	sh.ents[i] = entry{key: k, prev: -1, next: -1, last: now}
 	sh.m[k] = i
 	sh.pushFront(i)
+	s.count.Add(1)
 	return &sh.ents[i]
 }
 
-func (sh *shard) remove(i int32) {
+func (sh *shard) remove(s *Store, i int32) {
 	delete(sh.m, sh.ents[i].key)
 	sh.unlink(i)
 	sh.ents[i] = entry{prev: -1, next: sh.free}
 	sh.free = i
+	s.count.Add(-1)
 }
 
 func (sh *shard) unlink(i int32) {
