@@ -263,3 +263,10 @@ func TestSessionsViewHashesClientIDs(t *testing.T) {
 		t.Fatalf("/api/sessions: %s", raw)
 	}
 }
+
+// withoutSessions turns session affinity off, for tests of per-request
+// routing that send one conversation over and over: affinity would (by
+// design) keep it on the backend it failed over to.
+func withoutSessions() gwOpt {
+	return withConfig(func(c *config.Config) { c.Sessions.Enabled = false })
+}

@@ -23,9 +23,10 @@ type Pin struct {
 // URL or key is gone): the plan is then the usual one and the caller
 // drops the pin.
 func (t *Table) NewSessionPlan(model string, pin Pin) (p *Plan, ok bool) {
-	p = t.NewPlan(model)
+	p = &Plan{t: t, model: model}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.candidates(p)
 	i := slices.IndexFunc(p.cands, func(b *backend) bool { return b.spec.ID == pin.Backend })
 	if i < 0 {
 		return p, false

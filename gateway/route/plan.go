@@ -75,6 +75,14 @@ type Plan struct {
 func (t *Table) NewPlan(model string) *Plan {
 	p := &Plan{t: t, model: model}
 	t.mu.Lock()
+	t.candidates(p)
+	t.mu.Unlock()
+	return p
+}
+
+// candidates fills p's candidates and notes (t.mu held).
+func (t *Table) candidates(p *Plan) {
+	model := p.model
 	for _, b := range t.backends {
 		if !b.spec.Enabled {
 			continue
@@ -92,8 +100,6 @@ func (t *Table) NewPlan(model string) *Plan {
 		}
 		p.cands = append(p.cands, b)
 	}
-	t.mu.Unlock()
-	return p
 }
 
 // Candidates returns the ids of the backends the plan may try, in order.

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"strings"
 	"testing"
 
 	"switchyard/gateway/jscan"
@@ -103,5 +104,23 @@ func TestDerivePrefixFollowsTheConversation(t *testing.T) {
 func TestKeyString(t *testing.T) {
 	if got := Key(0xabc).String(); got != "0000000000000abc" {
 		t.Fatalf("Key.String = %q", got)
+	}
+}
+
+// A long system prompt is sampled: its length and both ends count.
+func TestDeriveSamplesLongPrompts(t *testing.T) {
+	ns := Namespace("Anthropic Messages", "", "m")
+	long := func(mid, end string) string {
+		return `{"system":"` + strings.Repeat("a", 3000) + mid + strings.Repeat("b", 3000) + end + `","messages":[{"role":"user","content":"hi"}]}`
+	}
+	base, _ := derive(ns, "", long("x", "."))
+	if k, _ := derive(ns, "", long("y", ".")); k != base {
+		t.Error("a change in the unsampled middle changed the key")
+	}
+	if k, _ := derive(ns, "", long("x", "!")); k == base {
+		t.Error("a change at the end kept the key")
+	}
+	if k, _ := derive(ns, "", long("xy", ".")); k == base {
+		t.Error("a change of length kept the key")
 	}
 }

@@ -172,12 +172,17 @@ func (s *Store) Served(k Key, proto string, src Source, pin Pin) {
 	if k == 0 {
 		return
 	}
-	pi, pr := s.pins.id(pin), uint8(s.protos.id(proto))
 	now := s.now().UnixNano()
 	sh := s.shard(k)
 	sh.mu.Lock()
 	e := sh.get(s, k, now)
-	e.pin, e.proto, e.src = pi, pr, src
+	if e.pin == 0 || s.pins.val(e.pin) != pin { // a turn on the same pair interns nothing
+		e.pin = s.pins.id(pin)
+	}
+	if e.proto == 0 || s.protos.val(uint16(e.proto)) != proto {
+		e.proto = uint8(s.protos.id(proto))
+	}
+	e.src = src
 	e.turns++
 	e.last = now
 	sh.mu.Unlock()
