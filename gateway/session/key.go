@@ -92,12 +92,13 @@ func (sp *Spans) ScanSystem(s *jscan.Scanner) {
 
 // ScanTurns reads a conversation value (messages, input, contents): for
 // an array, the span from its start through the first element whose role
-// is "user"; for a string (a Responses input), the string.
+// is "user"; for a string (a Responses input), the string. The array is
+// skipped (validated) in one pass as before, then only its first elements
+// are read again: an agent's history runs to hundreds of turns.
 func (sp *Spans) ScanTurns(s *jscan.Scanner) {
-	start := s.Pos()
 	switch s.Peek() {
 	case '"':
-		start = s.Pos()
+		start := s.Pos()
 		s.Str()
 		sp.FirstTurns = [2]int32{int32(start), int32(s.Pos())}
 		return
@@ -106,11 +107,24 @@ func (sp *Spans) ScanTurns(s *jscan.Scanner) {
 		s.Skip()
 		return
 	}
-	start = s.Pos()
+	start := s.Pos()
+	v := s.Value()
+	if v == nil {
+		return
+	}
+	if n := firstUserEnd(v); n > 0 {
+		sp.FirstTurns = [2]int32{int32(start), int32(start + n)}
+	}
+}
+
+// firstUserEnd returns the offset in arr (a valid JSON array) just past
+// its first element whose role is "user", or 0 if none has.
+func firstUserEnd(arr []byte) int {
+	var s jscan.Scanner
+	s.Reset(arr)
 	s.Array()
-	found := false
 	for first := true; s.More(&first, ']'); {
-		if found || s.Peek() != '{' {
+		if s.Peek() != '{' {
 			s.Skip()
 			continue
 		}
@@ -128,10 +142,10 @@ func (sp *Spans) ScanTurns(s *jscan.Scanner) {
 			}
 		}
 		if user {
-			found = true
-			sp.FirstTurns = [2]int32{int32(start), int32(s.Pos())}
+			return s.Pos()
 		}
 	}
+	return 0
 }
 
 // seed is fixed for the process: keys are stable while it runs (the store
