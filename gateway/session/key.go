@@ -45,6 +45,10 @@ type Spans struct {
 	Src                Source // of Explicit; None = no explicit id
 	Explicit           [2]int32
 	System, FirstTurns [2]int32
+	// TurnsArray: FirstTurns is the whole conversation array, whose
+	// first user turn Derive finds when it needs it (most requests name
+	// their session, or affinity is off: the reader does no more).
+	TurnsArray bool
 }
 
 // ScanExplicit reads a string value that is an explicit id of source src
@@ -90,35 +94,25 @@ func (sp *Spans) ScanSystem(s *jscan.Scanner) {
 	sp.System = [2]int32{int32(start), int32(s.Pos())}
 }
 
-// ScanTurns reads a conversation value (messages, input, contents): for
-// an array, the span from its start through the first element whose role
-// is "user"; for a string (a Responses input), the string. The array is
-// skipped (validated) in one pass as before, then only its first elements
-// are read again: an agent's history runs to hundreds of turns.
+// ScanTurns reads a conversation value (messages, input, contents): an
+// array's span (Derive narrows it to the first user turn), or a string's
+// (a Responses input). The value is skipped (validated) as before.
 func (sp *Spans) ScanTurns(s *jscan.Scanner) {
-	switch s.Peek() {
-	case '"':
-		start := s.Pos()
-		s.Str()
-		sp.FirstTurns = [2]int32{int32(start), int32(s.Pos())}
-		return
-	case '[':
-	default:
-		s.Skip()
-		return
-	}
+	c := s.Peek()
 	start := s.Pos()
-	v := s.Value()
-	if v == nil {
-		return
-	}
-	if n := firstUserEnd(v); n > 0 {
-		sp.FirstTurns = [2]int32{int32(start), int32(start + n)}
+	s.Skip()
+	switch c {
+	case '"', '[':
+		sp.FirstTurns = [2]int32{int32(start), int32(s.Pos())}
+		sp.TurnsArray = c == '['
+	default:
+		sp.FirstTurns = [2]int32{}
 	}
 }
 
-// firstUserEnd returns the offset in arr (a valid JSON array) just past
-// its first element whose role is "user", or 0 if none has.
+// firstUserEnd returns the offset in arr (a JSON array the reader has
+// validated) just past its first element whose role is "user", or 0 if
+// none has.
 func firstUserEnd(arr []byte) int {
 	var s jscan.Scanner
 	s.Reset(arr)
@@ -187,8 +181,18 @@ func Derive(ns uint64, header string, body []byte, sp *Spans) (Key, Source) {
 		src = sp.Src
 		h = maphash.Bytes(seed, body[sp.Explicit[0]:sp.Explicit[1]])
 	case validSpan(sp.FirstTurns, body):
+		turns := body[sp.FirstTurns[0]:sp.FirstTurns[1]]
+		if sp.TurnsArray {
+			// From the start through the first user turn: an agent's
+			// history runs to hundreds of turns, read only this far.
+			n := firstUserEnd(turns)
+			if n == 0 {
+				return 0, None
+			}
+			turns = turns[:n]
+		}
 		src = Prefix
-		h = sampled(body[sp.FirstTurns[0]:sp.FirstTurns[1]])
+		h = sampled(turns)
 		if validSpan(sp.System, body) {
 			h = mix(h, sampled(body[sp.System[0]:sp.System[1]]))
 		}
