@@ -30,7 +30,8 @@ const (
 // For every backend id (see EnvPrefix): ID_BASE_URLS (comma list),
 // ID_TIMEOUT and ID_STREAM_TIMEOUT (whole seconds), ID_MAX_RETRIES,
 // ID_ENABLED (true/false/1/0/yes/no) and ID_API_KEYS (comma list, trimmed,
-// empty entries dropped). SWITCHYARD_ADDR overrides Listen. Unset or empty
+// empty entries dropped). SWITCHYARD_ADDR overrides Listen, SWITCHYARD_SESSIONS
+// (true/false) Sessions.Enabled. Unset or empty
 // variables change nothing. Every bad value is reported, naming the variable
 // and what it wants, and the result is validated.
 //
