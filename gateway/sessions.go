@@ -1,10 +1,11 @@
 package gateway
 
 import (
+	"time"
+
 	"switchyard/gateway/protocols"
 	"switchyard/gateway/route"
 	"switchyard/gateway/session"
-	"time"
 )
 
 // sessionRef is one request's session (package session): the store and
