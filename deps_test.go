@@ -87,7 +87,8 @@ func TestDependencyRules(t *testing.T) {
 		"switchyard/gateway/responses": true, "switchyard/gateway/gemini": true,
 		"switchyard/gateway/responses/responsesconv": true, "switchyard/gateway/responses/responsesstream": true,
 		"switchyard/gateway/gemini/geminiconv": true, "switchyard/gateway/gemini/geministream": true,
-		"switchyard/gateway/modelrule": true, "switchyard/gateway/passthrough": true, "switchyard/gateway/clock": true}
+		"switchyard/gateway/modelrule": true, "switchyard/gateway/passthrough": true, "switchyard/gateway/clock": true,
+		"switchyard/gateway/session": true}
 	for p := range pure {
 		imps, ok := imports[p]
 		if !ok {

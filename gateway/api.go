@@ -23,6 +23,9 @@ type Status struct {
 	// cross_origin, preflight, content_type, body_too_large, api_write,
 	// token, not_found, method, shed); absent when there were none.
 	Refusals map[string]int64 `json:"refusals,omitempty"`
+	// Sessions is how many sessions session affinity holds (GET
+	// /api/sessions lists them); absent when affinity is off.
+	Sessions *int `json:"sessions,omitempty"`
 }
 
 // BackendStatus is route's backend status plus where its keys come from.
@@ -38,7 +41,12 @@ func (s *Server) Status() Status {
 	for i, b := range rs {
 		bs[i] = BackendStatus{BackendStatus: b, KeySource: s.keys.SourceOf(b.ID)}
 	}
-	return Status{Addr: s.addr, Version: s.opts.Version, ActiveBackend: s.table.LastAnswered(), Backends: bs, Failovers: s.table.Events().Recent(), Refusals: s.refused.Snapshot()}
+	st := Status{Addr: s.addr, Version: s.opts.Version, ActiveBackend: s.table.LastAnswered(), Backends: bs, Failovers: s.table.Events().Recent(), Refusals: s.refused.Snapshot()}
+	if s.sessions != nil {
+		n := s.sessions.Len()
+		st.Sessions = &n
+	}
+	return st
 }
 
 // Subscribe returns a coalesced change signal for status consumers.

@@ -300,6 +300,16 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatal("the Codex CLI snippet does not point Codex at this gateway's Responses API")
 	}
 
+	// 8. The Sessions panel lists the conversations of step 6, pinned to
+	// kiro, with a hash for a key (refreshed when the overview shows again).
+	step("sessions panel",
+		chromedp.Click(chromedp.CSS(`.tabs a[data-tab="overview"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#sessions tbody tr[data-key]`)),
+	)
+	if !eval("session pinned to kiro", `[...document.querySelectorAll('#sessions tbody tr[data-key]')].some(r => r.textContent.includes('kiro') && r.textContent.includes('Chat Completions'))`) {
+		t.Fatalf("no session row pinned to kiro: %s", html())
+	}
+
 	consoleMu.Lock()
 	defer consoleMu.Unlock()
 	if len(problems) > 0 {

@@ -64,11 +64,12 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *protocols.Inb
 	defer cancel()
 	s.keys.MaybeRefresh(s.backendIDs)
 
-	plan := s.table.NewPlan(in.Model)
+	sess := s.sessionOf(in)
+	plan := s.planFor(in, sess, cfg.Sessions.CacheTTL)
 	var lastAttempt route.Attempt
 	for a, ok := plan.Next(); ok; a, ok = plan.Next() {
 		lastAttempt = a
-		rec := &record{plan: plan, a: a}
+		rec := &record{plan: plan, a: a, sess: sess}
 		o := s.attempt(ctx, w, in, a, cfg.RequestDeadline, rec)
 		if o.class != route.OK && r.Context().Err() != nil {
 			// The client left: whatever failed is not the upstream's
@@ -114,6 +115,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *protocols.Inb
 type record struct {
 	plan *route.Plan
 	a    route.Attempt
+	sess sessionRef // the request's session; its pin moves to a good answer's pair
 	did  bool
 	act  route.Action
 }
@@ -122,6 +124,9 @@ func (r *record) done(o outcome) route.Action {
 	if !r.did {
 		r.did = true
 		r.act = r.plan.Done(r.a, o.class, o.reason, o.retryAfter)
+		if o.class == route.OK {
+			r.sess.served(r.a)
+		}
 	}
 	return r.act
 }

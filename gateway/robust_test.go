@@ -121,7 +121,7 @@ func TestCooldownEndToEnd(t *testing.T) {
 	aAddr := fxHostOf(aURL)
 	b := fxNewModal(t, "b")
 	g := startGateway(t, []config.Backend{backend("a", 1, config.FormatOpenAI, aURL), backend("b", 2, config.FormatOpenAI, b.URL)},
-		fxOpt(func(o *gateway.Options) { o.Clock = clk; o.Transport = tr }))
+		fxOpt(func(o *gateway.Options) { o.Clock = clk; o.Transport = tr }), withoutSessions()) // per-request routing: one conversation throughout
 
 	// 1. Tried once, refused, answered by b.
 	if text, err := fxChat(t, g, false); err != nil || text != "hello from b" {

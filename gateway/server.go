@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -27,6 +28,7 @@ import (
 	"switchyard/gateway/probe"
 	"switchyard/gateway/protocols"
 	"switchyard/gateway/route"
+	"switchyard/gateway/session"
 	"switchyard/gateway/statefile"
 )
 
@@ -102,6 +104,11 @@ type Server struct {
 	probes *probe.Prober
 
 	refused *guard.Refusals
+
+	// sessions is session affinity's store (nil when sessions.enabled is
+	// false); pinGen the table generation its pins were last checked at.
+	sessions *session.Store
+	pinGen   atomic.Uint64
 }
 
 // New builds a server from opts. It reads keys (bounded by a timeout) and
@@ -134,6 +141,9 @@ func New(opts Options) (*Server, error) {
 	s.clock = opts.Clock
 	s.refused = guard.NewRefusals(s.log, s.clock.Now)
 	s.table = route.NewTable(specs(eff), s.clock.Now)
+	if eff.Sessions.Enabled {
+		s.sessions = session.New(session.Options{Max: eff.Sessions.Max, IdleTTL: eff.Sessions.IdleTTL, Now: s.clock.Now})
+	}
 	s.keys = keysource.New(keysource.Options{Store: opts.Keys, Env: envKeys, Table: s.table, Log: s.log, Now: s.clock.Now, Timeout: 5 * time.Second})
 	s.keys.Load(context.Background(), s.backendIDs())
 	if opts.StateDir != "" {
@@ -294,6 +304,7 @@ func (s *Server) routes() http.Handler {
 	e.POST("/api/backends/:id/test", s.handleTest)
 	e.GET("/api/models", s.handleModelLists)
 	e.POST("/api/models/refresh", s.handleModelLists)
+	e.GET("/api/sessions", s.handleSessions)
 	e.GET("/healthz", s.handleHealth)
 	e.HEAD("/healthz", s.handleHealth)
 	s.dash.Routes(e) // GET /, /assets/…, /api/status, /api/session, /api/backends, /api/events; the /api writes

@@ -206,7 +206,7 @@ func fxSoak(t *testing.T, budget time.Duration, maxRequests int64) fxSoakStats {
 	// at their 300ms call timeout, stream hangs at 1s.
 	g := startGateway(t, []config.Backend{b1, b2, b3}, fxTimeouts(time.Second, 2*time.Second),
 		fxOpt(func(o *gateway.Options) { o.Clock = fxFastClock{start: time.Now()}; o.Transport = chaos }),
-		withStateDir(t.TempDir()))
+		withStateDir(t.TempDir()), withoutSessions()) // failover per request: every worker sends the same conversation
 	ct := &http.Transport{MaxIdleConnsPerHost: 32, DisableCompression: true}
 	t.Cleanup(ct.CloseIdleConnections)
 	hc := &http.Client{Transport: ct}

@@ -67,6 +67,10 @@ const (
 	DefaultStreamTimeout    = 600 * time.Second
 	DefaultMaxRetries       = 1
 	DefaultMaxTokensDefault = 8192
+
+	DefaultSessionsMax      = 100000
+	DefaultSessionsIdleTTL  = time.Hour
+	DefaultSessionsCacheTTL = 5 * time.Minute
 )
 
 // Limits enforced by Validate.
@@ -77,6 +81,7 @@ const (
 	// MinProbeInterval is the shortest probe_interval: health checks
 	// must stay cheap.
 	MinProbeInterval = 10 * time.Second
+	MaxSessions      = 10000000 // sessions.max is 1..MaxSessions
 )
 
 // Config is the whole gateway configuration. The zero value is not useful:
@@ -100,9 +105,34 @@ type Config struct {
 	// checked (each endpoint, jittered ±10 %); MinProbeInterval..24h.
 	// Default 300s.
 	ProbeInterval time.Duration
+	// Sessions is session affinity (the sessions: section).
+	Sessions Sessions
 	// Backends in routing order: sorted by Priority, then by ID, after
 	// Load, Parse and ApplyEnv.
 	Backends []Backend
+}
+
+// Sessions configures session affinity: a conversation stays on the
+// (backend, URL, key) that served it, so the upstream's prompt cache stays
+// warm (README "Sessions").
+type Sessions struct {
+	// Enabled turns affinity on. Default true; SWITCHYARD_SESSIONS=false
+	// turns it off.
+	Enabled bool
+	// Max is how many sessions are remembered (least recently used go
+	// first); 1..MaxSessions. Default 100000.
+	Max int
+	// IdleTTL forgets a session idle this long. Default 1h.
+	IdleTTL time.Duration
+	// CacheTTL is how long after its last turn a session stays on its pin
+	// even when a higher-priority backend is back (the upstream prompt
+	// cache's lifetime); <= IdleTTL. Default 5m.
+	CacheTTL time.Duration
+}
+
+// DefaultSessions returns the sessions section's defaults.
+func DefaultSessions() Sessions {
+	return Sessions{Enabled: true, Max: DefaultSessionsMax, IdleTTL: DefaultSessionsIdleTTL, CacheTTL: DefaultSessionsCacheTTL}
 }
 
 // Backend is one upstream provider: a list of base URLs speaking one format.
@@ -162,6 +192,7 @@ func Defaults() *Config {
 		FirstByteTimeout:  DefaultFirstByteTimeout,
 		StreamIdleTimeout: DefaultStreamIdleTimeout,
 		ProbeInterval:     DefaultProbeInterval,
+		Sessions:          DefaultSessions(),
 		Backends:          Presets(),
 	}
 	c.sortBackends()

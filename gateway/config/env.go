@@ -11,6 +11,9 @@ import (
 // EnvAddr overrides Config.Listen.
 const EnvAddr = "SWITCHYARD_ADDR"
 
+// EnvSessions overrides Config.Sessions.Enabled (true/false/1/0/yes/no).
+const EnvSessions = "SWITCHYARD_SESSIONS"
+
 // The per-backend environment variables, after EnvPrefix(id) + "_".
 const (
 	EnvBaseURLs      = "BASE_URLS"      // comma list, replaces base_urls
@@ -27,7 +30,8 @@ const (
 // For every backend id (see EnvPrefix): ID_BASE_URLS (comma list),
 // ID_TIMEOUT and ID_STREAM_TIMEOUT (whole seconds), ID_MAX_RETRIES,
 // ID_ENABLED (true/false/1/0/yes/no) and ID_API_KEYS (comma list, trimmed,
-// empty entries dropped). SWITCHYARD_ADDR overrides Listen. Unset or empty
+// empty entries dropped). SWITCHYARD_ADDR overrides Listen, SWITCHYARD_SESSIONS
+// (true/false) Sessions.Enabled. Unset or empty
 // variables change nothing. Every bad value is reported, naming the variable
 // and what it wants, and the result is validated.
 //
@@ -47,6 +51,14 @@ func ApplyEnv(c *Config, getenv func(string) string) (*Config, map[string][]stri
 			bad(EnvAddr, v, "host:port, e.g. "+DefaultListen)
 		} else {
 			out.Listen = v
+		}
+	}
+
+	if v := strings.TrimSpace(getenv(EnvSessions)); v != "" {
+		if on, ok := parseBool(v); ok {
+			out.Sessions.Enabled = on
+		} else {
+			bad(EnvSessions, v, "true or false")
 		}
 	}
 

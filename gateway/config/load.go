@@ -161,7 +161,15 @@ type rawConfig struct {
 	firstByteTimeout  *time.Duration
 	streamIdleTimeout *time.Duration
 	probeInterval     *time.Duration
+	sessions          rawSessions
 	backends          []rawBackend
+}
+
+// rawSessions is the sessions: section as written.
+type rawSessions struct {
+	enabled           *bool
+	max               *int
+	idleTTL, cacheTTL *time.Duration
 }
 
 // rawBackend is one item of backends: as written.
@@ -195,7 +203,8 @@ func (r *rawBackend) lineOf(field string) int {
 
 var (
 	topFields = []string{"listen", "body_limit_mb", "request_deadline", "first_byte_timeout",
-		"stream_idle_timeout", "probe_interval", "backends"}
+		"stream_idle_timeout", "probe_interval", "sessions", "backends"}
+	sessionFields = []string{"enabled", "max", "idle_ttl", "cache_ttl"}
 	backendFields = []string{"id", "name", "priority", "format", "enabled", "base_urls", "timeout",
 		"stream_timeout", "max_retries", "models", "model_list", "aliases", "needs_key",
 		"cache_breakpoints", "max_tokens_default", "probe"}
@@ -230,11 +239,41 @@ func (p *parser) config(root *yaml.Node) *rawConfig {
 			raw.streamIdleTimeout = p.seconds(v, key)
 		case "probe_interval":
 			raw.probeInterval = p.seconds(v, key)
+		case "sessions":
+			p.sessions(v, &raw.sessions, raw.lines)
 		case "backends":
 			raw.backends = p.backends(v)
 		}
 	})
 	return raw
+}
+
+// sessions reads the sessions: mapping.
+func (p *parser) sessions(n *yaml.Node, raw *rawSessions, lines map[string]int) {
+	if isNull(n) {
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		p.addf(n.Line, "sessions: want a mapping (enabled: ..., max: ..., idle_ttl: ..., cache_ttl: ...), not a %s", kindName(n))
+		return
+	}
+	sub := map[string]int{}
+	p.mapping(n, "sessions", sessionFields, sub, func(key string, v *yaml.Node) {
+		f := "sessions." + key
+		switch key {
+		case "enabled":
+			raw.enabled = p.boolean(v, f)
+		case "max":
+			raw.max = p.integer(v, f, fmt.Sprintf("a whole number from 1 to %d", MaxSessions))
+		case "idle_ttl":
+			raw.idleTTL = p.seconds(v, f)
+		case "cache_ttl":
+			raw.cacheTTL = p.seconds(v, f)
+		}
+	})
+	for k, l := range sub {
+		lines["sessions."+k] = l
+	}
 }
 
 func (p *parser) backends(n *yaml.Node) []rawBackend {
@@ -563,6 +602,10 @@ func (raw *rawConfig) merge() *Config {
 	set(&c.FirstByteTimeout, raw.firstByteTimeout)
 	set(&c.StreamIdleTimeout, raw.streamIdleTimeout)
 	set(&c.ProbeInterval, raw.probeInterval)
+	set(&c.Sessions.Enabled, raw.sessions.enabled)
+	set(&c.Sessions.Max, raw.sessions.max)
+	set(&c.Sessions.IdleTTL, raw.sessions.idleTTL)
+	set(&c.Sessions.CacheTTL, raw.sessions.cacheTTL)
 
 	var unplaced []int // user backends without a priority, in file order
 	for i := range raw.backends {

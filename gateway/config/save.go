@@ -72,6 +72,12 @@ func (c *Config) marshal() ([]byte, error) {
 	put(root, "first_byte_timeout", seconds(c.FirstByteTimeout), "per attempt: no first byte by then means fail over")
 	put(root, "stream_idle_timeout", seconds(c.StreamIdleTimeout), "a started stream silent this long is cut")
 	put(root, "probe_interval", seconds(c.ProbeInterval), "how often backends with probe: true are health checked")
+	sess := &yaml.Node{Kind: yaml.MappingNode}
+	put(sess, "enabled", c.Sessions.Enabled, "keep a conversation on the backend, URL and key that served it")
+	put(sess, "max", c.Sessions.Max, "sessions remembered (least recently used go first)")
+	put(sess, "idle_ttl", seconds(c.Sessions.IdleTTL), "a session idle this long is forgotten")
+	put(sess, "cache_ttl", seconds(c.Sessions.CacheTTL), "until idle this long, no move back to a higher-priority backend")
+	putNode(root, "sessions", sess, "")
 
 	list := &yaml.Node{Kind: yaml.SequenceNode}
 	for _, b := range c.Backends {

@@ -83,6 +83,17 @@ func (c *Config) problems() []problem {
 			top(d.field, msg)
 		}
 	}
+	if c.Sessions.Max < 1 || c.Sessions.Max > MaxSessions {
+		top("sessions.max", fmt.Sprintf("%d is out of range; use 1 to %d", c.Sessions.Max, MaxSessions))
+	}
+	if msg := checkDuration(c.Sessions.IdleTTL); msg != "" {
+		top("sessions.idle_ttl", msg)
+	}
+	if msg := checkDuration(c.Sessions.CacheTTL); msg != "" {
+		top("sessions.cache_ttl", msg)
+	} else if c.Sessions.CacheTTL > c.Sessions.IdleTTL {
+		top("sessions.cache_ttl", fmt.Sprintf("%s is longer than sessions.idle_ttl (%s); a session is forgotten before its cache would expire", secondsString(c.Sessions.CacheTTL), secondsString(c.Sessions.IdleTTL)))
+	}
 
 	if c.ProbeInterval < MinProbeInterval || c.ProbeInterval > MaxDuration {
 		top("probe_interval", fmt.Sprintf("%s is out of range; use %d to %d (whole seconds)", secondsString(c.ProbeInterval), int(MinProbeInterval/time.Second), int(MaxDuration/time.Second)))

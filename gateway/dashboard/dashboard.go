@@ -12,7 +12,7 @@
 //
 //	GET /                  index.html; with ?launch=TOKEN: the one-time
 //	                       launch token becomes a session cookie, then 303 to /
-//	GET /assets/{file}     app.js, app.css, icon.svg
+//	GET /assets/{file}     app.js, sessions.js, app.css, icon.svg, …
 //	GET /api/session       {"editable":bool,"csrf":"…",…}; csrf only with a session
 //	GET /api/backends      non-secret settings per backend (what PATCH edits)
 //	GET /api/events        SSE: settings, status, history, request; keepalives

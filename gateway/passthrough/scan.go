@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"switchyard/gateway/jscan"
+	"switchyard/gateway/session"
 )
 
 // Fields is the part of a request body that routing needs, in every
@@ -14,13 +15,18 @@ type Fields struct {
 	StreamOptions *struct {
 		IncludeUsage bool `json:"include_usage"`
 	} `json:"stream_options"`
+	// Session is where the body holds its session identity (explicit id,
+	// system prompt, first user turn), noted in the same pass; the
+	// encoding/json fallback leaves it empty (no session key from the body).
+	Session session.Spans `json:"-"`
 }
 
 // maxScanDepth is below encoding/json's nesting limit (10000): deeper
 // bodies take the fallback, which reports the error.
 const maxScanDepth = 9000
 
-// ScanFields reads model, stream and stream_options from a request
+// ScanFields reads model, stream and stream_options (and notes where the
+// session's identity lies: Fields.Session) from a request
 // body in one pass (package jscan) that also checks the JSON syntax of the
 // whole body, but decodes nothing else: messages and tools, nearly all of
 // an agent's request, are only skipped. json.Unmarshal into Fields scans
@@ -93,6 +99,23 @@ func (f *Fields) set(s *jscan.Scanner, key []byte) bool {
 	case asciiEqualFold(key, "stream_options"):
 		v := s.Value()
 		return v != nil && json.Unmarshal(v, &f.StreamOptions) == nil // small; exact semantics
+	// The session's identity (package session): spans only, no decoding.
+	case asciiEqualFold(key, "prompt_cache_key"):
+		f.Session.ScanExplicit(s, session.PromptCacheKey)
+		return true
+	case asciiEqualFold(key, "user"):
+		f.Session.ScanExplicit(s, session.User)
+		return true
+	case asciiEqualFold(key, "metadata"):
+		f.Session.ScanMetadata(s)
+		return true
+	case asciiEqualFold(key, "system"), asciiEqualFold(key, "instructions"),
+		asciiEqualFold(key, "systeminstruction"), asciiEqualFold(key, "system_instruction"):
+		f.Session.ScanSystem(s)
+		return true
+	case asciiEqualFold(key, "messages"), asciiEqualFold(key, "input"), asciiEqualFold(key, "contents"):
+		f.Session.ScanTurns(s)
+		return true
 	}
 	s.Skip()
 	return true

@@ -10,9 +10,9 @@ import (
 	"switchyard/gateway/gemini"
 	"switchyard/gateway/gemini/geminiconv"
 	"switchyard/gateway/gemini/geministream"
-	"switchyard/gateway/jscan"
 	"switchyard/gateway/modellist"
 	"switchyard/gateway/openai"
+	"switchyard/gateway/passthrough"
 	"switchyard/gateway/protocol"
 )
 
@@ -94,22 +94,17 @@ func geminiRouting(r *http.Request, body []byte) (routingFields, *Error) {
 	if model == "" {
 		return f, &Error{Status: 400, Type: "invalid_request_error", Param: "model", Message: "the path names no model (models/{model}:" + method + ")"}
 	}
-	if !validJSON(body) {
+	// One validating pass that also notes the session's spans
+	// (systemInstruction, contents); json.Valid where it cannot answer.
+	if pf, ok := passthrough.ScanFields(body); ok {
+		f.Session = pf.Session
+	} else if !json.Valid(body) {
 		var v any
 		err := json.Unmarshal(body, &v)
 		return f, &Error{Status: 400, Type: "invalid_request_error", Message: "malformed JSON in request body: " + JSONErr(err)}
 	}
 	f.Model = model
 	return f, nil
-}
-
-// validJSON is json.Valid, by the hot paths' scanner first: only a body it
-// refuses (or nests deeper than it reads) is checked again by encoding/json.
-func validJSON(body []byte) bool {
-	var s jscan.Scanner
-	s.Reset(body)
-	s.Skip()
-	return s.Done() || json.Valid(body)
 }
 
 // geminiFormat is how a Gemini client wants its stream: SSE with

@@ -11,6 +11,7 @@ import (
 	"switchyard/gateway/anthropic"
 	"switchyard/gateway/openai"
 	"switchyard/gateway/passthrough"
+	"switchyard/gateway/session"
 )
 
 // Inbound is a client request, read and bounded, with the few fields
@@ -28,6 +29,14 @@ type Inbound struct {
 	CountTokens  bool
 	ApproxLogged bool // the approximation log line was written
 	ArrayStream  bool // Gemini streamGenerateContent without alt=sse: one JSON array
+
+	// The session's identity as read (SessionKey derives the key from it).
+	sessNS     uint64        // protocol and client token, hashed
+	sessHeader string        // session_id or x-session-id
+	sessSpans  session.Spans // in Body
+	sessKey    session.Key
+	sessSrc    session.Source
+	sessDone   bool
 
 	oreq *openai.ChatRequest
 	areq *anthropic.MessagesRequest
@@ -85,12 +94,42 @@ func Read(w http.ResponseWriter, r *http.Request, p *Client) (*Inbound, *Error) 
 	if f.StreamOptions != nil {
 		in.IncludeUsage = f.StreamOptions.IncludeUsage
 	}
+	in.sessSpans = f.Session
+	if in.sessHeader = r.Header.Get("session_id"); in.sessHeader == "" {
+		in.sessHeader = r.Header.Get("x-session-id")
+	}
+	in.sessNS = session.Namespace(p.Name, clientToken(r), f.Model)
 	for _, name := range p.PassHeaders {
 		if v := r.Header.Get(name); v != "" {
 			in.PassHeaders = append(in.PassHeaders, name, v)
 		}
 	}
 	return in, nil
+}
+
+// SessionKey returns the request's session key (package session): its
+// session_id or x-session-id header, else the explicit id in its body
+// (prompt_cache_key, metadata.user_id, user), else a hash of its system
+// prompt and first user turn; namespaced by protocol and client token.
+// (0, session.None) when it has none. Derived on first use, once.
+func (in *Inbound) SessionKey() (session.Key, session.Source) {
+	if !in.sessDone {
+		in.sessDone = true
+		in.sessKey, in.sessSrc = session.Derive(in.sessNS, in.sessHeader, in.Body, &in.sessSpans)
+	}
+	return in.sessKey, in.sessSrc
+}
+
+// clientToken is the credential the client sent the gateway, as the guard
+// reads it (never kept: only its hash, in the session namespace).
+func clientToken(r *http.Request) string {
+	if v := r.Header.Get("x-api-key"); v != "" {
+		return v
+	}
+	if v := r.Header.Get("Authorization"); v != "" {
+		return v
+	}
+	return r.Header.Get("x-goog-api-key")
 }
 
 // bodyRoutingFields reads the routing fields from the body's top level:

@@ -60,6 +60,10 @@ type Plan struct {
 	lastReason  string
 	retriesLeft int
 
+	// pinned session (NewSessionPlan): the backend first, from this pair
+	pinB       *backend
+	pinU, pinK int
+
 	attempts       int
 	ignoreCooldown bool
 	outcomes       []Tried
@@ -71,6 +75,14 @@ type Plan struct {
 func (t *Table) NewPlan(model string) *Plan {
 	p := &Plan{t: t, model: model}
 	t.mu.Lock()
+	t.candidates(p)
+	t.mu.Unlock()
+	return p
+}
+
+// candidates fills p's candidates and notes (t.mu held).
+func (t *Table) candidates(p *Plan) {
+	model := p.model
 	for _, b := range t.backends {
 		if !b.spec.Enabled {
 			continue
@@ -88,8 +100,6 @@ func (t *Table) NewPlan(model string) *Plan {
 		}
 		p.cands = append(p.cands, b)
 	}
-	t.mu.Unlock()
-	return p
 }
 
 // Candidates returns the ids of the backends the plan may try, in order.
@@ -199,6 +209,9 @@ func (p *Plan) pick(b *backend) (u, k int, probe, ok bool) {
 	}
 	nu, nk := len(b.spec.BaseURLs), len(p.keys)
 	startU, startK := b.activeU%nu, b.activeK%nk
+	if b == p.pinB && p.pinU < nu && p.pinK < nk {
+		startU, startK = p.pinU, p.pinK // the session's pair, not the backend's active one
+	}
 	sameBackend := p.hasLast && p.last.Backend.ID == b.spec.ID
 	var order [][2]int
 	switch {

@@ -15,14 +15,25 @@ import (
 // another struct (Plan, Attempt inside a private field…), fmt and slog's
 // text handler cannot call its methods and print the field's raw contents;
 // a pointer prints as an address, never as the key.
-type Secret struct{ p *string }
+//
+// The fingerprint (not secret: a truncated hash) is computed once, with
+// the Secret: plans look pairs up by it for every candidate of every
+// request, and session pins name keys by it. It sits beside the pointer,
+// never behind the same one: fmt prints a pointer to a struct's contents
+// under a wrong verb (%s of an unexported field), but a *string as an
+// address.
+type Secret struct {
+	p  *string
+	fp string
+}
 
 // NewSecret wraps a key.
 func NewSecret(s string) Secret {
 	if s == "" {
 		return Secret{}
 	}
-	return Secret{p: &s}
+	h := sha256.Sum256([]byte("switchyard-key:" + s))
+	return Secret{p: &s, fp: hex.EncodeToString(h[:6])}
 }
 
 // Reveal returns the raw key. Call it only to set an upstream auth header.
@@ -43,12 +54,7 @@ func (s Secret) Mask() string { return Mask(s.Reveal()) }
 // Fingerprint returns a short, non-reversible id of the key, used to
 // remember the active pair across restarts without storing the key.
 func (s Secret) Fingerprint() string {
-	v := s.Reveal()
-	if v == "" {
-		return ""
-	}
-	h := sha256.Sum256([]byte("switchyard-key:" + v))
-	return hex.EncodeToString(h[:6])
+	return s.fp
 }
 
 const redacted = "[REDACTED]"

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"switchyard/gateway/modelrule"
@@ -89,7 +90,8 @@ type Table struct {
 	backends []*backend // priority order
 	now      func() time.Time
 	events   *Events
-	lastOK   string // id of the backend that answered last
+	lastOK   string        // id of the backend that answered last
+	gen      atomic.Uint64 // Generation
 }
 
 // LastAnswered returns the id of the backend that answered most recently
@@ -144,6 +146,7 @@ func (t *Table) SetBackends(specs []BackendSpec) {
 	}
 	slices.SortStableFunc(nb, func(a, b *backend) int { return a.spec.Priority - b.spec.Priority })
 	t.backends = nb
+	t.gen.Add(1)
 	t.mu.Unlock()
 	t.events.signal()
 }
@@ -186,6 +189,7 @@ func (t *Table) SetKeys(id string, keys []Secret) {
 			delete(b.probes, p)
 		}
 	}
+	t.gen.Add(1)
 	t.mu.Unlock()
 	t.events.signal()
 }
@@ -199,8 +203,9 @@ func secretsEqual(a, b []Secret) bool {
 func (t *Table) SetEnabled(id string, on bool) bool {
 	t.mu.Lock()
 	b := t.find(id)
-	if b != nil {
+	if b != nil && b.spec.Enabled != on {
 		b.spec.Enabled = on
+		t.gen.Add(1)
 	}
 	t.mu.Unlock()
 	if b != nil {
