@@ -190,6 +190,7 @@ func TestProbePeriodicFailureRoutesElsewhere(t *testing.T) {
 	ab.ModelList = []string{"m"}
 	g := startGateway(t, []config.Backend{ab, backend("b", 2, config.FormatOpenAI, bUp.URL)}, withClock(clk),
 		withConfig(func(c *config.Config) { c.ProbeInterval = time.Minute }),
+		withoutSessions(), // the requests are one conversation: affinity would keep it on b (tested in sessions_test.go)
 		func(o *gateway.Options, _ *config.Config) { o.ProbeRand = func() float64 { return 0.5 } })
 	changed, cancel := g.Table().Events().Subscribe()
 	defer cancel()

@@ -141,6 +141,7 @@ func (p *Prober) Jitter(interval time.Duration) time.Duration {
 func (p *Prober) Run(ctx context.Context) {
 	ch, cancel := p.o.Table.Events().Subscribe()
 	defer cancel()
+	gen := p.o.Table.Generation()
 	p.Sync()
 	for {
 		select {
@@ -148,7 +149,13 @@ func (p *Prober) Run(ctx context.Context) {
 			p.Close()
 			return
 		case <-ch:
-			p.Sync()
+			// The table signals every request's outcome too; the schedule
+			// changes only with its configuration (backends, enabled
+			// state, keys: Generation), which is rare.
+			if g := p.o.Table.Generation(); g != gen {
+				gen = g
+				p.Sync()
+			}
 		}
 	}
 }

@@ -401,3 +401,33 @@ func TestCloseCutsWithoutVerdict(t *testing.T) {
 		t.Fatalf("%d timers after Close", n)
 	}
 }
+
+// Run reads the targets again when the table's configuration changes,
+// not at each request's outcome (the table signals those too: at a few
+// thousand requests a second the schedule was rebuilt for each).
+func TestRunResyncsOnConfigurationOnly(t *testing.T) {
+	r := newRig(t, seq(0.5), "http://unused.invalid")
+	reads := make(chan struct{}, 100)
+	targets := r.p.o.Targets
+	r.p.o.Targets = func() []Target { reads <- struct{}{}; return targets() }
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan struct{})
+	go func() { r.p.Run(ctx); close(ran) }()
+	defer func() { cancel(); <-ran }()
+	wait := func(what string) {
+		select {
+		case <-reads:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no targets read %s", what)
+		}
+	}
+	wait("at start")
+	for range 50 {
+		r.table.Events().Signal() // what each request's outcome does
+	}
+	r.table.SetEnabled("a", false) // a configuration change: read once more
+	wait("at the configuration change")
+	if n := len(reads); n != 0 {
+		t.Fatalf("targets read %d more times: at request outcomes", n)
+	}
+}
