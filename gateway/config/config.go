@@ -66,7 +66,27 @@ const (
 	DefaultStreamTimeout    = 600 * time.Second
 	DefaultMaxRetries       = 1
 	DefaultMaxTokensDefault = 8192
+
+	DefaultQuotaInterval = 10 * time.Minute
+	DefaultQuotaLow      = "5%"
 )
+
+// QuotaKind is how a backend's key balances are read (gateway/quota).
+type QuotaKind string
+
+// The quota kinds a backend may declare.
+const (
+	// QuotaNone: the balance is unknown and never asked. It is the zero
+	// value; the file says "none".
+	QuotaNone QuotaKind = ""
+	// QuotaNewAPI: a new-api / one-api relay's /v1/dashboard/billing pair.
+	QuotaNewAPI QuotaKind = "newapi"
+	// QuotaCopilot: copilot-api's /usage.
+	QuotaCopilot QuotaKind = "copilot"
+)
+
+// QuotaKinds lists every quota kind.
+var QuotaKinds = []QuotaKind{QuotaNone, QuotaNewAPI, QuotaCopilot}
 
 // Limits enforced by Validate.
 const (
@@ -92,6 +112,16 @@ type Config struct {
 	// StreamIdleTimeout cuts a stream that stays silent this long after it
 	// has started. Default 120s.
 	StreamIdleTimeout time.Duration
+	// Notifications turns on desktop notifications (a backend down or
+	// back, a key refused, quota low). Default false.
+	Notifications bool
+	// QuotaInterval is how often key balances are read (also at start and
+	// on demand); 1 minute to 24 hours. Default 10m.
+	QuotaInterval time.Duration
+	// QuotaLow is the threshold below which a key counts as low: an amount
+	// in the balance's unit ("1": USD or requests) or a share of the key's
+	// limit ("5%"). Default "5%".
+	QuotaLow string
 	// Backends in routing order: sorted by Priority, then by ID, after
 	// Load, Parse and ApplyEnv.
 	Backends []Backend
@@ -138,6 +168,9 @@ type Backend struct {
 	// MaxTokensDefault is the max_tokens sent to an anthropic-format backend
 	// when the client gave none; >= 1. Default 8192.
 	MaxTokensDefault int
+	// Quota is how the keys' balances are read: newapi, copilot or none.
+	// Default none; the anyrouter preset newapi, copilot copilot.
+	Quota QuotaKind
 }
 
 // Defaults returns the built-in configuration: documented defaults and all
@@ -149,6 +182,8 @@ func Defaults() *Config {
 		RequestDeadline:   DefaultRequestDeadline,
 		FirstByteTimeout:  DefaultFirstByteTimeout,
 		StreamIdleTimeout: DefaultStreamIdleTimeout,
+		QuotaInterval:     DefaultQuotaInterval,
+		QuotaLow:          DefaultQuotaLow,
 		Backends:          Presets(),
 	}
 	c.sortBackends()
@@ -215,6 +250,7 @@ func Presets() []Backend {
 			},
 			NeedsKey:         true,
 			CacheBreakpoints: true,
+			Quota:            QuotaNewAPI,
 		},
 		{
 			ID: "copilot", Name: "Copilot", Priority: 4, Format: FormatOpenAI,
@@ -225,6 +261,7 @@ func Presets() []Backend {
 				"claude-sonnet-4-5":          "claude-sonnet-4.5",
 				"claude-sonnet-4-5-20250929": "claude-sonnet-4.5",
 			},
+			Quota: QuotaCopilot,
 		},
 	}
 	for i := range ps {
@@ -338,6 +375,9 @@ func (c *Config) normalize() {
 		}
 		if len(b.Aliases) == 0 {
 			b.Aliases = nil
+		}
+		if b.Quota == "none" {
+			b.Quota = QuotaNone
 		}
 	}
 	c.sortBackends()

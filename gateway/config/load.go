@@ -160,6 +160,9 @@ type rawConfig struct {
 	requestDeadline   *time.Duration
 	firstByteTimeout  *time.Duration
 	streamIdleTimeout *time.Duration
+	notifications     *bool
+	quotaInterval     *time.Duration
+	quotaLow          *string
 	backends          []rawBackend
 }
 
@@ -169,7 +172,7 @@ type rawBackend struct {
 	line  int            // line of the item
 	lines map[string]int // field path ("timeout", "base_urls[1]", `aliases."x"`) -> line
 
-	id, name, format, models           *string
+	id, name, format, models, quota    *string
 	priority, maxRetries, maxTokens    *int
 	enabled, needsKey, cacheBreakpoint *bool
 	timeout, streamTimeout             *time.Duration
@@ -193,10 +196,10 @@ func (r *rawBackend) lineOf(field string) int {
 
 var (
 	topFields = []string{"listen", "body_limit_mb", "request_deadline", "first_byte_timeout",
-		"stream_idle_timeout", "backends"}
+		"stream_idle_timeout", "notifications", "quota_interval", "quota_low", "backends"}
 	backendFields = []string{"id", "name", "priority", "format", "enabled", "base_urls", "timeout",
 		"stream_timeout", "max_retries", "models", "model_list", "aliases", "needs_key",
-		"cache_breakpoints", "max_tokens_default"}
+		"cache_breakpoints", "max_tokens_default", "quota"}
 	keyFields = []string{"api_key", "api_keys", "apikey", "key", "keys", "token", "secret"}
 	// likelyMeant maps common slips to the field that was meant.
 	likelyMeant = map[string]string{
@@ -226,6 +229,12 @@ func (p *parser) config(root *yaml.Node) *rawConfig {
 			raw.firstByteTimeout = p.seconds(v, key)
 		case "stream_idle_timeout":
 			raw.streamIdleTimeout = p.seconds(v, key)
+		case "notifications":
+			raw.notifications = p.boolean(v, key)
+		case "quota_interval":
+			raw.quotaInterval = p.seconds(v, key)
+		case "quota_low":
+			raw.quotaLow = p.str(v, key)
 		case "backends":
 			raw.backends = p.backends(v)
 		}
@@ -281,6 +290,8 @@ func (p *parser) backends(n *yaml.Node) []rawBackend {
 				r.format = p.str(v, f)
 			case "models":
 				r.models = p.str(v, f)
+			case "quota":
+				r.quota = p.str(v, f)
 			case "priority":
 				r.priority = p.integer(v, f, "a whole number, 1 or more")
 			case "max_retries":
@@ -556,6 +567,9 @@ func (raw *rawConfig) merge() *Config {
 	set(&c.RequestDeadline, raw.requestDeadline)
 	set(&c.FirstByteTimeout, raw.firstByteTimeout)
 	set(&c.StreamIdleTimeout, raw.streamIdleTimeout)
+	set(&c.Notifications, raw.notifications)
+	set(&c.QuotaInterval, raw.quotaInterval)
+	set(&c.QuotaLow, raw.quotaLow)
 
 	var unplaced []int // user backends without a priority, in file order
 	for i := range raw.backends {
@@ -596,6 +610,9 @@ func (r *rawBackend) applyTo(b *Backend) {
 		b.Format = Format(strings.ToLower(*r.format))
 	}
 	set(&b.Models, r.models)
+	if r.quota != nil {
+		b.Quota = QuotaKind(strings.ToLower(*r.quota))
+	}
 	set(&b.Priority, r.priority)
 	set(&b.MaxRetries, r.maxRetries)
 	set(&b.MaxTokensDefault, r.maxTokens)

@@ -31,6 +31,7 @@ const backendsComment = `Tried in priority order (lower first); equal priorities
   needs_key: the backend cannot work without an API key
   cache_breakpoints: add Anthropic prompt-cache breakpoints to converted requests
   max_tokens_default: max_tokens sent to an anthropic backend when the client gave none
+  quota: how key balances are read: newapi (new-api/one-api relays), copilot (copilot-api) or none
 The four presets (antigravity, kiro, anyrouter, copilot) can be changed or
 disabled (enabled: false) but not removed.`
 
@@ -70,6 +71,9 @@ func (c *Config) marshal() ([]byte, error) {
 	put(root, "request_deadline", seconds(c.RequestDeadline), "one client request overall, every retry and failover included")
 	put(root, "first_byte_timeout", seconds(c.FirstByteTimeout), "per attempt: no first byte by then means fail over")
 	put(root, "stream_idle_timeout", seconds(c.StreamIdleTimeout), "a started stream silent this long is cut")
+	put(root, "notifications", c.Notifications, "desktop notifications: a backend down or back, a key refused, quota low")
+	put(root, "quota_interval", seconds(c.QuotaInterval), "how often key balances are read")
+	put(root, "quota_low", c.QuotaLow, `a key is low below this: an amount ("1": USD or requests) or a share of its limit ("5%")`)
 
 	list := &yaml.Node{Kind: yaml.SequenceNode}
 	for _, b := range c.Backends {
@@ -117,6 +121,11 @@ func backendNode(b Backend) *yaml.Node {
 	put(m, "needs_key", b.NeedsKey, "")
 	put(m, "cache_breakpoints", b.CacheBreakpoints, "")
 	put(m, "max_tokens_default", b.MaxTokensDefault, "")
+	quota := string(b.Quota)
+	if b.Quota == QuotaNone {
+		quota = "none"
+	}
+	put(m, "quota", quota, "")
 	return m
 }
 
