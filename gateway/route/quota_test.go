@@ -66,3 +66,19 @@ func TestKeyQuotaOrdering(t *testing.T) {
 		t.Fatal("an unknown backend changed")
 	}
 }
+
+func TestKeys(t *testing.T) {
+	tb, _ := buildTable(t, be{id: "a", prio: 1, urls: 2, keys: 2}, be{id: "b", prio: 2, urls: 1}, be{id: "c", prio: 3, urls: 1, needsKey: true}, be{id: "d", prio: 4, urls: 1, disabled: true})
+	base, keys, ok := tb.Keys("a")
+	if !ok || base != urlsFor("a", 1)[0] || len(keys) != 2 || keys[1].Reveal() != rawKey("a", 1) {
+		t.Errorf("a: %v %d %v", base, len(keys), ok)
+	}
+	if _, keys, ok := tb.Keys("b"); !ok || len(keys) != 1 || keys[0].Reveal() != "" {
+		t.Errorf("b (no key): %d %v", len(keys), ok)
+	}
+	for _, id := range []string{"c", "d", "nope"} {
+		if _, _, ok := tb.Keys(id); ok {
+			t.Errorf("%s: ok", id)
+		}
+	}
+}

@@ -298,6 +298,23 @@ func (t *Table) ActiveEndpoint(id string) (baseURL string, key Secret, ok bool) 
 	return b.spec.BaseURLs[b.activeU], key, true
 }
 
+// Keys returns backend id's active base URL and every key, for calls
+// outside a plan that ask about each key (the quota reads); ok as for
+// ActiveEndpoint. A backend without keys gives one empty Secret.
+func (t *Table) Keys(id string) (baseURL string, keys []Secret, ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b := t.find(id)
+	if b == nil || !b.spec.Enabled || len(b.spec.BaseURLs) == 0 || b.spec.NeedsKey && len(b.keys) == 0 {
+		return "", nil, false
+	}
+	keys = slices.Clone(b.keys)
+	if len(keys) == 0 {
+		keys = []Secret{{}}
+	}
+	return b.spec.BaseURLs[b.activeU], keys, true
+}
+
 // RestoreActive sets active pairs saved by ActivePairs; unknown URLs or
 // keys are ignored. Call it after SetKeys.
 func (t *Table) RestoreActive(m map[string]Active) {
