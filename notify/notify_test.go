@@ -121,4 +121,6 @@ func TestLogNotifier(t *testing.T) {
 	}
 }
 
-func newFakeClock() *clocktest.Fake { return clocktest.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) }
+func newFakeClock() *clocktest.Fake {
+	return clocktest.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+}
