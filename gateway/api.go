@@ -23,12 +23,19 @@ type Status struct {
 	// cross_origin, preflight, content_type, body_too_large, api_write,
 	// token, not_found, method, shed); absent when there were none.
 	Refusals map[string]int64 `json:"refusals,omitempty"`
+	// Notifications says whether desktop notifications are on (config
+	// notifications).
+	Notifications bool `json:"notifications"`
 }
 
-// BackendStatus is route's backend status plus where its keys come from.
+// BackendStatus is route's backend status plus where its keys come from
+// and each key's balance.
 type BackendStatus struct {
 	route.BackendStatus
 	KeySource string `json:"key_source"` // "env" | "keychain" | ""
+	// Quota is how balances are read: "newapi", "copilot" or "none".
+	Quota string      `json:"quota"`
+	Keys  []KeyStatus `json:"keys"`
 }
 
 // Status returns the current state snapshot.
@@ -36,9 +43,14 @@ func (s *Server) Status() Status {
 	rs := s.table.Status()
 	bs := make([]BackendStatus, len(rs))
 	for i, b := range rs {
-		bs[i] = BackendStatus{BackendStatus: b, KeySource: s.keys.SourceOf(b.ID)}
+		bc := s.backendConfig(b.ID)
+		kind := config.QuotaNone
+		if bc != nil {
+			kind = bc.Quota
+		}
+		bs[i] = BackendStatus{BackendStatus: b, KeySource: s.keys.SourceOf(b.ID), Quota: quotaKindOf(bc), Keys: s.keyStatuses(b.ID, kind)}
 	}
-	return Status{Addr: s.addr, Version: s.opts.Version, ActiveBackend: s.table.LastAnswered(), Backends: bs, Failovers: s.table.Events().Recent(), Refusals: s.refused.Snapshot()}
+	return Status{Addr: s.addr, Version: s.opts.Version, ActiveBackend: s.table.LastAnswered(), Backends: bs, Failovers: s.table.Events().Recent(), Refusals: s.refused.Snapshot(), Notifications: s.config().Notifications}
 }
 
 // Subscribe returns a coalesced change signal for status consumers.

@@ -27,6 +27,7 @@ import (
 	"switchyard/gateway/protocols"
 	"switchyard/gateway/route"
 	"switchyard/gateway/statefile"
+	"switchyard/notify"
 )
 
 // Options configure a Server.
@@ -64,6 +65,12 @@ type Options struct {
 	// ModelRefresh is how often the backends' model lists are fetched
 	// (also at start); 0 = 30 minutes, < 0 = never (tests).
 	ModelRefresh time.Duration
+	// QuotaRefresh is how often key balances are read (also at start);
+	// 0 = the config's quota_interval, < 0 = only on demand (tests).
+	QuotaRefresh time.Duration
+	// Notifier shows desktop notifications (notify.New in main) when the
+	// config's notifications is on; nil = none.
+	Notifier notify.Notifier
 	// ReadHeaderTimeout bounds how long a client may take to send its
 	// request headers (slowloris, hardening R1); 0 = 10s.
 	ReadHeaderTimeout time.Duration
@@ -94,6 +101,10 @@ type Server struct {
 	dash  *dashboard.Dashboard
 	// models are the backends' fetched model lists (models.go).
 	models *modellist.Store
+	// quota holds the keys' balances (quotas.go); alerts coalesces
+	// desktop notifications (alerts.go), nil without a Notifier.
+	quota  *quotaState
+	alerts *notify.Coalescer
 
 	refused *guard.Refusals
 }
@@ -141,6 +152,10 @@ func New(opts Options) (*Server, error) {
 	s.client = &http.Client{Transport: rt, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	s.addr = eff.Listen
 	s.models = s.newModelLists()
+	s.quota = s.newQuota()
+	if opts.Notifier != nil {
+		s.alerts = notify.NewCoalescer(opts.Notifier, s.clock)
+	}
 	s.dash = dashboard.New(dashHost{s}, dashHost{s}, dashboard.Options{
 		Now: s.clock.Now, Getenv: opts.Getenv, Logger: s.log, TokenRequired: opts.Token != "", Keychain: opts.Keys != nil,
 		EventsKeepalive: opts.EventsKeepalive,
@@ -286,6 +301,8 @@ func (s *Server) routes() http.Handler {
 	}
 	e.GET("/api/models", s.handleModelLists)
 	e.POST("/api/models/refresh", s.handleModelLists)
+	e.GET("/api/quota", s.handleQuota)
+	e.POST("/api/quota/refresh", s.handleQuota)
 	e.GET("/healthz", s.handleHealth)
 	e.HEAD("/healthz", s.handleHealth)
 	s.dash.Routes(e) // GET /, /assets/…, /api/status, /api/session, /api/backends, /api/events; the /api writes
@@ -350,7 +367,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration
 	go func() { errc <- hs.Serve(ln) }()
 	mctx, mcancel := context.WithCancel(ctx)
 	mdone := make(chan struct{})
-	go func() { s.runModelLists(mctx); close(mdone) }()
+	go func() {
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); s.runQuota(mctx) }()
+		go func() { defer wg.Done(); s.watchAlerts(mctx) }()
+		s.runModelLists(mctx)
+		wg.Wait()
+		close(mdone)
+	}()
 	defer func() { mcancel(); <-mdone }()
 	select {
 	case err := <-errc:
@@ -377,5 +402,8 @@ func (s *Server) Close() {
 	}
 	if s.state != nil {
 		s.state.Close()
+	}
+	if s.alerts != nil {
+		s.alerts.Stop()
 	}
 }

@@ -59,6 +59,10 @@ func (f *fakeController) SetAutostart(on bool) error {
 	f.calls <- fmt.Sprintf("SetAutostart(%v)", on)
 	return errors.New("read-only test desktop") // errors are logged, not fatal
 }
+func (f *fakeController) SetNotifications(on bool) error {
+	f.calls <- fmt.Sprintf("SetNotifications(%v)", on)
+	return nil
+}
 func (f *fakeController) Quit() { f.calls <- "Quit()" }
 
 // expectCall waits for the controller's next call and checks it.
@@ -263,6 +267,7 @@ func TestTrayOverDBus(t *testing.T) {
 				"Copy Anthropic base URL",
 				"---",
 				"Start at login",
+				"Desktop notifications",
 				"Quit",
 			}
 			if got := m.Labels(); !slices.Equal(got, want) {
@@ -275,6 +280,7 @@ func TestTrayOverDBus(t *testing.T) {
 				"Copilot — disabled":                      false,
 				"Extra — needs a key":                     true,
 				"Start at login":                          true,
+				"Desktop notifications":                   false,
 			}
 			for label, checked := range checks {
 				n, _ := m.Find(label)
@@ -326,6 +332,8 @@ func TestTrayOverDBus(t *testing.T) {
 			fake.expectCall(t, "OpenDashboard()")
 			item.ClickLabel(t, "Start at login")
 			fake.expectCall(t, "SetAutostart(false)")
+			item.ClickLabel(t, "Desktop notifications")
+			fake.expectCall(t, "SetNotifications(true)")
 		}},
 		{"state change updates the menu in place", func(t *testing.T) {
 			s2 := s

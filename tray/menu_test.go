@@ -96,6 +96,7 @@ func TestBuildMenu(t *testing.T) {
 				"Copy Anthropic base URL",
 				"---",
 				"[x] Start at login",
+				"[ ] Desktop notifications",
 				"Quit",
 			},
 		},
@@ -121,6 +122,7 @@ func TestBuildMenu(t *testing.T) {
 				"Copy Anthropic base URL",
 				"---",
 				"[ ] Start at login",
+				"[ ] Desktop notifications",
 				"Quit",
 			},
 		},
@@ -148,6 +150,35 @@ func TestBuildMenu(t *testing.T) {
 				"(off) Copy Anthropic base URL",
 				"---",
 				"[x] Start at login",
+				"[ ] Desktop notifications",
+				"Quit",
+			},
+		},
+		{
+			name: "quota warnings, notifications on",
+			modify: func(s *Snapshot) {
+				s.Backends = s.Backends[2:3]
+				s.Failovers = nil
+				s.Notifications = true
+				s.Warnings = []string{"AnyRouter key …ab12: $0.40 left", "AnyRouter key …cd34: $0.00 left"}
+			},
+			want: []string{
+				"(off) Switchyard, serving on 127.0.0.1:7861",
+				"(off) Active: AnyRouter · anyrouter.top · key …D5xY",
+				"---",
+				"[x] AnyRouter — ok",
+				"(off) ⚠ AnyRouter key …ab12: $0.40 left",
+				"(off) ⚠ AnyRouter key …cd34: $0.00 left",
+				"---",
+				"Recent failovers >",
+				"    (off) none yet",
+				"---",
+				"Open dashboard",
+				"Copy OpenAI base URL",
+				"Copy Anthropic base URL",
+				"---",
+				"[x] Start at login",
+				"[x] Desktop notifications",
 				"Quit",
 			},
 		},
@@ -172,6 +203,7 @@ func TestBuildMenu(t *testing.T) {
 				"Copy Anthropic base URL",
 				"---",
 				"[x] Start at login",
+				"[ ] Desktop notifications",
 				"Quit",
 			},
 		},
@@ -241,6 +273,7 @@ func TestMenuActions(t *testing.T) {
 		{"Copy OpenAI base URL", action{kind: actCopy, text: "http://127.0.0.1:7861/v1"}},
 		{"Copy Anthropic base URL", action{kind: actCopy, text: "http://127.0.0.1:7861"}},
 		{"Start at login", action{kind: actAutostart, on: false}},
+		{"Desktop notifications", action{kind: actNotifications, on: true}},
 		{"Quit", action{kind: actQuit}},
 		{"Active: AnyRouter · anyrouter.top · key …D5xY", action{}},
 	}

@@ -225,6 +225,9 @@ func (u *ui) do(a action) {
 	case actAutostart:
 		what = "changing start at login"
 		err = u.c.SetAutostart(a.on)
+	case actNotifications:
+		what = "changing desktop notifications"
+		err = u.c.SetNotifications(a.on)
 	case actQuit:
 		u.c.Quit()
 		u.quit1.Do(func() { close(u.quitCh) })

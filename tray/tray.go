@@ -36,6 +36,9 @@ type Controller interface {
 	CopyText(s string) error
 	// SetAutostart turns "start at login" on or off.
 	SetAutostart(on bool) error
+	// SetNotifications turns desktop notifications on or off (saved in
+	// the config).
+	SetNotifications(on bool) error
 	// Quit drains the gateway briefly; when it returns, the tray exits and Run returns.
 	Quit()
 }
@@ -49,6 +52,11 @@ type Snapshot struct {
 	Backends   []Backend // in priority order
 	Failovers  []Failover
 	Autostart  bool
+	// Notifications: desktop notifications are on.
+	Notifications bool
+	// Warnings are quota warnings, one line per low key, e.g.
+	// "AnyRouter key …ab12: $0.40 left".
+	Warnings []string
 	// Base URLs to copy: "http://127.0.0.1:7861/v1" and "http://127.0.0.1:7861".
 	OpenAIBaseURL, AnthropicBaseURL string
 	// Now is when the snapshot was taken. It decides what "in the last
