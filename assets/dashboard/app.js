@@ -9,6 +9,7 @@
 import {$, $$, h, s, icon, fmtInt, plural, pad, fmtClock, fmtFull, fmtDur, ago, mmss, toast} from './ui.js';
 import {chartSVG, SLOTS, SLOT_MIN} from './chart.js';
 import {renderSnippets} from './connect.js';
+import {quotaView} from './quota.js';
 
 // ---- state ----
 const st = {
@@ -228,6 +229,7 @@ function updateCard(c, b, isFirst) {
     fact('Limits', set
       ? `timeout ${set.timeout} s · stream ${set.stream_timeout} s · ${set.max_retries} ${set.max_retries === 1 ? 'retry' : 'retries'}`
       : '—'),
+    b.quota && b.quota !== 'none' ? fact('Quota', quotaView(b, {editable: ed, refresh: refreshQuota})) : [],
   ].flat());
 
   c.eps.replaceChildren(...b.endpoints.map((ep) => endpointRow(b, ep)));
@@ -256,6 +258,16 @@ function endpointRow(b, ep) {
       active ? h('span', {class: 'tag tag-accent'}, 'active') : null),
     h('td', {class: 'ep-key'}, ep.key ? h('code', null, ep.key) : h('span', {class: 'muted'}, 'no key')),
     h('td', {class: 'ep-state'}, state));
+}
+
+// refreshQuota reads every key's balance now; the status event that
+// follows redraws the cards.
+async function refreshQuota() {
+  try {
+    await api('POST', '/api/quota/refresh', {});
+  } catch (e) {
+    toast(`Refreshing the balances failed: ${e.message}`, 'error');
+  }
 }
 
 // ---- enable toggle and settings form ----
