@@ -23,56 +23,87 @@ func (s *Server) alert(backend, text string) {
 	s.alerts.Event(backend, notify.App+": "+name, text)
 }
 
-// watchAlerts follows the routing state and raises an alert when a
-// backend goes down (no pair usable) or comes back, and when a key is
-// refused (401/403). It starts from the state at its start without
-// alerting.
-func (s *Server) watchAlerts(ctx context.Context) {
-	ch, cancel := s.Subscribe()
-	defer cancel()
-	down := map[string]bool{}
-	refused := map[string]bool{} // backend + "\x00" + key mask
-	first := true
+// alertWatch follows the routing state for the notifications: which
+// backends are down and which keys refused, as last seen.
+type alertWatch struct {
+	ch      <-chan struct{}
+	cancel  func()
+	down    map[string]bool
+	refused map[string]bool // backend + "\x00" + key mask
+	fresh   bool            // the next pass takes a baseline without alerting
+}
+
+// newAlertWatch subscribes to the routing state and takes its baseline
+// now (Serve calls it before serving, so no change is missed); nil
+// without a Notifier.
+func (s *Server) newAlertWatch() *alertWatch {
+	if s.alerts == nil {
+		return nil
+	}
+	w := &alertWatch{down: map[string]bool{}, refused: map[string]bool{}, fresh: true}
+	w.ch, w.cancel = s.Subscribe()
+	s.alertPass(w)
+	return w
+}
+
+// watchAlerts raises an alert when a backend goes down (no pair usable)
+// or comes back, and when a key is refused (401/403), until ctx ends. It
+// reads the state only while notifications are on; turning them on takes
+// a fresh baseline, without alerting.
+func (s *Server) watchAlerts(ctx context.Context, w *alertWatch) {
+	if w == nil {
+		return
+	}
+	defer w.cancel()
 	for {
-		for _, b := range s.table.Status() {
-			isDown := b.Enabled && (b.State == "failing" || b.State == "cooling")
-			if !first && isDown && !down[b.ID] {
-				s.alert(b.ID, "down: "+lastError(b))
-			}
-			if !first && down[b.ID] && b.Enabled && b.State == "ok" {
-				s.alert(b.ID, "back")
-			}
-			if b.Enabled && b.State != "disabled" {
-				down[b.ID] = isDown
-			} else {
-				delete(down, b.ID)
-			}
-			now := map[string]bool{}
-			for _, ep := range b.Endpoints {
-				id := b.ID + "\x00" + ep.Key
-				if now[id] || ep.State != "cooling" || ep.LastError == nil ||
-					!strings.HasPrefix(*ep.LastError, "http 401") && !strings.HasPrefix(*ep.LastError, "http 403") {
-					continue
-				}
-				now[id] = true
-				if !refused[id] && !first {
-					s.alert(b.ID, keyName(ep.Key)+" refused ("+(*ep.LastError)[:8]+")")
-				}
-			}
-			for id := range refused {
-				if strings.HasPrefix(id, b.ID+"\x00") && !now[id] {
-					delete(refused, id)
-				}
-			}
-			for id := range now {
-				refused[id] = true
-			}
-		}
-		first = false
 		select {
 		case <-ctx.Done():
 			return
-		case <-ch:
+		case <-w.ch:
+		}
+		s.alertPass(w)
+	}
+}
+
+func (s *Server) alertPass(w *alertWatch) {
+	if !s.config().Notifications {
+		w.fresh = true
+		return
+	}
+	first := w.fresh
+	w.fresh = false
+	for _, b := range s.table.Status() {
+		isDown := b.Enabled && (b.State == "failing" || b.State == "cooling")
+		if !first && isDown && !w.down[b.ID] {
+			s.alert(b.ID, "down: "+lastError(b))
+		}
+		if !first && w.down[b.ID] && b.Enabled && b.State == "ok" {
+			s.alert(b.ID, "back")
+		}
+		if b.Enabled {
+			w.down[b.ID] = isDown
+		} else {
+			delete(w.down, b.ID)
+		}
+		now := map[string]bool{}
+		for _, ep := range b.Endpoints {
+			id := b.ID + "\x00" + ep.Key
+			if now[id] || ep.State != "cooling" || ep.LastError == nil ||
+				!strings.HasPrefix(*ep.LastError, "http 401") && !strings.HasPrefix(*ep.LastError, "http 403") {
+				continue
+			}
+			now[id] = true
+			if !w.refused[id] && !first {
+				s.alert(b.ID, keyName(ep.Key)+" refused ("+(*ep.LastError)[:8]+")")
+			}
+		}
+		for id := range w.refused {
+			if strings.HasPrefix(id, b.ID+"\x00") && !now[id] {
+				delete(w.refused, id)
+			}
+		}
+		for id := range now {
+			w.refused[id] = true
 		}
 	}
 }

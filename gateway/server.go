@@ -363,6 +363,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	hs.RegisterOnShutdown(s.dash.CloseStreams) // open dashboards must not hold up the drain
+	// The notifications' baseline is taken before serving: no change is missed.
+	aw := s.newAlertWatch()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	mctx, mcancel := context.WithCancel(ctx)
@@ -371,7 +373,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration
 		var wg sync.WaitGroup
 		wg.Add(2)
 		go func() { defer wg.Done(); s.runQuota(mctx) }()
-		go func() { defer wg.Done(); s.watchAlerts(mctx) }()
+		go func() { defer wg.Done(); s.watchAlerts(mctx, aw) }()
 		s.runModelLists(mctx)
 		wg.Wait()
 		close(mdone)
