@@ -180,6 +180,7 @@ func summarizeTests(rs []probe.Result, now time.Time) tray.TestRun {
 func snapshotOf(st gateway.Status, addr string, listenErr error, autostart bool, now time.Time) tray.Snapshot {
 	s := tray.Snapshot{
 		Addr: addr, Serving: listenErr == nil, Autostart: autostart, Now: now,
+		Notifications: st.Notifications, Warnings: gateway.QuotaWarnings(st),
 		OpenAIBaseURL: "http://" + addr + "/v1", AnthropicBaseURL: "http://" + addr,
 	}
 	if listenErr != nil {
@@ -209,6 +210,7 @@ func snapshotOf(st gateway.Status, addr string, listenErr error, autostart bool,
 func (c *trayController) Changed() <-chan struct{}            { return c.changed }
 func (c *trayController) SetEnabled(id string, on bool) error { return c.a.gw.SetEnabled(id, on) }
 func (c *trayController) SetAutostart(on bool) error          { return tray.SetAutostart(on) }
+func (c *trayController) SetNotifications(on bool) error      { return c.a.gw.SetNotifications(on) }
 func (c *trayController) Quit()                               { c.quit() }
 func (c *trayController) CopyText(s string) error             { return copyText(s) }
 

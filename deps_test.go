@@ -58,6 +58,7 @@ func TestDependencyRules(t *testing.T) {
 		"switchyard/gateway/statefile": {"switchyard/gateway/route", "switchyard/atomicfile", "switchyard/gateway/clock"},
 		"switchyard/gateway/modellist": {"switchyard/atomicfile", "switchyard/gateway/clock"},
 		"switchyard/gateway/probe":     {"switchyard/gateway/route", "switchyard/gateway/clock"},
+		"switchyard/gateway/quota":     {"switchyard/gateway/clock"},
 	}
 	for p, allowed := range leaves {
 		imps, ok := imports[p]
@@ -75,6 +76,23 @@ func TestDependencyRules(t *testing.T) {
 			if x == "github.com/gin-gonic/gin" || x == "switchyard/gateway" || x == "switchyard/gateway/dashboard" || x == "switchyard/keystore" {
 				t.Errorf("%s depends on %s", p, x)
 			}
+		}
+	}
+	// Desktop notifications: notify talks to the notification service
+	// (godbus, or a toast/osascript command) and knows only the clock;
+	// only main (the notifier) and the gateway root (the coalescer) use it.
+	if _, ok := imports["switchyard/notify"]; !ok {
+		t.Errorf("package switchyard/notify not found")
+	}
+	for _, imp := range imports["switchyard/notify"] {
+		stdlib := !strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") && !strings.HasPrefix(imp, "switchyard")
+		if !stdlib && imp != "github.com/godbus/dbus/v5" && imp != "switchyard/gateway/clock" {
+			t.Errorf("switchyard/notify imports %s: it may import only the standard library, godbus and the clock", imp)
+		}
+	}
+	for pkg, imps := range imports {
+		if slices.Contains(imps, "switchyard/notify") && pkg != "switchyard" && pkg != "switchyard/gateway" {
+			t.Errorf("%s imports switchyard/notify: only main and the gateway root may", pkg)
 		}
 	}
 	// Pure packages: wire types, SSE, the JSON scanner and the converters

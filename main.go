@@ -25,6 +25,7 @@ import (
 	"switchyard/gateway/config"
 	"switchyard/gateway/listen"
 	"switchyard/keystore"
+	"switchyard/notify"
 )
 
 // Set by the release build (-ldflags -X).
@@ -163,6 +164,7 @@ func buildApp(f *serveFlags, log *slog.Logger) (*app, error) {
 	gw, err := gateway.New(gateway.Options{
 		Config: cfg, ConfigPath: path, Getenv: getenv, Keys: ks, StateDir: stateDir,
 		Logger: log, Version: version, Token: token,
+		Notifier: notify.New(log), // shown only while the config's notifications is on
 	})
 	if err != nil {
 		return nil, err // the environment overrides are applied (once) by gateway.New

@@ -51,6 +51,15 @@ func TestTrayDrivesGateway(t *testing.T) {
 		goodBodies = append(goodBodies, string(b))
 		goodMu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
+		// A new-api relay's billing pair: $10 granted, $9.60 used.
+		switch r.URL.Path {
+		case "/v1/dashboard/billing/subscription":
+			io.WriteString(w, `{"object":"billing_subscription","hard_limit_usd":10,"system_hard_limit_usd":10,"access_until":0}`)
+			return
+		case "/v1/dashboard/billing/usage":
+			io.WriteString(w, `{"object":"list","total_usage":960}`)
+			return
+		}
 		io.WriteString(w, `{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}`)
 	}))
 	defer good.Close()
@@ -67,13 +76,17 @@ func TestTrayDrivesGateway(t *testing.T) {
 		return config.Backend{ID: id, Name: name, Priority: prio, Format: config.FormatOpenAI, Enabled: true,
 			BaseURLs: []string{url}, Timeout: 5 * time.Second, StreamTimeout: 5 * time.Second, Models: "*", MaxTokensDefault: 1024}
 	}
-	cfg.Backends = []config.Backend{mk("primary", "Primary", 1, bad.URL), mk("backup", "Backup", 2, good.URL)}
+	relay := mk("backup", "Backup", 2, good.URL+"/v1")
+	relay.Quota = config.QuotaNewAPI
+	cfg.Backends = []config.Backend{mk("primary", "Primary", 1, bad.URL), relay}
 	for i := range cfg.Backends {
 		cfg.Backends[i].ModelList = []string{"m"} // what "Test all backends" asks for
 	}
+	cfg.QuotaLow = "1"
 	cfgPath := filepath.Join(dir, "config.yaml")
+	env := map[string]string{"BACKUP_API_KEYS": "sk-backup-relay-key-ab12"}
 	gw, err := gateway.New(gateway.Options{Config: cfg, ConfigPath: cfgPath, StateDir: filepath.Join(dir, "state"), ModelRefresh: -1,
-		Logger: slog.New(slog.DiscardHandler), Version: "test"})
+		Getenv: func(k string) string { return env[k] }, Logger: slog.New(slog.DiscardHandler), Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +113,8 @@ func TestTrayDrivesGateway(t *testing.T) {
 	item := w.WaitItem(t, 10*time.Second)
 	menu := item.WaitMenu(t, 10*time.Second, func(m traytest.Node) bool {
 		fo, ok := m.Find("Recent failovers")
-		return ok && len(fo.Shown()) > 0 && strings.Contains(fo.Shown()[0].Label, "primary → backup")
+		_, warned := m.Find("⚠ Backup key …ab12: $0.40 left") // the balance read at start
+		return ok && warned && len(fo.Shown()) > 0 && strings.Contains(fo.Shown()[0].Label, "primary → backup")
 	})
 	labels := strings.Join(menu.Labels(), "\n")
 	for _, want := range []string{
@@ -143,6 +157,17 @@ func TestTrayDrivesGateway(t *testing.T) {
 	}
 	if n := len(goodReqs()) - before; n != 1 {
 		t.Fatalf("the test sent %d requests to backup, want 1", n)
+	}
+
+	// Desktop notifications: off by default; the checkbox turns them on,
+	// saved in the config.
+	if n, ok := menu.Find("Desktop notifications"); !ok || !n.Checkable || n.Checked {
+		t.Fatalf("notifications checkbox %+v", n)
+	}
+	item.ClickLabel(t, "Desktop notifications")
+	item.WaitMenu(t, 5*time.Second, func(m traytest.Node) bool { n, ok := m.Find("Desktop notifications"); return ok && n.Checked })
+	if saved, err := config.Load(cfgPath); err != nil || !saved.Notifications {
+		t.Fatalf("notifications were not saved: %v", err)
 	}
 
 	// A click on the checkbox disables the backend in the gateway, saved.

@@ -26,12 +26,19 @@ type Status struct {
 	// Sessions is how many sessions session affinity holds (GET
 	// /api/sessions lists them); absent when affinity is off.
 	Sessions *int `json:"sessions,omitempty"`
+	// Notifications says whether desktop notifications are on (config
+	// notifications).
+	Notifications bool `json:"notifications"`
 }
 
-// BackendStatus is route's backend status plus where its keys come from.
+// BackendStatus is route's backend status plus where its keys come from
+// and each key's balance.
 type BackendStatus struct {
 	route.BackendStatus
 	KeySource string `json:"key_source"` // "env" | "keychain" | ""
+	// Quota is how balances are read: "newapi", "copilot" or "none".
+	Quota string      `json:"quota"`
+	Keys  []KeyStatus `json:"keys"`
 }
 
 // Status returns the current state snapshot.
@@ -39,9 +46,14 @@ func (s *Server) Status() Status {
 	rs := s.table.Status()
 	bs := make([]BackendStatus, len(rs))
 	for i, b := range rs {
-		bs[i] = BackendStatus{BackendStatus: b, KeySource: s.keys.SourceOf(b.ID)}
+		bc := s.backendConfig(b.ID)
+		kind := config.QuotaNone
+		if bc != nil {
+			kind = bc.Quota
+		}
+		bs[i] = BackendStatus{BackendStatus: b, KeySource: s.keys.SourceOf(b.ID), Quota: quotaKindOf(bc), Keys: s.keyStatuses(b.ID, kind)}
 	}
-	st := Status{Addr: s.addr, Version: s.opts.Version, ActiveBackend: s.table.LastAnswered(), Backends: bs, Failovers: s.table.Events().Recent(), Refusals: s.refused.Snapshot()}
+	st := Status{Addr: s.addr, Version: s.opts.Version, ActiveBackend: s.table.LastAnswered(), Backends: bs, Failovers: s.table.Events().Recent(), Refusals: s.refused.Snapshot(), Notifications: s.config().Notifications}
 	if s.sessions != nil {
 		n := s.sessions.Len()
 		st.Sessions = &n

@@ -30,6 +30,7 @@ import (
 	"switchyard/gateway/route"
 	"switchyard/gateway/session"
 	"switchyard/gateway/statefile"
+	"switchyard/notify"
 )
 
 // Options configure a Server.
@@ -70,6 +71,12 @@ type Options struct {
 	// ProbeRand is the jitter source of the periodic health checks, in
 	// [0,1) (tests pin it); nil = random.
 	ProbeRand func() float64
+	// QuotaRefresh is how often key balances are read (also at start);
+	// 0 = the config's quota_interval, < 0 = only on demand (tests).
+	QuotaRefresh time.Duration
+	// Notifier shows desktop notifications (notify.New in main) when the
+	// config's notifications is on; nil = none.
+	Notifier notify.Notifier
 	// ReadHeaderTimeout bounds how long a client may take to send its
 	// request headers (slowloris, hardening R1); 0 = 10s.
 	ReadHeaderTimeout time.Duration
@@ -102,6 +109,10 @@ type Server struct {
 	models *modellist.Store
 	// probes are the endpoints' health checks (probe_api.go).
 	probes *probe.Prober
+	// quota holds the keys' balances (quotas.go); alerts coalesces
+	// desktop notifications (alerts.go), nil without a Notifier.
+	quota  *quotaState
+	alerts *notify.Coalescer
 
 	refused *guard.Refusals
 
@@ -158,6 +169,10 @@ func New(opts Options) (*Server, error) {
 	s.addr = eff.Listen
 	s.models = s.newModelLists()
 	s.probes = s.newProber()
+	s.quota = s.newQuota()
+	if opts.Notifier != nil {
+		s.alerts = notify.NewCoalescer(opts.Notifier, s.clock)
+	}
 	s.dash = dashboard.New(dashHost{s}, dashHost{s}, dashboard.Options{
 		Now: s.clock.Now, Getenv: opts.Getenv, Logger: s.log, TokenRequired: opts.Token != "", Keychain: opts.Keys != nil,
 		EventsKeepalive: opts.EventsKeepalive,
@@ -305,6 +320,8 @@ func (s *Server) routes() http.Handler {
 	e.GET("/api/models", s.handleModelLists)
 	e.POST("/api/models/refresh", s.handleModelLists)
 	e.GET("/api/sessions", s.handleSessions)
+	e.GET("/api/quota", s.handleQuota)
+	e.POST("/api/quota/refresh", s.handleQuota)
 	e.GET("/healthz", s.handleHealth)
 	e.HEAD("/healthz", s.handleHealth)
 	s.dash.Routes(e) // GET /, /assets/…, /api/status, /api/session, /api/backends, /api/events; the /api writes
@@ -365,14 +382,23 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	hs.RegisterOnShutdown(s.dash.CloseStreams) // open dashboards must not hold up the drain
+	// The notifications' baseline is taken before serving: no change is missed.
+	aw := s.newAlertWatch()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	mctx, mcancel := context.WithCancel(ctx)
 	mdone := make(chan struct{})
-	pdone := make(chan struct{})
-	go func() { s.runModelLists(mctx); close(mdone) }()
-	go func() { s.probes.Run(mctx); close(pdone) }()
-	defer func() { mcancel(); <-mdone; <-pdone }()
+	go func() {
+		var wg sync.WaitGroup
+		wg.Add(3)
+		go func() { defer wg.Done(); s.runQuota(mctx) }()
+		go func() { defer wg.Done(); s.watchAlerts(mctx, aw) }()
+		go func() { defer wg.Done(); s.probes.Run(mctx) }()
+		s.runModelLists(mctx)
+		wg.Wait()
+		close(mdone)
+	}()
+	defer func() { mcancel(); <-mdone }()
 	select {
 	case err := <-errc:
 		return err
@@ -398,5 +424,8 @@ func (s *Server) Close() {
 	}
 	if s.state != nil {
 		s.state.Close()
+	}
+	if s.alerts != nil {
+		s.alerts.Stop()
 	}
 }

@@ -59,6 +59,10 @@ func (f *fakeController) SetAutostart(on bool) error {
 	f.calls <- fmt.Sprintf("SetAutostart(%v)", on)
 	return errors.New("read-only test desktop") // errors are logged, not fatal
 }
+func (f *fakeController) SetNotifications(on bool) error {
+	f.calls <- fmt.Sprintf("SetNotifications(%v)", on)
+	return nil
+}
 func (f *fakeController) Quit()          { f.calls <- "Quit()" }
 func (f *fakeController) TestAll() error { f.calls <- "TestAll()"; return nil }
 
@@ -265,6 +269,7 @@ func TestTrayOverDBus(t *testing.T) {
 				"Copy Anthropic base URL",
 				"---",
 				"Start at login",
+				"Desktop notifications",
 				"Quit",
 			}
 			if got := m.Labels(); !slices.Equal(got, want) {
@@ -277,6 +282,7 @@ func TestTrayOverDBus(t *testing.T) {
 				"Copilot — disabled":                      false,
 				"Extra — needs a key":                     true,
 				"Start at login":                          true,
+				"Desktop notifications":                   false,
 			}
 			for label, checked := range checks {
 				n, _ := m.Find(label)
@@ -330,6 +336,8 @@ func TestTrayOverDBus(t *testing.T) {
 			fake.expectCall(t, "SetAutostart(false)")
 			item.ClickLabel(t, "Test all backends")
 			fake.expectCall(t, "TestAll()")
+			item.ClickLabel(t, "Desktop notifications")
+			fake.expectCall(t, "SetNotifications(true)")
 		}},
 		{"state change updates the menu in place", func(t *testing.T) {
 			s2 := s

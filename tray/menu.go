@@ -26,6 +26,7 @@ const (
 	actCopy
 	actAutostart
 	actTestAll
+	actNotifications
 	actQuit
 )
 
@@ -34,7 +35,7 @@ const (
 type action struct {
 	kind      actionKind
 	backendID string // actToggleBackend
-	on        bool   // actToggleBackend, actAutostart: the value to set
+	on        bool   // actToggleBackend, actAutostart, actNotifications: the value to set
 	text      string // actCopy
 }
 
@@ -114,6 +115,9 @@ func buildMenu(s Snapshot) menuModel {
 			add(info(line, tip))
 		}
 	}
+	for _, w := range s.Warnings {
+		add(info("⚠ "+shorten(w, maxHeader), "Quota is low: this key is tried after the keys with quota"))
+	}
 	add(sep)
 
 	fo := menuItem{kind: kindSubmenu, label: "Recent failovers", tooltip: "The last failovers, newest first", enabled: true}
@@ -136,6 +140,9 @@ func buildMenu(s Snapshot) menuModel {
 	add(sep)
 	add(menuItem{kind: kindCheckbox, label: "Start at login", tooltip: "Start Switchyard when you log in",
 		checked: s.Autostart, enabled: true, action: action{kind: actAutostart, on: !s.Autostart}})
+	add(menuItem{kind: kindCheckbox, label: "Desktop notifications",
+		tooltip: "Notify when a backend goes down or comes back, a key is refused or quota runs low (at most one a minute per backend)",
+		checked: s.Notifications, enabled: true, action: action{kind: actNotifications, on: !s.Notifications}})
 	add(menuItem{kind: kindItem, label: "Quit", tooltip: "Stop the gateway and quit Switchyard",
 		enabled: true, action: action{kind: actQuit}})
 	return menuModel{items: items}

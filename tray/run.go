@@ -228,6 +228,9 @@ func (u *ui) do(a action) {
 	case actTestAll:
 		what = "testing all backends"
 		err = u.c.TestAll()
+	case actNotifications:
+		what = "changing desktop notifications"
+		err = u.c.SetNotifications(a.on)
 	case actQuit:
 		u.c.Quit()
 		u.quit1.Do(func() { close(u.quitCh) })

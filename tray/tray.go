@@ -40,6 +40,9 @@ type Controller interface {
 	// tiny completion each) and returns at once; the snapshot's Tests
 	// shows it running, then its summary.
 	TestAll() error
+	// SetNotifications turns desktop notifications on or off (saved in
+	// the config).
+	SetNotifications(on bool) error
 	// Quit drains the gateway briefly; when it returns, the tray exits and Run returns.
 	Quit()
 }
@@ -54,6 +57,11 @@ type Snapshot struct {
 	Failovers  []Failover
 	Autostart  bool
 	Tests      *TestRun // the last "Test all backends", nil before the first
+	// Notifications: desktop notifications are on.
+	Notifications bool
+	// Warnings are quota warnings, one line per low key, e.g.
+	// "AnyRouter key …ab12: $0.40 left".
+	Warnings []string
 	// Base URLs to copy: "http://127.0.0.1:7861/v1" and "http://127.0.0.1:7861".
 	OpenAIBaseURL, AnthropicBaseURL string
 	// Now is when the snapshot was taken. It decides what "in the last

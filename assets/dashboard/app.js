@@ -10,6 +10,7 @@ import {$, $$, h, s, icon, fmtInt, plural, pad, fmtClock, fmtFull, fmtDur, ago, 
 import {chartSVG, SLOTS, SLOT_MIN} from './chart.js';
 import {renderSnippets} from './connect.js';
 import {probeCell} from './probe.js';
+import {quotaView} from './quota.js';
 
 // ---- state ----
 const st = {
@@ -229,6 +230,7 @@ function updateCard(c, b, isFirst) {
     fact('Limits', set
       ? `timeout ${set.timeout} s · stream ${set.stream_timeout} s · ${set.max_retries} ${set.max_retries === 1 ? 'retry' : 'retries'}`
       : '—'),
+    b.quota && b.quota !== 'none' ? fact('Quota', quotaView(b, {editable: ed, refresh: refreshQuota})) : [],
   ].flat());
 
   c.eps.replaceChildren(...b.endpoints.map((ep) => endpointRow(b, ep)));
@@ -259,6 +261,16 @@ function endpointRow(b, ep) {
     h('td', {class: 'ep-state'}, state),
     probeCell(b, ep, {editable: st.session.editable, periodic: !!(st.settings.get(b.id) || {}).probe, api,
       rerender: () => st.status && renderBackends()}));
+}
+
+// refreshQuota reads every key's balance now; the status event that
+// follows redraws the cards.
+async function refreshQuota() {
+  try {
+    await api('POST', '/api/quota/refresh', {});
+  } catch (e) {
+    toast(`Refreshing the balances failed: ${e.message}`, 'error');
+  }
 }
 
 // ---- enable toggle and settings form ----

@@ -71,7 +71,26 @@ const (
 	DefaultSessionsMax      = 100000
 	DefaultSessionsIdleTTL  = time.Hour
 	DefaultSessionsCacheTTL = 5 * time.Minute
+	DefaultQuotaInterval    = 10 * time.Minute
+	DefaultQuotaLow         = "5%"
 )
+
+// QuotaKind is how a backend's key balances are read (gateway/quota).
+type QuotaKind string
+
+// The quota kinds a backend may declare.
+const (
+	// QuotaNone: the balance is unknown and never asked. It is the zero
+	// value; the file says "none".
+	QuotaNone QuotaKind = ""
+	// QuotaNewAPI: a new-api / one-api relay's /v1/dashboard/billing pair.
+	QuotaNewAPI QuotaKind = "newapi"
+	// QuotaCopilot: copilot-api's /usage.
+	QuotaCopilot QuotaKind = "copilot"
+)
+
+// QuotaKinds lists every quota kind.
+var QuotaKinds = []QuotaKind{QuotaNone, QuotaNewAPI, QuotaCopilot}
 
 // Limits enforced by Validate.
 const (
@@ -107,6 +126,16 @@ type Config struct {
 	ProbeInterval time.Duration
 	// Sessions is session affinity (the sessions: section).
 	Sessions Sessions
+	// Notifications turns on desktop notifications (a backend down or
+	// back, a key refused, quota low). Default false.
+	Notifications bool
+	// QuotaInterval is how often key balances are read (also at start and
+	// on demand); 1 minute to 24 hours. Default 10m.
+	QuotaInterval time.Duration
+	// QuotaLow is the threshold below which a key counts as low: an amount
+	// in the balance's unit ("1": USD or requests) or a share of the key's
+	// limit ("5%"). Default "5%".
+	QuotaLow string
 	// Backends in routing order: sorted by Priority, then by ID, after
 	// Load, Parse and ApplyEnv.
 	Backends []Backend
@@ -180,6 +209,9 @@ type Backend struct {
 	// endpoints (a GET of its model list every ProbeInterval). Default
 	// false.
 	Probe bool
+	// Quota is how the keys' balances are read: newapi, copilot or none.
+	// Default none; the anyrouter preset newapi, copilot copilot.
+	Quota QuotaKind
 }
 
 // Defaults returns the built-in configuration: documented defaults and all
@@ -193,6 +225,8 @@ func Defaults() *Config {
 		StreamIdleTimeout: DefaultStreamIdleTimeout,
 		ProbeInterval:     DefaultProbeInterval,
 		Sessions:          DefaultSessions(),
+		QuotaInterval:     DefaultQuotaInterval,
+		QuotaLow:          DefaultQuotaLow,
 		Backends:          Presets(),
 	}
 	c.sortBackends()
@@ -259,6 +293,7 @@ func Presets() []Backend {
 			},
 			NeedsKey:         true,
 			CacheBreakpoints: true,
+			Quota:            QuotaNewAPI,
 		},
 		{
 			ID: "copilot", Name: "Copilot", Priority: 4, Format: FormatOpenAI,
@@ -269,6 +304,7 @@ func Presets() []Backend {
 				"claude-sonnet-4-5":          "claude-sonnet-4.5",
 				"claude-sonnet-4-5-20250929": "claude-sonnet-4.5",
 			},
+			Quota: QuotaCopilot,
 		},
 	}
 	for i := range ps {
@@ -382,6 +418,9 @@ func (c *Config) normalize() {
 		}
 		if len(b.Aliases) == 0 {
 			b.Aliases = nil
+		}
+		if b.Quota == "none" {
+			b.Quota = QuotaNone
 		}
 	}
 	c.sortBackends()

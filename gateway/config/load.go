@@ -162,6 +162,9 @@ type rawConfig struct {
 	streamIdleTimeout *time.Duration
 	probeInterval     *time.Duration
 	sessions          rawSessions
+	notifications     *bool
+	quotaInterval     *time.Duration
+	quotaLow          *string
 	backends          []rawBackend
 }
 
@@ -178,7 +181,7 @@ type rawBackend struct {
 	line  int            // line of the item
 	lines map[string]int // field path ("timeout", "base_urls[1]", `aliases."x"`) -> line
 
-	id, name, format, models           *string
+	id, name, format, models, quota    *string
 	priority, maxRetries, maxTokens    *int
 	enabled, needsKey, cacheBreakpoint *bool
 	probe                              *bool
@@ -203,11 +206,11 @@ func (r *rawBackend) lineOf(field string) int {
 
 var (
 	topFields = []string{"listen", "body_limit_mb", "request_deadline", "first_byte_timeout",
-		"stream_idle_timeout", "probe_interval", "sessions", "backends"}
+		"stream_idle_timeout", "probe_interval", "sessions", "notifications", "quota_interval", "quota_low", "backends"}
 	sessionFields = []string{"enabled", "max", "idle_ttl", "cache_ttl"}
 	backendFields = []string{"id", "name", "priority", "format", "enabled", "base_urls", "timeout",
 		"stream_timeout", "max_retries", "models", "model_list", "aliases", "needs_key",
-		"cache_breakpoints", "max_tokens_default", "probe"}
+		"cache_breakpoints", "max_tokens_default", "probe", "quota"}
 	keyFields = []string{"api_key", "api_keys", "apikey", "key", "keys", "token", "secret"}
 	// likelyMeant maps common slips to the field that was meant.
 	likelyMeant = map[string]string{
@@ -241,6 +244,12 @@ func (p *parser) config(root *yaml.Node) *rawConfig {
 			raw.probeInterval = p.seconds(v, key)
 		case "sessions":
 			p.sessions(v, &raw.sessions, raw.lines)
+		case "notifications":
+			raw.notifications = p.boolean(v, key)
+		case "quota_interval":
+			raw.quotaInterval = p.seconds(v, key)
+		case "quota_low":
+			raw.quotaLow = p.str(v, key)
 		case "backends":
 			raw.backends = p.backends(v)
 		}
@@ -324,6 +333,8 @@ func (p *parser) backends(n *yaml.Node) []rawBackend {
 				r.format = p.str(v, f)
 			case "models":
 				r.models = p.str(v, f)
+			case "quota":
+				r.quota = p.str(v, f)
 			case "priority":
 				r.priority = p.integer(v, f, "a whole number, 1 or more")
 			case "max_retries":
@@ -606,6 +617,9 @@ func (raw *rawConfig) merge() *Config {
 	set(&c.Sessions.Max, raw.sessions.max)
 	set(&c.Sessions.IdleTTL, raw.sessions.idleTTL)
 	set(&c.Sessions.CacheTTL, raw.sessions.cacheTTL)
+	set(&c.Notifications, raw.notifications)
+	set(&c.QuotaInterval, raw.quotaInterval)
+	set(&c.QuotaLow, raw.quotaLow)
 
 	var unplaced []int // user backends without a priority, in file order
 	for i := range raw.backends {
@@ -646,6 +660,9 @@ func (r *rawBackend) applyTo(b *Backend) {
 		b.Format = Format(strings.ToLower(*r.format))
 	}
 	set(&b.Models, r.models)
+	if r.quota != nil {
+		b.Quota = QuotaKind(strings.ToLower(*r.quota))
+	}
 	set(&b.Priority, r.priority)
 	set(&b.MaxRetries, r.maxRetries)
 	set(&b.MaxTokensDefault, r.maxTokens)

@@ -32,6 +32,7 @@ const backendsComment = `Tried in priority order (lower first); equal priorities
   cache_breakpoints: add Anthropic prompt-cache breakpoints to converted requests
   max_tokens_default: max_tokens sent to an anthropic backend when the client gave none
   probe: health check each endpoint every probe_interval (GET of its model list)
+  quota: how key balances are read: newapi (new-api/one-api relays), copilot (copilot-api) or none
 The four presets (antigravity, kiro, anyrouter, copilot) can be changed or
 disabled (enabled: false) but not removed.`
 
@@ -78,6 +79,9 @@ func (c *Config) marshal() ([]byte, error) {
 	put(sess, "idle_ttl", seconds(c.Sessions.IdleTTL), "a session idle this long is forgotten")
 	put(sess, "cache_ttl", seconds(c.Sessions.CacheTTL), "until idle this long, no move back to a higher-priority backend")
 	putNode(root, "sessions", sess, "")
+	put(root, "notifications", c.Notifications, "desktop notifications: a backend down or back, a key refused, quota low")
+	put(root, "quota_interval", seconds(c.QuotaInterval), "how often key balances are read")
+	put(root, "quota_low", c.QuotaLow, `a key is low below this: an amount ("1": USD or requests) or a share of its limit ("5%")`)
 
 	list := &yaml.Node{Kind: yaml.SequenceNode}
 	for _, b := range c.Backends {
@@ -126,6 +130,11 @@ func backendNode(b Backend) *yaml.Node {
 	put(m, "cache_breakpoints", b.CacheBreakpoints, "")
 	put(m, "max_tokens_default", b.MaxTokensDefault, "")
 	put(m, "probe", b.Probe, "")
+	quota := string(b.Quota)
+	if b.Quota == QuotaNone {
+		quota = "none"
+	}
+	put(m, "quota", quota, "")
 	return m
 }
 

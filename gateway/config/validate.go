@@ -99,6 +99,13 @@ func (c *Config) problems() []problem {
 		top("probe_interval", fmt.Sprintf("%s is out of range; use %d to %d (whole seconds)", secondsString(c.ProbeInterval), int(MinProbeInterval/time.Second), int(MaxDuration/time.Second)))
 	}
 
+	if c.QuotaInterval < time.Minute || c.QuotaInterval > MaxDuration {
+		top("quota_interval", fmt.Sprintf("%d is out of range; use 60 to %d (whole seconds)", seconds(c.QuotaInterval), int(MaxDuration/time.Second)))
+	}
+	if !validQuotaLow(c.QuotaLow) {
+		top("quota_low", fmt.Sprintf(`%q: want an amount such as 1 (USD or requests) or a share of the key's limit such as "5%%"`, c.QuotaLow))
+	}
+
 	seenID := map[string]int{}
 	seenPrefix := map[string]int{}
 	for i := range c.Backends {
@@ -135,6 +142,10 @@ func (c *Config) backendProblems(i int, seenID, seenPrefix map[string]int) []pro
 	}
 	if _, err := modelrule.Parse(b.Models); err != nil {
 		add("models", err.Error()+`; write e.g. "claude | gemini+2.5", or "*" for any model`)
+	}
+
+	if !slices.Contains(QuotaKinds, b.Quota) {
+		add("quota", fmt.Sprintf(`%q is not a quota kind; use "newapi" (new-api or one-api relays), "copilot" (copilot-api) or "none"`, string(b.Quota)))
 	}
 
 	modelNameProblems(b, add)
@@ -300,4 +311,13 @@ func redactURL(s string) string {
 		out += "#…"
 	}
 	return out
+}
+
+// validQuotaLow accepts quota_low's forms: an amount >= 0 ("1", "0.5") or a
+// percentage from 0 to 100 ("5%"). gateway/quota.ParseThreshold reads it.
+func validQuotaLow(s string) bool {
+	s = strings.TrimSpace(s)
+	pct := strings.HasSuffix(s, "%")
+	n, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(s, "%")), 64)
+	return err == nil && n >= 0 && (!pct || n <= 100)
 }

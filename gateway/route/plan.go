@@ -241,6 +241,16 @@ func (p *Plan) pick(b *backend) (u, k int, probe, ok bool) {
 			}
 		}
 	}
+	// The key in use keeps its place when it is merely low: the active key
+	// on a fresh pass, the same key when moving to the next URL.
+	keep := startK
+	switch {
+	case sameBackend && p.lastAct == NextURL:
+		keep = p.last.KeyIndex
+	case sameBackend && p.lastAct == NextKey:
+		keep = -1
+	}
+	p.byQuota(b, order, keep)
 	now := p.t.now()
 	if p.ignoreCooldown {
 		// Everything is cooling: the pair whose cooldown ends first.
@@ -280,6 +290,24 @@ func (p *Plan) pick(b *backend) (u, k int, probe, ok bool) {
 		return c[0], c[1], false, true
 	}
 	return 0, 0, false, false
+}
+
+// byQuota reorders the pairs of order (stably) so keys with quota come
+// before low keys and low keys before empty ones. The key keep (-1: none)
+// counts as having quota unless it is empty: a key in use is not moved
+// off just because it is low (t.mu held).
+func (p *Plan) byQuota(b *backend, order [][2]int, keep int) {
+	if len(b.quota) == 0 {
+		return
+	}
+	level := func(k int) KeyQuota {
+		q := b.quota[p.keys[k].Fingerprint()]
+		if k == keep && q == QuotaLow {
+			return QuotaOK
+		}
+		return q
+	}
+	slices.SortStableFunc(order, func(x, y [2]int) int { return int(level(x[1])) - int(level(y[1])) })
 }
 
 // Done reports an attempt's outcome, updates health, counters and the

@@ -75,6 +75,9 @@ type backend struct {
 	probes   map[pairID]Probe // the last health check of each pair (probe.go)
 	requests int64
 	failures int64
+	// quota is each key's quota level by fingerprint (SetKeyQuota);
+	// a key not in it has quota.
+	quota map[string]KeyQuota
 }
 
 // pairID identifies a pair by URL and key fingerprint, so health survives
@@ -190,12 +193,54 @@ func (t *Table) SetKeys(id string, keys []Secret) {
 		}
 	}
 	t.gen.Add(1)
+	for fp := range b.quota {
+		if !live[fp] {
+			delete(b.quota, fp)
+		}
+	}
 	t.mu.Unlock()
 	t.events.signal()
 }
 
 func secretsEqual(a, b []Secret) bool {
 	return slices.EqualFunc(a, b, func(x, y Secret) bool { return x.Reveal() == y.Reveal() })
+}
+
+// KeyQuota is what a key's balance says for rotation.
+type KeyQuota int
+
+// The quota levels, in rotation order.
+const (
+	QuotaOK    KeyQuota = iota // has quota, or unknown
+	QuotaLow                   // below quota_low: tried after the keys with quota
+	QuotaEmpty                 // nothing left, or its balance was refused: tried last, even when active
+)
+
+// SetKeyQuota sets the quota level of backend id's key with this
+// fingerprint. A low key is ordered after the keys with quota when the
+// backend rotates, but an active low key stays active (rotation keeps the
+// key where it can); only an empty or refused key is moved off. It reports
+// whether the level changed.
+func (t *Table) SetKeyQuota(id, fingerprint string, q KeyQuota) bool {
+	t.mu.Lock()
+	b := t.find(id)
+	changed := false
+	if b != nil {
+		if b.quota == nil {
+			b.quota = map[string]KeyQuota{}
+		}
+		changed = b.quota[fingerprint] != q
+		if q == QuotaOK {
+			delete(b.quota, fingerprint)
+		} else {
+			b.quota[fingerprint] = q
+		}
+	}
+	t.mu.Unlock()
+	if changed {
+		t.events.signal()
+	}
+	return changed
 }
 
 // SetEnabled enables or disables a backend at run time. It reports false
@@ -262,6 +307,23 @@ func (t *Table) ActiveEndpoint(id string) (baseURL string, key Secret, ok bool) 
 		key = b.keys[b.activeK]
 	}
 	return b.spec.BaseURLs[b.activeU], key, true
+}
+
+// Keys returns backend id's active base URL and every key, for calls
+// outside a plan that ask about each key (the quota reads); ok as for
+// ActiveEndpoint. A backend without keys gives one empty Secret.
+func (t *Table) Keys(id string) (baseURL string, keys []Secret, ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b := t.find(id)
+	if b == nil || !b.spec.Enabled || len(b.spec.BaseURLs) == 0 || b.spec.NeedsKey && len(b.keys) == 0 {
+		return "", nil, false
+	}
+	keys = slices.Clone(b.keys)
+	if len(keys) == 0 {
+		keys = []Secret{{}}
+	}
+	return b.spec.BaseURLs[b.activeU], keys, true
 }
 
 // RestoreActive sets active pairs saved by ActivePairs; unknown URLs or
