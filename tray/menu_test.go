@@ -169,6 +169,7 @@ func TestBuildMenu(t *testing.T) {
 				"(off) Active: AnyRouter · anyrouter.top · key …D5xY",
 				"---",
 				"[x] AnyRouter — ok",
+				"Test all backends",
 				"(off) ⚠ AnyRouter key …ab12: $0.40 left",
 				"(off) ⚠ AnyRouter key …cd34: $0.00 left",
 				"---",
