@@ -32,6 +32,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -143,7 +144,11 @@ func Open(path string, opt Options) (*Store, error) {
 		if merr != nil {
 			return nil, fmt.Errorf("usage store: %w (and moving it aside failed: %w)", err, merr)
 		}
-		warning = fmt.Errorf("usage database %s was unusable (%w); moved it to %s and started a fresh one", path, err, aside)
+		what := "unusable"
+		if isBusy(err) {
+			what = fmt.Sprintf("locked for more than %v", opt.BusyTimeout)
+		}
+		warning = fmt.Errorf("usage database %s was %s (%w); moved it to %s and started a fresh one", path, what, err, aside)
 		opt.Logger.Warn("usage: " + warning.Error())
 		if db, err = openDB(path, opt); err != nil {
 			return nil, fmt.Errorf("usage store: fresh database: %w", err)
@@ -205,7 +210,7 @@ func checkAndMigrate(db *sql.DB) error {
 		return fmt.Errorf("quick_check: %w", err)
 	}
 	if res != "ok" {
-		return fmt.Errorf("quick_check: %s", res)
+		return fmt.Errorf("quick_check: %s", clip(strings.ReplaceAll(res, "\n", "; ")))
 	}
 	return migrate(ctx, db, len(migrations))
 }
