@@ -9,6 +9,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -64,7 +65,7 @@ func (s *Store) Summary(ctx context.Context, from, to time.Time, group string) (
 		return nil, err
 	}
 	aggs := map[string]*aggregate{}
-	err = s.buckets(ctx, from, to, names, func(b bucket) {
+	err = s.buckets(ctx, from, to, group, names, func(b bucket) {
 		l := label(b, names)
 		a := aggs[l]
 		if a == nil {
@@ -99,7 +100,7 @@ func (s *Store) summarize(ctx context.Context, from, to time.Time) (Totals, erro
 		return Totals{}, err
 	}
 	a := &aggregate{models: map[int64]*modelSums{}}
-	if err := s.buckets(ctx, from, to, names, a.add); err != nil {
+	if err := s.buckets(ctx, from, to, "", names, a.add); err != nil {
 		return Totals{}, err
 	}
 	return a.totals(s.priceTable(), names), nil
@@ -200,8 +201,9 @@ func (s *Store) loadNames(ctx context.Context) (map[int64]string, error) {
 const msPerHour = 3600 * 1000
 
 // buckets calls fn with the totals of [from, to): whole hours from the
-// hourly table, the partial hours at the ends from the raw records.
-func (s *Store) buckets(ctx context.Context, from, to time.Time, names map[int64]string, fn func(bucket)) error {
+// hourly table (already summed by group), the partial hours at the ends
+// from the raw records (by hour, backend, key and model).
+func (s *Store) buckets(ctx context.Context, from, to time.Time, group string, names map[int64]string, fn func(bucket)) error {
 	f, t := from.UnixMilli(), to.UnixMilli()
 	if t <= f {
 		return nil
@@ -213,7 +215,7 @@ func (s *Store) buckets(ctx context.Context, from, to time.Time, names map[int64
 	if err := s.rawBuckets(ctx, f, h0*msPerHour, names, fn); err != nil {
 		return err
 	}
-	if err := s.hourlyBuckets(ctx, h0, h1, fn); err != nil {
+	if err := s.hourlyBuckets(ctx, h0, h1, group, fn); err != nil {
 		return err
 	}
 	return s.rawBuckets(ctx, h1*msPerHour, t, names, fn)
@@ -227,9 +229,32 @@ func ceilDiv(a, b int64) int64 {
 	return q
 }
 
-func (s *Store) hourlyBuckets(ctx context.Context, h0, h1 int64, fn func(bucket)) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT hour, backend, key_fp, model, requests, failures,
-		input, output, cache_read, cache_write, reasoning FROM hourly WHERE hour >= ? AND hour < ?`, h0, h1)
+// hourlySQL is, per group, the columns that stand for hour, backend and
+// key in a bucket read from the hourly table, and what it is grouped by:
+// the database sums the hours, so a 30-day summary returns a few rows.
+var hourlySQL = map[string][4]string{
+	GroupBackend: {"0", "backend", "0", "backend, model"},
+	GroupKey:     {"0", "backend", "key_fp", "backend, key_fp, model"},
+	GroupModel:   {"0", "0", "0", "model"},
+	GroupDay:     {"days.h0", "0", "0", "days.h0, model"},
+	"":           {"0", "0", "0", "model"},
+}
+
+// hourlyBuckets reads the whole hours [h0, h1), summed by group (and
+// model, for pricing).
+func (s *Store) hourlyBuckets(ctx context.Context, h0, h1 int64, group string, fn func(bucket)) error {
+	cols := hourlySQL[group]
+	q := fmt.Sprintf(`SELECT %s, %s, %s, model, sum(requests), sum(failures),
+		sum(input), sum(output), sum(cache_read), sum(cache_write), sum(reasoning)
+		FROM hourly WHERE hour >= ? AND hour < ? GROUP BY %s`, cols[0], cols[1], cols[2], cols[3])
+	args := []any{h0, h1}
+	if group == GroupDay {
+		days, dayArgs := s.dayHours(h0, h1)
+		q = "WITH days(h0, h1) AS (VALUES " + days + ") " +
+			strings.Replace(q, "FROM hourly WHERE", "FROM days JOIN hourly ON hour >= days.h0 AND hour < days.h1 WHERE", 1)
+		args = append(dayArgs, args...)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("usage: reading hourly totals: %w", err)
 	}
@@ -243,6 +268,29 @@ func (s *Store) hourlyBuckets(ctx context.Context, h0, h1 int64, fn func(bucket)
 		fn(b)
 	}
 	return rows.Err()
+}
+
+// dayHours splits the hours [h0, h1) into local days: a VALUES list of
+// (first hour, end hour) pairs and its arguments. A day starts with the
+// first hour that starts at or after its local midnight.
+func (s *Store) dayHours(h0, h1 int64) (string, []any) {
+	var list strings.Builder
+	var args []any
+	t := time.UnixMilli(h0 * msPerHour).In(s.opt.Location)
+	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, s.opt.Location)
+	for start := h0; start < h1; {
+		day = day.AddDate(0, 0, 1)
+		end := min(ceilDiv(day.UnixMilli(), msPerHour), h1)
+		if end > start {
+			if len(args) > 0 {
+				list.WriteString(", ")
+			}
+			list.WriteString("(?, ?)")
+			args = append(args, start, end)
+			start = end
+		}
+	}
+	return list.String(), args
 }
 
 func (s *Store) rawBuckets(ctx context.Context, f, t int64, names map[int64]string, fn func(bucket)) error {
