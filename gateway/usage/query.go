@@ -416,3 +416,8 @@ func cell(s string) string {
 	}
 	return s
 }
+
+// Totals totals the records in [from, to), every group together.
+func (s *Store) Totals(ctx context.Context, from, to time.Time) (Totals, error) {
+	return s.summarize(ctx, from, to)
+}
