@@ -75,6 +75,10 @@ type Options struct {
 	// retention, prices, logger and clock come from the config and the
 	// server.
 	UsageOptions usage.Options
+	// OnUsage, when set, gets each request's usage record once it is
+	// queued for the store (accounting on only): the hook for per-session
+	// accounting and for tests.
+	OnUsage func(usage.Record)
 }
 
 // KeyStore is what the gateway needs of the OS keychain (keystore.Store

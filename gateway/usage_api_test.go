@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -178,5 +179,38 @@ func TestUsageAPIOff(t *testing.T) {
 	}
 	if code := getJSON(t, g.URL+"/api/usage.csv", nil); code != 404 {
 		t.Errorf("csv with accounting off: %d", code)
+	}
+}
+
+// A corrupt database file at start is moved aside; the gateway serves and
+// says so in /api/status and /api/usage.
+func TestUsageCorruptDatabase(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "usage.db")
+	if err := os.WriteFile(db, []byte(strings.Repeat("not a database ", 500)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	up := newUpstream(t, chatOK("hello"))
+	g := startGateway(t, []config.Backend{backend("a", 1, config.FormatOpenAI, up.URL)}, withUsage(dir, usage.Options{}))
+	if _, err := g.openai().Chat.Completions.New(t.Context(), chatParams("m")); err != nil {
+		t.Fatal(err)
+	}
+	var status struct{ Usage gateway.UsageStatus }
+	getJSON(t, g.URL+"/api/status", &status)
+	if !status.Usage.Enabled || !strings.Contains(status.Usage.Warning, "moved it to") {
+		t.Errorf("status usage %+v", status.Usage)
+	}
+	aside, _ := filepath.Glob(db + ".corrupt-*")
+	if len(aside) != 1 {
+		t.Errorf("moved aside: %v", aside)
+	}
+	flushUsage(t, g)
+	var rep struct {
+		Totals  usage.Totals
+		Warning string
+	}
+	getJSON(t, g.URL+"/api/usage", &rep)
+	if rep.Totals.Requests != 1 || rep.Warning == "" {
+		t.Errorf("after recovery: %+v", rep)
 	}
 }
