@@ -22,6 +22,7 @@ import (
 
 	"switchyard/gateway"
 	"switchyard/gateway/config"
+	usagedb "switchyard/gateway/usage"
 	"switchyard/tray"
 	"switchyard/tray/traytest"
 )
@@ -40,7 +41,7 @@ func TestTrayDrivesGateway(t *testing.T) {
 	good := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}`)
+		io.WriteString(w, `{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":3,"total_tokens":8}}`)
 	}))
 	defer good.Close()
 
@@ -58,8 +59,10 @@ func TestTrayDrivesGateway(t *testing.T) {
 	}
 	cfg.Backends = []config.Backend{mk("primary", "Primary", 1, bad.URL), mk("backup", "Backup", 2, good.URL)}
 	cfgPath := filepath.Join(dir, "config.yaml")
+	recorded := make(chan usagedb.Record, 1)
 	gw, err := gateway.New(gateway.Options{Config: cfg, ConfigPath: cfgPath, StateDir: filepath.Join(dir, "state"), ModelRefresh: -1,
-		Logger: slog.New(slog.DiscardHandler), Version: "test"})
+		Logger: slog.New(slog.DiscardHandler), Version: "test",
+		UsageDB: filepath.Join(dir, "usage.db"), OnUsage: func(r usagedb.Record) { recorded <- r }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,6 +80,10 @@ func TestTrayDrivesGateway(t *testing.T) {
 	if resp.Header.Get("X-Switchyard-Backend") != "backup" {
 		t.Fatalf("setup: answered by %q", resp.Header.Get("X-Switchyard-Backend"))
 	}
+	<-recorded // queued once the answer has left; then written
+	if err := gw.UsageStore().Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
 
 	a := &app{gw: gw, addr: addr, cfgPath: cfgPath, log: slog.New(slog.DiscardHandler)}
 	c := newTrayController(a, cancel)
@@ -93,6 +100,7 @@ func TestTrayDrivesGateway(t *testing.T) {
 		"Switchyard, serving on " + addr,
 		"Active: Backup · " + strings.TrimPrefix(good.URL, "http://"),
 		"Backup — ok",
+		"Today: 1 request · 8 tokens",
 		"Open dashboard", "Copy OpenAI base URL", "Copy Anthropic base URL", "Quit",
 	} {
 		if !strings.Contains(labels, want) {

@@ -48,6 +48,7 @@ type Snapshot struct {
 	Active     *Active   // nil when nothing has answered yet
 	Backends   []Backend // in priority order
 	Failovers  []Failover
+	Today      *Today // today's usage; nil when usage accounting is off
 	Autostart  bool
 	// Base URLs to copy: "http://127.0.0.1:7861/v1" and "http://127.0.0.1:7861".
 	OpenAIBaseURL, AnthropicBaseURL string
@@ -71,6 +72,12 @@ type Backend struct {
 	State        string    // "ok", "cooling", "failing", "needs_key" or "disabled"
 	CoolingUntil time.Time // when State is "cooling"
 	LastError    string    // when State is "failing", e.g. "http 500"
+}
+
+// Today is today's usage (local day) from the usage database.
+type Today struct {
+	Requests int64
+	Tokens   int64 // input, cache reads and writes, output
 }
 
 // Failover is one fall from a backend or endpoint to another.
