@@ -56,6 +56,9 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *protocols.Inb
 		s.refused.Add(guard.RefuseShed, r.Method, r.URL.Path, "at the in-flight limit")
 		protocols.WriteError(w, in.Proto, &protocols.Error{Status: 503, Type: "overloaded_error", RetryAfter: "1",
 			Message: "switchyard is at its limit of " + strconv.Itoa(cap(s.slots)) + " requests in flight; retry shortly"})
+		if u := s.newUsageAcc(); u != nil {
+			s.account(in, route.Attempt{}, 503, 0, s.clock.Now(), u) // shed: a failure with no attempt
+		}
 		return
 	}
 	start := s.clock.Now()

@@ -214,3 +214,64 @@ func TestUsageCorruptDatabase(t *testing.T) {
 		t.Errorf("after recovery: %+v", rep)
 	}
 }
+
+// A database that cannot be opened at all (its folder is a file): one log
+// line, a warning in /api/status and /api/usage, and the gateway serves.
+func TestUsageDatabaseUnavailable(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "not-a-dir"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	up := newUpstream(t, chatOK("hello"))
+	g := startGateway(t, []config.Backend{backend("a", 1, config.FormatOpenAI, up.URL)}, withUsage(filepath.Join(dir, "not-a-dir"), usage.Options{}))
+	if _, err := g.openai().Chat.Completions.New(t.Context(), chatParams("m")); err != nil {
+		t.Fatal(err)
+	}
+	var status struct{ Usage gateway.UsageStatus }
+	getJSON(t, g.URL+"/api/status", &status)
+	if status.Usage.Enabled || !strings.Contains(status.Usage.Warning, "usage accounting is off") {
+		t.Errorf("status usage %+v", status.Usage)
+	}
+	var raw map[string]any
+	getJSON(t, g.URL+"/api/usage", &raw)
+	if raw["enabled"] != false || raw["warning"] == "" || raw["warning"] == nil {
+		t.Errorf("/api/usage: %v", raw)
+	}
+	if n := strings.Count(g.logs.String(), "usage accounting is off"); n != 1 {
+		t.Errorf("%d log lines about it:\n%s", n, g.logs.String())
+	}
+}
+
+// Prices from the config (inline, and a file next to config.yaml) price
+// the records; a model without a price is counted as unpriced.
+func TestUsagePricesFromConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		set  func(t *testing.T, o *gateway.Options, c *config.Config)
+	}{
+		{"inline", func(_ *testing.T, _ *gateway.Options, c *config.Config) {
+			c.Usage.Prices = map[string]config.Price{"served-model": {Input: 1, Output: 10, CacheRead: 0.5, CacheWrite: 2}}
+		}},
+		{"file", func(t *testing.T, o *gateway.Options, c *config.Config) {
+			c.Usage.PricesFile = "prices.yaml"
+			data := "served-model: {input: 1, output: 10, cache_read: 0.5, cache_write: 2}\n"
+			if err := os.WriteFile(filepath.Join(filepath.Dir(o.ConfigPath), "prices.yaml"), []byte(data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := startGateway(t, nil, withUsage(t.TempDir(), usage.Options{}), func(o *gateway.Options, c *config.Config) { tc.set(t, o, c) })
+			st := g.UsageStore()
+			now := time.Now()
+			st.Add(usage.Record{Time: now, Backend: "a", ModelServed: "served-model-7", InputTokens: 1e6, OutputTokens: 1e6, CacheReadTokens: 1e6, CacheWriteTokens: 1e6, Status: 200})
+			st.Add(usage.Record{Time: now, Backend: "a", ModelServed: "nobody-prices-this", InputTokens: 5, Status: 200})
+			flushUsage(t, g)
+			var rep struct{ Totals usage.Totals }
+			getJSON(t, g.URL+"/api/usage", &rep)
+			if rep.Totals.CostUSD != 13.5 || rep.Totals.UnpricedRequests != 1 {
+				t.Errorf("totals %+v, want cost 13.5 and 1 unpriced", rep.Totals)
+			}
+		})
+	}
+}
