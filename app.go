@@ -109,6 +109,7 @@ func newTrayController(a *app, quit func()) *trayController {
 
 func (c *trayController) Snapshot() tray.Snapshot {
 	s := snapshotOf(c.a.gw.Status(), c.a.addr, c.a.listenErr, tray.AutostartEnabled(), time.Now())
+	s.Today = c.today()
 	c.mu.Lock()
 	if c.tests != nil {
 		t := *c.tests
@@ -174,6 +175,18 @@ func summarizeTests(rs []probe.Result, now time.Time) tray.TestRun {
 		r.Failures = append(r.Failures, x.Backend+" "+ep+": "+why)
 	}
 	return r
+}
+
+// today reads today's totals from the usage database (hourly totals: a
+// few rows, milliseconds); nil when accounting is off or the read fails.
+func (c *trayController) today() *tray.Today {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	t, ok := c.a.gw.UsageToday(ctx)
+	if !ok {
+		return nil
+	}
+	return &tray.Today{Requests: t.Requests, Tokens: t.Tokens.Input + t.Tokens.Output + t.Tokens.CacheRead + t.Tokens.CacheWrite}
 }
 
 // snapshotOf maps the gateway's status to what the tray shows. Pure.

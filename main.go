@@ -162,7 +162,7 @@ func buildApp(f *serveFlags, log *slog.Logger) (*app, error) {
 		ks = nil
 	}
 	gw, err := gateway.New(gateway.Options{
-		Config: cfg, ConfigPath: path, Getenv: getenv, Keys: ks, StateDir: stateDir,
+		Config: cfg, ConfigPath: path, Getenv: getenv, Keys: ks, StateDir: stateDir, UsageDB: config.UsageDBPath(),
 		Logger: log, Version: version, Token: token,
 		Notifier: notify.New(log), // shown only while the config's notifications is on
 	})

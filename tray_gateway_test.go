@@ -23,6 +23,7 @@ import (
 
 	"switchyard/gateway"
 	"switchyard/gateway/config"
+	usagedb "switchyard/gateway/usage"
 	"switchyard/tray"
 	"switchyard/tray/traytest"
 )
@@ -60,7 +61,7 @@ func TestTrayDrivesGateway(t *testing.T) {
 			io.WriteString(w, `{"object":"list","total_usage":960}`)
 			return
 		}
-		io.WriteString(w, `{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}`)
+		io.WriteString(w, `{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":3,"total_tokens":8}}`)
 	}))
 	defer good.Close()
 
@@ -85,8 +86,15 @@ func TestTrayDrivesGateway(t *testing.T) {
 	cfg.QuotaLow = "1"
 	cfgPath := filepath.Join(dir, "config.yaml")
 	env := map[string]string{"BACKUP_API_KEYS": "sk-backup-relay-key-ab12"}
+	recorded := make(chan usagedb.Record, 1)
 	gw, err := gateway.New(gateway.Options{Config: cfg, ConfigPath: cfgPath, StateDir: filepath.Join(dir, "state"), ModelRefresh: -1,
-		Getenv: func(k string) string { return env[k] }, Logger: slog.New(slog.DiscardHandler), Version: "test"})
+		Getenv: func(k string) string { return env[k] }, Logger: slog.New(slog.DiscardHandler), Version: "test",
+		UsageDB: filepath.Join(dir, "usage.db"), OnUsage: func(r usagedb.Record) {
+			select {
+			case recorded <- r: // the first request's record
+			default:
+			}
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,6 +111,10 @@ func TestTrayDrivesGateway(t *testing.T) {
 	resp.Body.Close()
 	if resp.Header.Get("X-Switchyard-Backend") != "backup" {
 		t.Fatalf("setup: answered by %q", resp.Header.Get("X-Switchyard-Backend"))
+	}
+	<-recorded // queued once the answer has left; then written
+	if err := gw.UsageStore().Flush(ctx); err != nil {
+		t.Fatal(err)
 	}
 
 	a := &app{gw: gw, addr: addr, cfgPath: cfgPath, log: slog.New(slog.DiscardHandler)}
@@ -121,6 +133,7 @@ func TestTrayDrivesGateway(t *testing.T) {
 		"Switchyard, serving on " + addr,
 		"Active: Backup · " + strings.TrimPrefix(good.URL, "http://"),
 		"Backup — ok",
+		"Today: 1 request · 8 tokens",
 		"Open dashboard", "Copy OpenAI base URL", "Copy Anthropic base URL", "Quit",
 	} {
 		if !strings.Contains(labels, want) {

@@ -29,6 +29,9 @@ type Status struct {
 	// Notifications says whether desktop notifications are on (config
 	// notifications).
 	Notifications bool `json:"notifications"`
+	// Usage is usage accounting's state: on or off, records dropped, and a
+	// warning when the database was moved aside or cannot be opened.
+	Usage UsageStatus `json:"usage"`
 }
 
 // BackendStatus is route's backend status plus where its keys come from
@@ -53,7 +56,7 @@ func (s *Server) Status() Status {
 		}
 		bs[i] = BackendStatus{BackendStatus: b, KeySource: s.keys.SourceOf(b.ID), Quota: quotaKindOf(bc), Keys: s.keyStatuses(b.ID, kind)}
 	}
-	st := Status{Addr: s.addr, Version: s.opts.Version, ActiveBackend: s.table.LastAnswered(), Backends: bs, Failovers: s.table.Events().Recent(), Refusals: s.refused.Snapshot(), Notifications: s.config().Notifications}
+	st := Status{Addr: s.addr, Version: s.opts.Version, ActiveBackend: s.table.LastAnswered(), Backends: bs, Failovers: s.table.Events().Recent(), Refusals: s.refused.Snapshot(), Notifications: s.config().Notifications, Usage: s.usageStatus()}
 	if s.sessions != nil {
 		n := s.sessions.Len()
 		st.Sessions = &n

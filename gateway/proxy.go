@@ -56,6 +56,9 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *protocols.Inb
 		s.refused.Add(guard.RefuseShed, r.Method, r.URL.Path, "at the in-flight limit")
 		protocols.WriteError(w, in.Proto, &protocols.Error{Status: 503, Type: "overloaded_error", RetryAfter: "1",
 			Message: "switchyard is at its limit of " + strconv.Itoa(cap(s.slots)) + " requests in flight; retry shortly"})
+		if u := s.newUsageAcc(); u != nil {
+			s.account(in, route.Attempt{}, 503, 0, s.clock.Now(), u) // shed: a failure with no attempt
+		}
 		return
 	}
 	start := s.clock.Now()
@@ -66,10 +69,14 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *protocols.Inb
 
 	sess := s.sessionOf(in)
 	plan := s.planFor(in, sess, cfg.Sessions.CacheTTL)
+	u := s.newUsageAcc() // nil with accounting and sessions off
+	if u != nil {
+		u.sess = sess
+	}
 	var lastAttempt route.Attempt
 	for a, ok := plan.Next(); ok; a, ok = plan.Next() {
 		lastAttempt = a
-		rec := &record{plan: plan, a: a, sess: sess}
+		rec := &record{plan: plan, a: a, sess: sess, u: u}
 		o := s.attempt(ctx, w, in, a, cfg.RequestDeadline, rec)
 		if o.class != route.OK && r.Context().Err() != nil {
 			// The client left: whatever failed is not the upstream's
@@ -80,7 +87,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *protocols.Inb
 			// The overall deadline ran out: stop here, and do not count
 			// the cut attempt against a backend that was merely last.
 			rec.done(outcome{class: route.Canceled, reason: o.reason})
-			s.logRequest(in, a, 504, plan.Attempts(), start, "request deadline exceeded")
+			s.logRequest(in, a, 504, plan.Attempts(), start, "request deadline exceeded", u)
 			protocols.WriteError(w, in.Proto, &protocols.Error{Status: 504, Type: "timeout_error", Message: fmt.Sprintf("no backend answered within the request deadline (%s, request_deadline in config.yaml); tried: %s", cfg.RequestDeadline, plan.Summary())})
 			return
 		}
@@ -88,13 +95,13 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *protocols.Inb
 		if o.committed || act == route.Finish {
 			switch {
 			case o.class == route.Canceled:
-				s.logRequest(in, a, 499, plan.Attempts(), start, "client went away")
+				s.logRequest(in, a, 499, plan.Attempts(), start, "client went away", u)
 			case o.clientErr != nil && !o.committed:
 				setRouteHeaders(w, a)
 				protocols.WriteError(w, in.Proto, o.clientErr)
-				s.logRequest(in, a, o.clientErr.Status, plan.Attempts(), start, o.reason)
+				s.logRequest(in, a, o.clientErr.Status, plan.Attempts(), start, o.reason, u)
 			default:
-				s.logRequest(in, a, o.status, plan.Attempts(), start, o.reason)
+				s.logRequest(in, a, o.status, plan.Attempts(), start, o.reason, u)
 			}
 			return
 		}
@@ -105,7 +112,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *protocols.Inb
 	}
 	w.Header().Set("X-Switchyard-Attempts", strconv.Itoa(plan.Attempts()))
 	protocols.WriteError(w, in.Proto, &protocols.Error{Status: 503, Type: "overloaded_error", Message: msg})
-	s.logRequest(in, lastAttempt, 503, plan.Attempts(), start, plan.Summary())
+	s.logRequest(in, lastAttempt, 503, plan.Attempts(), start, plan.Summary(), u)
 }
 
 // record enters one attempt's outcome in the plan, once: a relay records
@@ -118,6 +125,7 @@ type record struct {
 	sess sessionRef // the request's session; its pin moves to a good answer's pair
 	did  bool
 	act  route.Action
+	u    *usageAcc // the request's usage accounting; nil when off
 }
 
 func (r *record) done(o outcome) route.Action {
@@ -145,7 +153,10 @@ func setRouteHeaders(w http.ResponseWriter, a route.Attempt) {
 	h.Set("X-Switchyard-Attempts", strconv.Itoa(a.N))
 }
 
-func (s *Server) logRequest(in *protocols.Inbound, a route.Attempt, status, attempts int, start time.Time, note string) {
+func (s *Server) logRequest(in *protocols.Inbound, a route.Attempt, status, attempts int, start time.Time, note string, u *usageAcc) {
+	if u != nil {
+		s.account(in, a, status, attempts, start, u) // queued for the batched writer; never blocks
+	}
 	if s.log.Enabled(context.Background(), slog.LevelInfo) {
 		// LogAttrs on a stack array: no []any, no boxing (BenchmarkHandler).
 		var buf [8]slog.Attr
@@ -170,6 +181,7 @@ func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, in *protoco
 	if aerr != nil {
 		return outcome{class: route.ClientFault, reason: aerr.Message, status: aerr.Status, clientErr: aerr}
 	}
+	rec.u.attempt(ex.Format) // this attempt's answer is metered afresh
 	if len(ex.Notes.Approximated) > 0 && !in.ApproxLogged {
 		in.ApproxLogged = true // once per request, not per attempt
 		s.log.Info("request approximated for the backend's protocol", "model", in.Model, "backend", a.Backend.ID, "what", strings.Join(ex.Notes.Approximated, ","))
@@ -320,6 +332,9 @@ func (s *Server) relayJSON(c *call, resp *http.Response) outcome {
 	if len(body) > maxUpstreamBody {
 		return outcome{class: route.Server, reason: "upstream response too large"}
 	}
+	if u := c.rec.u; u != nil {
+		u.m.Body(body) // the upstream's own answer, in its format, before any conversion
+	}
 	if ex.Convert {
 		hub, ok := protocols.Backends[ex.Format].ToHub(body, ex, in.Model)
 		if !ok {
@@ -351,6 +366,9 @@ func (s *Server) relayJSON(c *call, resp *http.Response) outcome {
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	copyRequestID(h, resp.Header)
 	c.rec.done(outcome{class: route.OK})
+	if u := c.rec.u; u != nil {
+		u.firstByte(s.clock.Now())
+	}
 	w.WriteHeader(http.StatusOK)
 	if _, err := w.Write(body); err != nil {
 		return outcome{class: route.Canceled, committed: true, status: 200, reason: "client went away"}
@@ -457,6 +475,9 @@ func (rl *streamRelay) step(ev sse.Event, rerr error) (outcome, bool) {
 		if rl.idle != nil {
 			rl.idle.Touch()
 		}
+		if u := c.rec.u; u != nil {
+			u.m.Event(ev.Data) // before the converter: the upstream's event in its format
+		}
 		st = rl.conv.Event(rl.buf, ev)
 	}
 	rl.buf = st.Out
@@ -505,6 +526,9 @@ func (rl *streamRelay) commit() {
 	copyRequestID(h, rl.resp.Header)
 	rl.out.Start(rl.s.opts.KeepAlive)
 	rl.committed = true
+	if u := c.rec.u; u != nil {
+		u.firstByte(rl.s.clock.Now())
+	}
 }
 
 // failed is the outcome of a committed stream that ended with an error

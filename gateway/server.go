@@ -30,6 +30,7 @@ import (
 	"switchyard/gateway/route"
 	"switchyard/gateway/session"
 	"switchyard/gateway/statefile"
+	"switchyard/gateway/usage"
 	"switchyard/notify"
 )
 
@@ -80,6 +81,17 @@ type Options struct {
 	// ReadHeaderTimeout bounds how long a client may take to send its
 	// request headers (slowloris, hardening R1); 0 = 10s.
 	ReadHeaderTimeout time.Duration
+	// UsageDB is the usage database's path (config.UsageDBPath() in main);
+	// "" = no usage accounting, whatever the config says.
+	UsageDB string
+	// UsageOptions tune the usage store (tests: queue size, time zone);
+	// retention, prices, logger and clock come from the config and the
+	// server.
+	UsageOptions usage.Options
+	// OnUsage, when set, gets each request's usage record once it is
+	// queued for the store (accounting on only): the hook for per-session
+	// accounting and for tests.
+	OnUsage func(usage.Record)
 }
 
 // KeyStore is what the gateway needs of the OS keychain (keystore.Store
@@ -120,6 +132,10 @@ type Server struct {
 	// false); pinGen the table generation its pins were last checked at.
 	sessions *session.Store
 	pinGen   atomic.Uint64
+	// acct is the usage database (usage_api.go), nil when accounting is
+	// off; usageWarn says why it is off or that the file was moved aside.
+	acct      *usage.Store
+	usageWarn string
 }
 
 // New builds a server from opts. It reads keys (bounded by a timeout) and
@@ -173,6 +189,7 @@ func New(opts Options) (*Server, error) {
 	if opts.Notifier != nil {
 		s.alerts = notify.NewCoalescer(opts.Notifier, s.clock)
 	}
+	s.openUsage(eff)
 	s.dash = dashboard.New(dashHost{s}, dashHost{s}, dashboard.Options{
 		Now: s.clock.Now, Getenv: opts.Getenv, Logger: s.log, TokenRequired: opts.Token != "", Keychain: opts.Keys != nil,
 		EventsKeepalive: opts.EventsKeepalive,
@@ -322,6 +339,9 @@ func (s *Server) routes() http.Handler {
 	e.GET("/api/sessions", s.handleSessions)
 	e.GET("/api/quota", s.handleQuota)
 	e.POST("/api/quota/refresh", s.handleQuota)
+	e.GET("/api/usage", s.handleUsage)
+	e.GET("/api/usage.csv", s.handleUsageCSV)
+	e.GET("/api/usage/today", s.handleUsageToday)
 	e.GET("/healthz", s.handleHealth)
 	e.HEAD("/healthz", s.handleHealth)
 	s.dash.Routes(e) // GET /, /assets/…, /api/status, /api/session, /api/backends, /api/events; the /api writes
@@ -427,5 +447,8 @@ func (s *Server) Close() {
 	}
 	if s.alerts != nil {
 		s.alerts.Stop()
+	}
+	if s.acct != nil {
+		s.acct.Close() // writes what is queued
 	}
 }

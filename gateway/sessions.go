@@ -67,8 +67,8 @@ func (s *Server) prunePins() {
 	}
 }
 
-// addUsage adds one answer's upstream-reported tokens to the session (for
-// the usage meter to call where it reads an answer's usage).
+// addUsage adds one answer's upstream-reported tokens to the session
+// (account, from the usage meter).
 func (r sessionRef) addUsage(input, cacheRead, cacheWrite int64) {
 	if r.st != nil {
 		r.st.AddUsage(r.key, input, cacheRead, cacheWrite)

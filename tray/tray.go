@@ -55,6 +55,7 @@ type Snapshot struct {
 	Active     *Active   // nil when nothing has answered yet
 	Backends   []Backend // in priority order
 	Failovers  []Failover
+	Today      *Today // today's usage; nil when usage accounting is off
 	Autostart  bool
 	Tests      *TestRun // the last "Test all backends", nil before the first
 	// Notifications: desktop notifications are on.
@@ -94,6 +95,12 @@ type TestRun struct {
 	// Failures names each failed endpoint and why, key-free:
 	// "anyrouter anyrouter.top key …D5xY: http 401".
 	Failures []string
+}
+
+// Today is today's usage (local day) from the usage database.
+type Today struct {
+	Requests int64
+	Tokens   int64 // input, cache reads and writes, output
 }
 
 // Failover is one fall from a backend or endpoint to another.

@@ -136,6 +136,8 @@ type Config struct {
 	// in the balance's unit ("1": USD or requests) or a share of the key's
 	// limit ("5%"). Default "5%".
 	QuotaLow string
+	// Usage is usage accounting (the usage: section). Default on, 90 days.
+	Usage Usage
 	// Backends in routing order: sorted by Priority, then by ID, after
 	// Load, Parse and ApplyEnv.
 	Backends []Backend
@@ -227,6 +229,7 @@ func Defaults() *Config {
 		Sessions:          DefaultSessions(),
 		QuotaInterval:     DefaultQuotaInterval,
 		QuotaLow:          DefaultQuotaLow,
+		Usage:             DefaultUsage(),
 		Backends:          Presets(),
 	}
 	c.sortBackends()
@@ -353,6 +356,7 @@ func (c *Config) Clone() *Config {
 		return nil
 	}
 	n := *c
+	n.Usage = c.Usage.clone()
 	if c.Backends != nil {
 		n.Backends = make([]Backend, len(c.Backends))
 		for i, b := range c.Backends {

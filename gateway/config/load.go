@@ -61,6 +61,9 @@ func Parse(data []byte, name string) (*Config, error) {
 	}
 	for _, pr := range ps {
 		line, idx := raw.lines[pr.field], -1
+		if line == 0 && strings.HasPrefix(pr.field, "usage.prices.") {
+			line = raw.lines["usage.prices"]
+		}
 		if pr.backend >= 0 {
 			r := byID[c.Backends[pr.backend].ID]
 			if r == nil { // not from the file: cannot happen for presets, which are valid
@@ -165,6 +168,7 @@ type rawConfig struct {
 	notifications     *bool
 	quotaInterval     *time.Duration
 	quotaLow          *string
+	usage             *rawUsage
 	backends          []rawBackend
 }
 
@@ -206,7 +210,7 @@ func (r *rawBackend) lineOf(field string) int {
 
 var (
 	topFields = []string{"listen", "body_limit_mb", "request_deadline", "first_byte_timeout",
-		"stream_idle_timeout", "probe_interval", "sessions", "notifications", "quota_interval", "quota_low", "backends"}
+		"stream_idle_timeout", "probe_interval", "sessions", "notifications", "quota_interval", "quota_low", "usage", "backends"}
 	sessionFields = []string{"enabled", "max", "idle_ttl", "cache_ttl"}
 	backendFields = []string{"id", "name", "priority", "format", "enabled", "base_urls", "timeout",
 		"stream_timeout", "max_retries", "models", "model_list", "aliases", "needs_key",
@@ -250,6 +254,12 @@ func (p *parser) config(root *yaml.Node) *rawConfig {
 			raw.quotaInterval = p.seconds(v, key)
 		case "quota_low":
 			raw.quotaLow = p.str(v, key)
+		case "usage":
+			ul := map[string]int{}
+			raw.usage = p.usage(v, ul)
+			for k, l := range ul {
+				raw.lines["usage."+k] = l
+			}
 		case "backends":
 			raw.backends = p.backends(v)
 		}
@@ -620,6 +630,7 @@ func (raw *rawConfig) merge() *Config {
 	set(&c.Notifications, raw.notifications)
 	set(&c.QuotaInterval, raw.quotaInterval)
 	set(&c.QuotaLow, raw.quotaLow)
+	raw.usage.applyTo(&c.Usage)
 
 	var unplaced []int // user backends without a priority, in file order
 	for i := range raw.backends {

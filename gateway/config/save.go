@@ -83,6 +83,8 @@ func (c *Config) marshal() ([]byte, error) {
 	put(root, "quota_interval", seconds(c.QuotaInterval), "how often key balances are read")
 	put(root, "quota_low", c.QuotaLow, `a key is low below this: an amount ("1": USD or requests) or a share of its limit ("5%")`)
 
+	putNode(root, "usage", usageNode(c.Usage), "")
+
 	list := &yaml.Node{Kind: yaml.SequenceNode}
 	for _, b := range c.Backends {
 		list.Content = append(list.Content, backendNode(b))

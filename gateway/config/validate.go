@@ -106,6 +106,8 @@ func (c *Config) problems() []problem {
 		top("quota_low", fmt.Sprintf(`%q: want an amount such as 1 (USD or requests) or a share of the key's limit such as "5%%"`, c.QuotaLow))
 	}
 
+	c.Usage.problems(top)
+
 	seenID := map[string]int{}
 	seenPrefix := map[string]int{}
 	for i := range c.Backends {
