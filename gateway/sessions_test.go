@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -269,4 +270,45 @@ func TestSessionsViewHashesClientIDs(t *testing.T) {
 // design) keep it on the backend it failed over to.
 func withoutSessions() gwOpt {
 	return withConfig(func(c *config.Config) { c.Sessions.Enabled = false })
+}
+
+// Each session is told the tokens the upstream reported for its answers
+// (through the usage meter, with usage accounting off here): cache reads
+// per session and their ratio, streamed or not.
+func TestSessionReportsCacheReadTokens(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		if strings.Contains(string(body), `"stream":true`) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			fmt.Fprint(w, `data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"ok"},"finish_reason":"stop"}]}`+"\n\n")
+			fmt.Fprint(w, `data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":1000,"completion_tokens":5,"total_tokens":1005,"prompt_tokens_details":{"cached_tokens":800}}}`+"\n\n")
+			fmt.Fprint(w, "data: [DONE]\n\n")
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"id":"c","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1000,"completion_tokens":5,"total_tokens":1005,"prompt_tokens_details":{"cached_tokens":800}}}`)
+	})
+	g := startGateway(t, []config.Backend{backend("alpha", 1, config.FormatOpenAI, up.URL)})
+	for _, stream := range []string{"false", "true", "false"} {
+		resp, body := g.post(t, "/v1/chat/completions", `{"model":"m","user":"conv-1","stream":`+stream+`,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}`)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%d %s", resp.StatusCode, body)
+		}
+	}
+	resp, err := http.Get(g.URL + "/api/sessions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v gateway.SessionsView
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Sessions) != 1 {
+		t.Fatalf("%d sessions, want 1: %+v", len(v.Sessions), v)
+	}
+	s := v.Sessions[0]
+	if s.InputTokens != 3*200 || s.CacheRead != 3*800 || s.CacheReadRatio == nil || *s.CacheReadRatio != 0.8 {
+		t.Fatalf("session tokens: input %d cache-read %d ratio %v; want 600, 2400, 0.8", s.InputTokens, s.CacheRead, s.CacheReadRatio)
+	}
 }
