@@ -336,7 +336,7 @@ func (s *Store) ExportCSV(ctx context.Context, w io.Writer, from, to time.Time) 
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT ts, request_id, protocol, backend, host, key_fp, model_asked, model_served,
 		input, output, cache_read, cache_write, reasoning, status, attempts, stream, ttfb_ms, duration_ms
-		FROM requests WHERE ts >= ? AND ts < ? ORDER BY ts`, from.UnixMilli(), to.UnixMilli())
+		FROM requests WHERE ts >= ? AND ts < ? ORDER BY ts, id`, from.UnixMilli(), to.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("usage: export: %w", err)
 	}
