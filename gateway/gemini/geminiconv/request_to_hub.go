@@ -40,7 +40,9 @@ func RequestToHub(model string, req *gemini.GenerateContentRequest) (*openai.Cha
 	if strings.TrimSpace(model) == "" {
 		return nil, nil, &protocol.Error{Param: "model", Message: "a model is required in the path (models/{model}:generateContent)"}
 	}
-	out := &openai.ChatRequest{Model: strings.TrimPrefix(model, "models/")}
+	// Room for the system prompt and one message per turn (a turn of
+	// function responses may need more): the slice grows once, if at all.
+	out := &openai.ChatRequest{Model: strings.TrimPrefix(model, "models/"), Messages: make([]openai.Message, 0, len(req.Contents)+1)}
 	if si := req.SystemInstruction; si != nil {
 		if text := joinText(si.Parts, "\n\n"); text != "" {
 			out.Messages = append(out.Messages, openai.Message{Role: "system", Content: openai.TextContent(text)})
