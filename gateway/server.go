@@ -17,6 +17,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"switchyard/connect"
 	"switchyard/gateway/clock"
 	"switchyard/gateway/config"
 	"switchyard/gateway/dashboard"
@@ -64,6 +65,11 @@ type Options struct {
 	// ModelRefresh is how often the backends' model lists are fetched
 	// (also at start); 0 = 30 minutes, < 0 = never (tests).
 	ModelRefresh time.Duration
+	// ToolSetup builds the setup that points the user's tools (Claude
+	// Code, Codex, …) at this gateway, for the dashboard's Connect tab
+	// and the tray (main builds it as for `switchyard connect`); called
+	// at each use, so the URL follows the listener. nil = no tool setup.
+	ToolSetup func() (*connect.Setup, error)
 	// ReadHeaderTimeout bounds how long a client may take to send its
 	// request headers (slowloris, hardening R1); 0 = 10s.
 	ReadHeaderTimeout time.Duration
@@ -96,6 +102,7 @@ type Server struct {
 	models *modellist.Store
 
 	refused *guard.Refusals
+	tools   *toolSetup // nil without Options.ToolSetup
 }
 
 // New builds a server from opts. It reads keys (bounded by a timeout) and
@@ -141,9 +148,14 @@ func New(opts Options) (*Server, error) {
 	s.client = &http.Client{Transport: rt, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	s.addr = eff.Listen
 	s.models = s.newModelLists()
+	var con dashboard.Connector
+	if opts.ToolSetup != nil {
+		s.tools = &toolSetup{s: s, setup: opts.ToolSetup}
+		con = s.tools
+	}
 	s.dash = dashboard.New(dashHost{s}, dashHost{s}, dashboard.Options{
 		Now: s.clock.Now, Getenv: opts.Getenv, Logger: s.log, TokenRequired: opts.Token != "", Keychain: opts.Keys != nil,
-		EventsKeepalive: opts.EventsKeepalive,
+		EventsKeepalive: opts.EventsKeepalive, Connector: con,
 		WriteError: func(w http.ResponseWriter, status int, msg string) {
 			protocols.WriteError(w, protocols.OpenAI, &protocols.Error{Status: status, Message: msg})
 		},

@@ -16,6 +16,7 @@
 //	GET /api/session       {"editable":bool,"csrf":"…",…}; csrf only with a session
 //	GET /api/backends      non-secret settings per backend (what PATCH edits)
 //	GET /api/events        SSE: settings, status, history, request; keepalives
+//	GET /api/connect       the tools setup can point at the gateway (connect.go)
 package dashboard
 
 import (
@@ -83,6 +84,9 @@ type Options struct {
 	EventsKeepalive time.Duration
 	// WriteError renders an error (the gateway's one error renderer).
 	WriteError func(w http.ResponseWriter, status int, msg string)
+	// Connector sets up the user's tools (the Connect tab, connect.go);
+	// nil = /api/connect answers 404.
+	Connector Connector
 }
 
 // Dashboard is the dashboard's state. Create it with New.
@@ -128,6 +132,7 @@ func New(host Host, w Writer, opts Options) *Dashboard {
 // the settings and key writes (writes.go).
 func (d *Dashboard) Routes(e *gin.Engine) {
 	d.writeRoutes(e)
+	d.connectRoutes(e)
 	e.GET("/", d.serveIndex)
 	e.GET("/assets/*file", d.serveAsset)
 	e.GET("/api/session", d.handleSession)
