@@ -29,12 +29,12 @@ type toolSetup struct {
 	at     time.Time
 }
 
-// GatewayURL is the URL the tools are pointed at.
-func (t *toolSetup) GatewayURL() string {
+// Where is the URL the tools are pointed at and the home folder.
+func (t *toolSetup) Where() (string, string) {
 	if su, err := t.setup(); err == nil {
-		return su.GatewayURL
+		return su.GatewayURL, su.Home
 	}
-	return ""
+	return "", ""
 }
 
 // Tools is every tool's state, read at most every toolsTTL.

@@ -35,6 +35,7 @@ const claudeSettings = `{
 
 type toolsBody struct {
 	GatewayURL string `json:"gateway_url"`
+	Home       string `json:"home"`
 	Tools      []struct {
 		ID        string   `json:"id"`
 		Name      string   `json:"name"`
@@ -86,8 +87,8 @@ func TestConnectAPI(t *testing.T) {
 	writeFile(t, settings, claudeSettings)
 
 	tb := g.tools(t)
-	if tb.GatewayURL != g.URL {
-		t.Errorf("gateway_url = %q, want %q", tb.GatewayURL, g.URL)
+	if tb.GatewayURL != g.URL || tb.Home != home {
+		t.Errorf("gateway_url, home = %q, %q, want %q, %q", tb.GatewayURL, tb.Home, g.URL, home)
 	}
 	if len(tb.Tools) != len(connect.Tools()) {
 		t.Fatalf("%d tools, want %d", len(tb.Tools), len(connect.Tools()))
@@ -226,9 +227,13 @@ func TestConnectAPIWriteRule(t *testing.T) {
 	if got := readText(t, settings); got != claudeSettings {
 		t.Fatalf("form post: the file was written:\n%s", got)
 	}
-	// Without tool setup the routes are not there.
+	// Without tool setup there are no tools, and nothing to post to.
 	g2 := startGateway(t, nil)
-	if resp, _ := g2.do(t, "GET", "/api/connect", "", nil, ""); resp.StatusCode != 404 {
-		t.Errorf("GET /api/connect without tool setup: %d, want 404", resp.StatusCode)
+	if resp, body := g2.do(t, "GET", "/api/connect", "", nil, ""); resp.StatusCode != 200 || string(body) != `{"tools":[]}` {
+		t.Errorf("GET /api/connect without tool setup: %d %s", resp.StatusCode, body)
+	}
+	c2, csrf2 := g2.session(t)
+	if resp, _ := g2.do(t, "POST", "/api/connect/claude-code", `{"action":"apply"}`, c2, csrf2); resp.StatusCode != 404 {
+		t.Errorf("POST /api/connect/claude-code without tool setup: %d, want 404", resp.StatusCode)
 	}
 }

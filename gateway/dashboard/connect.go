@@ -12,7 +12,8 @@ import (
 // One-click tool setup (the Connect tab), behind the guard; the POST is a
 // write under /api/, so it needs the session and its CSRF token:
 //
-//	GET  /api/connect         {"gateway_url":"…","tools":[ToolState…]}
+//	GET  /api/connect         {"gateway_url":"…","home":"…","tools":[ToolState…]}
+//	                          (no tools when the gateway has no tool setup)
 //	POST /api/connect/{tool}  {"action":"apply"|"undo"} → {"tool":ToolState,"result":ToolResult}
 //
 // The work is package connect's; the gateway adapts it to Connector, so
@@ -20,8 +21,9 @@ import (
 
 // Connector points the user's tools at the gateway and back.
 type Connector interface {
-	// GatewayURL is the URL the tools are pointed at.
-	GatewayURL() string
+	// Where returns the URL the tools are pointed at and the user's home
+	// folder (the page shows paths under it as ~/…).
+	Where() (gatewayURL, home string)
 	// Tools lists every tool with its state now, in a stable order.
 	Tools() []ToolState
 	// Connect applies (undo false) or undoes the setup of one tool. An
@@ -64,12 +66,13 @@ func (d *Dashboard) connectRoutes(e *gin.Engine) {
 }
 
 func (d *Dashboard) handleConnectList(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
 	if d.opts.Connector == nil {
-		d.opts.WriteError(c.Writer, http.StatusNotFound, "tool setup is not available in this gateway")
+		c.JSON(http.StatusOK, gin.H{"tools": []ToolState{}})
 		return
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"gateway_url": d.opts.Connector.GatewayURL(), "tools": d.opts.Connector.Tools()})
+	url, home := d.opts.Connector.Where()
+	c.JSON(http.StatusOK, gin.H{"gateway_url": url, "home": home, "tools": d.opts.Connector.Tools()})
 }
 
 func (d *Dashboard) handleConnect(c *gin.Context) {
