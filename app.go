@@ -8,12 +8,14 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
 	"time"
 
 	"switchyard/gateway"
+	"switchyard/gateway/dashboard"
 	"switchyard/gateway/route"
 	"switchyard/tray"
 )
@@ -102,7 +104,41 @@ func newTrayController(a *app, quit func()) *trayController {
 }
 
 func (c *trayController) Snapshot() tray.Snapshot {
-	return snapshotOf(c.a.gw.Status(), c.a.addr, c.a.listenErr, tray.AutostartEnabled(), time.Now())
+	s := snapshotOf(c.a.gw.Status(), c.a.addr, c.a.listenErr, tray.AutostartEnabled(), time.Now())
+	home, _ := os.UserHomeDir()
+	s.Tools = trayTools(c.a.gw.Tools(), home)
+	return s
+}
+
+// trayTools maps the gateway's tool setup states to the tray's "Set up a
+// tool" submenu, with files under home shown as ~/…. Pure.
+func trayTools(list []dashboard.ToolState, home string) []tray.Tool {
+	short := func(p string) string {
+		if home != "" && strings.HasPrefix(p, home+string(filepath.Separator)) {
+			return "~" + p[len(home):]
+		}
+		return p
+	}
+	var out []tray.Tool
+	for _, t := range list {
+		files := make([]string, len(t.Files))
+		for i, f := range t.Files {
+			files[i] = short(f)
+		}
+		msg := t.Error
+		if home != "" {
+			msg = strings.ReplaceAll(msg, home+string(filepath.Separator), "~"+string(filepath.Separator))
+		}
+		out = append(out, tray.Tool{ID: t.ID, Name: t.Name, Connected: t.Connected, Files: strings.Join(files, " and "), Error: msg})
+	}
+	return out
+}
+
+// SetUpTool sets a tool up, or undoes it, through the gateway (the same
+// path as the dashboard's Connect tab).
+func (c *trayController) SetUpTool(id string, undo bool) error {
+	_, err := c.a.gw.ConnectTool(id, undo)
+	return err
 }
 
 // snapshotOf maps the gateway's status to what the tray shows. Pure.

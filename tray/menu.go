@@ -24,6 +24,7 @@ const (
 	actOpenDashboard
 	actCopy
 	actAutostart
+	actSetUpTool
 	actQuit
 )
 
@@ -31,8 +32,8 @@ const (
 // that a click does what the menu showed.
 type action struct {
 	kind      actionKind
-	backendID string // actToggleBackend
-	on        bool   // actToggleBackend, actAutostart: the value to set
+	backendID string // actToggleBackend; actSetUpTool: the tool's id
+	on        bool   // actToggleBackend, actAutostart: the value to set; actSetUpTool: apply (true) or undo
 	text      string // actCopy
 }
 
@@ -125,12 +126,40 @@ func buildMenu(s Snapshot) menuModel {
 		enabled: s.Serving, action: action{kind: actOpenDashboard}})
 	add(copyItem("Copy OpenAI base URL", s.OpenAIBaseURL))
 	add(copyItem("Copy Anthropic base URL", s.AnthropicBaseURL))
+	if len(s.Tools) > 0 {
+		add(toolsMenu(s.Tools))
+	}
 	add(sep)
 	add(menuItem{kind: kindCheckbox, label: "Start at login", tooltip: "Start Switchyard when you log in",
 		checked: s.Autostart, enabled: true, action: action{kind: actAutostart, on: !s.Autostart}})
 	add(menuItem{kind: kindItem, label: "Quit", tooltip: "Stop the gateway and quit Switchyard",
 		enabled: true, action: action{kind: actQuit}})
 	return menuModel{items: items}
+}
+
+// toolsMenu is "Set up a tool": one check item per tool, checked when the
+// tool points at the gateway. Clicking an unchecked one sets the tool up;
+// clicking a checked one undoes it (its config files go back to how they
+// were), as every other check item of the menu toggles. A tool whose
+// config does not parse is shown greyed out with the reason.
+func toolsMenu(tools []Tool) menuItem {
+	m := menuItem{kind: kindSubmenu, label: "Set up a tool", enabled: true,
+		tooltip: "Point a coding tool's own config at Switchyard (backed up; click again to undo)"}
+	for _, t := range tools {
+		it := menuItem{kind: kindCheckbox, label: "Set up " + t.Name, checked: t.Connected, enabled: t.Error == "",
+			action: action{kind: actSetUpTool, backendID: t.ID, on: !t.Connected}}
+		switch {
+		case t.Error != "":
+			it.label += " — config does not parse"
+			it.tooltip = t.Error
+		case t.Connected:
+			it.tooltip = t.Name + " points at Switchyard. Click to undo: " + t.Files + " go back to how they were"
+		default:
+			it.tooltip = "Point " + t.Name + " at Switchyard: edits " + t.Files + " (with a backup)"
+		}
+		m.children = append(m.children, it)
+	}
+	return m
 }
 
 func copyItem(label, url string) menuItem {

@@ -34,6 +34,9 @@ type Controller interface {
 	OpenDashboard() error
 	// CopyText puts s on the clipboard.
 	CopyText(s string) error
+	// SetUpTool points a tool (Claude Code, Codex CLI, …) at the gateway,
+	// or with undo takes it off again (package connect's Apply and Undo).
+	SetUpTool(id string, undo bool) error
 	// SetAutostart turns "start at login" on or off.
 	SetAutostart(on bool) error
 	// Quit drains the gateway briefly; when it returns, the tray exits and Run returns.
@@ -49,6 +52,7 @@ type Snapshot struct {
 	Backends   []Backend // in priority order
 	Failovers  []Failover
 	Autostart  bool
+	Tools      []Tool // the "Set up a tool" submenu; none = no submenu
 	// Base URLs to copy: "http://127.0.0.1:7861/v1" and "http://127.0.0.1:7861".
 	OpenAIBaseURL, AnthropicBaseURL string
 	// Now is when the snapshot was taken. It decides what "in the last
@@ -71,6 +75,14 @@ type Backend struct {
 	State        string    // "ok", "cooling", "failing", "needs_key" or "disabled"
 	CoolingUntil time.Time // when State is "cooling"
 	LastError    string    // when State is "failing", e.g. "http 500"
+}
+
+// Tool is one tool the tray can set up.
+type Tool struct {
+	ID, Name  string
+	Connected bool   // its config points at the gateway now
+	Files     string // the files set up edits, for the tooltip
+	Error     string // why it cannot be set up (a config that does not parse)
 }
 
 // Failover is one fall from a backend or endpoint to another.
