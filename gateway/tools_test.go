@@ -189,6 +189,21 @@ func TestConnectAPIBrokenFile(t *testing.T) {
 	if m, _ := filepath.Glob(filepath.Join(home, ".codex", "*.bak")); len(m) != 0 {
 		t.Errorf("backups of a file left untouched: %v", m)
 	}
+
+	// A broken file holding a key: the key never reaches an answer.
+	canary := "sk-ant-" + randHex(16)
+	claude := filepath.Join(home, ".claude", "settings.json")
+	writeFile(t, claude, `{"env": {"ANTHROPIC_AUTH_TOKEN": "`+canary+`" "X": 1}}`)
+	_, list := g.do(t, "GET", "/api/connect", "", nil, "")
+	resp, body = g.do(t, "POST", "/api/connect/claude-code", `{"action":"apply"}`, cookie, csrf)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(list), "settings.json:1:") {
+		t.Errorf("apply over a broken settings.json: %d %s (list %s)", resp.StatusCode, body, list)
+	}
+	for _, b := range [][]byte{list, body, []byte(g.logs.String())} {
+		if strings.Contains(string(b), canary) || strings.Contains(string(b), canary[:16]) {
+			t.Fatalf("the key in a broken file reached an answer or the log: %s", b)
+		}
+	}
 }
 
 // TestConnectAPIWriteRule: setting a tool up is a write: refused without

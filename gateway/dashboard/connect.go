@@ -72,7 +72,7 @@ func (d *Dashboard) handleConnectList(c *gin.Context) {
 		return
 	}
 	url, home := d.opts.Connector.Where()
-	c.JSON(http.StatusOK, gin.H{"gateway_url": url, "home": home, "tools": d.opts.Connector.Tools()})
+	c.JSON(http.StatusOK, gin.H{"gateway_url": url, "home": home, "tools": scrubTools(d.opts.Connector.Tools())})
 }
 
 func (d *Dashboard) handleConnect(c *gin.Context) {
@@ -112,11 +112,37 @@ func (d *Dashboard) handleConnect(c *gin.Context) {
 		d.opts.WriteError(c.Writer, status, Scrub(err.Error()))
 		return
 	}
-	for _, t := range con.Tools() {
+	for _, t := range scrubTools(con.Tools()) {
 		if t.ID == id {
 			state = &t
 		}
 	}
+	for i := range res.Files {
+		res.Files[i].Changes = scrubAll(res.Files[i].Changes)
+		res.Files[i].Kept = scrubAll(res.Files[i].Kept)
+	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, gin.H{"tool": state, "result": res})
+}
+
+// scrubTools is the second net over what a tool's files say (connect
+// never shows a credential's value; a parser's message might quote one).
+func scrubTools(list []ToolState) []ToolState {
+	out := make([]ToolState, len(list))
+	for i, t := range list {
+		t.Error, t.Pending = Scrub(t.Error), scrubAll(t.Pending)
+		out[i] = t
+	}
+	return out
+}
+
+func scrubAll(list []string) []string {
+	if list == nil {
+		return nil
+	}
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = Scrub(s)
+	}
+	return out
 }
