@@ -105,6 +105,7 @@ func newTrayController(a *app, quit func()) *trayController {
 
 func (c *trayController) Snapshot() tray.Snapshot {
 	s := snapshotOf(c.a.gw.Status(), c.a.addr, c.a.listenErr, tray.AutostartEnabled(), time.Now())
+	s.Today = c.today()
 	home, _ := os.UserHomeDir()
 	s.Tools = trayTools(c.a.gw.Tools(), home)
 	return s
@@ -139,6 +140,18 @@ func trayTools(list []dashboard.ToolState, home string) []tray.Tool {
 func (c *trayController) SetUpTool(id string, undo bool) error {
 	_, err := c.a.gw.ConnectTool(id, undo)
 	return err
+}
+
+// today reads today's totals from the usage database (hourly totals: a
+// few rows, milliseconds); nil when accounting is off or the read fails.
+func (c *trayController) today() *tray.Today {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	t, ok := c.a.gw.UsageToday(ctx)
+	if !ok {
+		return nil
+	}
+	return &tray.Today{Requests: t.Requests, Tokens: t.Tokens.Input + t.Tokens.Output + t.Tokens.CacheRead + t.Tokens.CacheWrite}
 }
 
 // snapshotOf maps the gateway's status to what the tray shows. Pure.

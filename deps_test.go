@@ -30,6 +30,7 @@ func TestDependencyRules(t *testing.T) {
 		"fyne.io/systray":                 "switchyard/tray",
 		"github.com/adrg/xdg":             "switchyard/gateway/config",
 		"github.com/pelletier/go-toml/v2": "switchyard/connect/tomledit",
+		"modernc.org/sqlite":              "switchyard/gateway/usage",
 	}
 	for pkg, imps := range imports {
 		for _, imp := range imps {
@@ -57,6 +58,7 @@ func TestDependencyRules(t *testing.T) {
 		"switchyard/gateway/keysource": {"switchyard/gateway/route"},
 		"switchyard/gateway/statefile": {"switchyard/gateway/route", "switchyard/atomicfile", "switchyard/gateway/clock"},
 		"switchyard/gateway/modellist": {"switchyard/atomicfile", "switchyard/gateway/clock"},
+		"switchyard/gateway/usage":     {"modernc.org/sqlite", "go.yaml.in/yaml/v3"},
 	}
 	for p, allowed := range leaves {
 		imps, ok := imports[p]
@@ -86,7 +88,8 @@ func TestDependencyRules(t *testing.T) {
 		"switchyard/gateway/responses": true, "switchyard/gateway/gemini": true,
 		"switchyard/gateway/responses/responsesconv": true, "switchyard/gateway/responses/responsesstream": true,
 		"switchyard/gateway/gemini/geminiconv": true, "switchyard/gateway/gemini/geministream": true,
-		"switchyard/gateway/modelrule": true, "switchyard/gateway/passthrough": true, "switchyard/gateway/clock": true}
+		"switchyard/gateway/modelrule": true, "switchyard/gateway/passthrough": true, "switchyard/gateway/clock": true,
+		"switchyard/gateway/meter": true}
 	for p := range pure {
 		imps, ok := imports[p]
 		if !ok {

@@ -163,7 +163,7 @@ func buildApp(f *serveFlags, log *slog.Logger) (*app, error) {
 	}
 	var gw *gateway.Server
 	gw, err = gateway.New(gateway.Options{
-		Config: cfg, ConfigPath: path, Getenv: getenv, Keys: ks, StateDir: stateDir,
+		Config: cfg, ConfigPath: path, Getenv: getenv, Keys: ks, StateDir: stateDir, UsageDB: config.UsageDBPath(),
 		Logger: log, Version: version, Token: token,
 		// The dashboard's Connect tab and the tray set tools up as
 		// `switchyard connect` does, pointing them at the address served.

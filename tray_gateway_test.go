@@ -24,6 +24,7 @@ import (
 	"switchyard/connect"
 	"switchyard/gateway"
 	"switchyard/gateway/config"
+	usagedb "switchyard/gateway/usage"
 	"switchyard/tray"
 	"switchyard/tray/traytest"
 )
@@ -57,7 +58,7 @@ func TestTrayDrivesGateway(t *testing.T) {
 	good := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}`)
+		io.WriteString(w, `{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":3,"total_tokens":8}}`)
 	}))
 	defer good.Close()
 
@@ -75,8 +76,10 @@ func TestTrayDrivesGateway(t *testing.T) {
 	}
 	cfg.Backends = []config.Backend{mk("primary", "Primary", 1, bad.URL), mk("backup", "Backup", 2, good.URL)}
 	cfgPath := filepath.Join(dir, "config.yaml")
+	recorded := make(chan usagedb.Record, 1)
 	gw, err := gateway.New(gateway.Options{Config: cfg, ConfigPath: cfgPath, StateDir: filepath.Join(dir, "state"), ModelRefresh: -1,
 		Logger: slog.New(slog.DiscardHandler), Version: "test",
+		UsageDB: filepath.Join(dir, "usage.db"), OnUsage: func(r usagedb.Record) { recorded <- r },
 		ToolSetup: func() (*connect.Setup, error) { return newToolSetup(addr, "") }})
 	if err != nil {
 		t.Fatal(err)
@@ -95,6 +98,10 @@ func TestTrayDrivesGateway(t *testing.T) {
 	if resp.Header.Get("X-Switchyard-Backend") != "backup" {
 		t.Fatalf("setup: answered by %q", resp.Header.Get("X-Switchyard-Backend"))
 	}
+	<-recorded // queued once the answer has left; then written
+	if err := gw.UsageStore().Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
 
 	a := &app{gw: gw, addr: addr, cfgPath: cfgPath, log: slog.New(slog.DiscardHandler)}
 	c := newTrayController(a, cancel)
@@ -111,6 +118,7 @@ func TestTrayDrivesGateway(t *testing.T) {
 		"Switchyard, serving on " + addr,
 		"Active: Backup · " + strings.TrimPrefix(good.URL, "http://"),
 		"Backup — ok",
+		"Today: 1 request · 8 tokens",
 		"Open dashboard", "Copy OpenAI base URL", "Copy Anthropic base URL", "Quit",
 	} {
 		if !strings.Contains(labels, want) {

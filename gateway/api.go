@@ -23,6 +23,9 @@ type Status struct {
 	// cross_origin, preflight, content_type, body_too_large, api_write,
 	// token, not_found, method, shed); absent when there were none.
 	Refusals map[string]int64 `json:"refusals,omitempty"`
+	// Usage is usage accounting's state: on or off, records dropped, and a
+	// warning when the database was moved aside or cannot be opened.
+	Usage UsageStatus `json:"usage"`
 }
 
 // BackendStatus is route's backend status plus where its keys come from.
@@ -38,7 +41,7 @@ func (s *Server) Status() Status {
 	for i, b := range rs {
 		bs[i] = BackendStatus{BackendStatus: b, KeySource: s.keys.SourceOf(b.ID)}
 	}
-	return Status{Addr: s.addr, Version: s.opts.Version, ActiveBackend: s.table.LastAnswered(), Backends: bs, Failovers: s.table.Events().Recent(), Refusals: s.refused.Snapshot()}
+	return Status{Addr: s.addr, Version: s.opts.Version, ActiveBackend: s.table.LastAnswered(), Backends: bs, Failovers: s.table.Events().Recent(), Refusals: s.refused.Snapshot(), Usage: s.usageStatus()}
 }
 
 // Subscribe returns a coalesced change signal for status consumers.

@@ -8,7 +8,8 @@ package gateway_test
 // that fails or panics with the key in its message, a wrong client token —
 // no canary may appear in anything the gateway produced: client responses
 // (bodies and headers), /api/status, the dashboard page, the log, the
-// config file, the state directory.
+// config file, the state directory, the usage database (which must not
+// hold prompt or completion text either).
 
 import (
 	"context"
@@ -29,6 +30,7 @@ import (
 	"switchyard/gateway"
 	"switchyard/gateway/clock/clocktest"
 	"switchyard/gateway/config"
+	"switchyard/gateway/usage"
 )
 
 func fxCanaryKey(label string) string {
@@ -158,12 +160,13 @@ func TestCanaryKeysNeverLeak(t *testing.T) {
 	alpha, beta, gamma := fxEchoUp(t, "alpha"), fxEchoUp(t, "beta"), fxEchoUp(t, "gamma")
 	clk := clocktest.New(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
 	ks := &fxKeyStore{m: map[string][]string{}}
+	usageDir := t.TempDir()
 	g := startGateway(t, []config.Backend{
 		backend("alpha", 1, config.FormatOpenAI, alpha.URL),
 		backend("beta", 2, config.FormatAnthropic, beta.URL),
 		backend("gamma", 3, config.FormatOpenAI, gamma.URL),
 	}, withEnv("ALPHA_API_KEYS", keyA, "GAMMA_API_KEYS", keyC), withKeys(ks),
-		fxOpt(func(o *gateway.Options) { o.Clock = clk; o.Token = token }))
+		fxOpt(func(o *gateway.Options) { o.Clock = clk; o.Token = token }), withUsage(usageDir, usage.Options{}))
 
 	tap := fxNewTap(t)
 	hc := tap.client()
@@ -221,6 +224,17 @@ func TestCanaryKeysNeverLeak(t *testing.T) {
 		raw("GET", "/healthz", "")
 	}
 	g.SetEnabled("alpha", true)
+	// Prompts and completions with text of their own, for the usage
+	// database check below.
+	promptText := "prompt-text-" + fxCanaryKey("prompt")[10:]
+	raw("POST", "/v1/chat/completions", `{"model":"ok","messages":[{"role":"user","content":"`+promptText+`"}]}`, "Authorization", bearer)
+	raw("POST", "/v1/messages", `{"model":"ok","max_tokens":9,"stream":true,"messages":[{"role":"user","content":"`+promptText+`"}]}`, "x-api-key", token)
+	if err := g.UsageStore().Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if st := g.UsageStore().Stats(); st.Written < uint64(requests) {
+		t.Fatalf("usage store wrote %d records for %d requests", st.Written, requests)
+	}
 
 	// The upstreams really got the canaries (else this test proves nothing).
 	saw := func(u *fxUp, want string) bool {
@@ -252,7 +266,8 @@ func TestCanaryKeysNeverLeak(t *testing.T) {
 	}
 	leaks = append(leaks, fxLeaks(canaries, "gateway log", g.logs.String())...)
 	files := 0
-	for _, dir := range []string{filepath.Dir(g.cfgPath), g.stateDir} {
+	usageFiles, usageReal := 0, false
+	for _, dir := range []string{filepath.Dir(g.cfgPath), g.stateDir, usageDir} {
 		filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return nil
@@ -260,13 +275,24 @@ func TestCanaryKeysNeverLeak(t *testing.T) {
 			b, _ := os.ReadFile(path)
 			files++
 			leaks = append(leaks, fxLeaks(canaries, path, string(b))...)
+			if strings.HasPrefix(path, usageDir) {
+				usageFiles++
+				if strings.Contains(string(b), "gamma") && strings.Contains(string(b), "…"+keyC[len(keyC)-4:]) {
+					usageReal = true // the scan reads the records' text: a stored prompt would be found
+				}
+				for _, text := range []string{promptText, "hello from", "hello ", "partial "} {
+					if strings.Contains(string(b), text) {
+						leaks = append(leaks, fmt.Sprintf("%s holds request or answer text %q", path, text))
+					}
+				}
+			}
 			return nil
 		})
 	}
 	t.Logf("canary run: %d canaries, %d SDK requests, %d responses checked, %d log bytes, %d files; %d leaks",
 		len(canaries), requests, responses, len(g.logs.String()), files, len(leaks))
-	if files == 0 {
-		t.Fatal("no config or state file was written: nothing checked")
+	if files == 0 || usageFiles == 0 || !usageReal {
+		t.Fatal("no config, state or usage file was written: nothing checked")
 	}
 	for _, l := range leaks {
 		t.Error(l)

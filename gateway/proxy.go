@@ -56,6 +56,9 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *protocols.Inb
 		s.refused.Add(guard.RefuseShed, r.Method, r.URL.Path, "at the in-flight limit")
 		protocols.WriteError(w, in.Proto, &protocols.Error{Status: 503, Type: "overloaded_error", RetryAfter: "1",
 			Message: "switchyard is at its limit of " + strconv.Itoa(cap(s.slots)) + " requests in flight; retry shortly"})
+		if u := s.newUsageAcc(); u != nil {
+			s.account(in, route.Attempt{}, 503, 0, s.clock.Now(), u) // shed: a failure with no attempt
+		}
 		return
 	}
 	start := s.clock.Now()
@@ -65,10 +68,11 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *protocols.Inb
 	s.keys.MaybeRefresh(s.backendIDs)
 
 	plan := s.table.NewPlan(in.Model)
+	u := s.newUsageAcc() // nil with accounting off
 	var lastAttempt route.Attempt
 	for a, ok := plan.Next(); ok; a, ok = plan.Next() {
 		lastAttempt = a
-		rec := &record{plan: plan, a: a}
+		rec := &record{plan: plan, a: a, u: u}
 		o := s.attempt(ctx, w, in, a, cfg.RequestDeadline, rec)
 		if o.class != route.OK && r.Context().Err() != nil {
 			// The client left: whatever failed is not the upstream's
@@ -79,7 +83,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *protocols.Inb
 			// The overall deadline ran out: stop here, and do not count
 			// the cut attempt against a backend that was merely last.
 			rec.done(outcome{class: route.Canceled, reason: o.reason})
-			s.logRequest(in, a, 504, plan.Attempts(), start, "request deadline exceeded")
+			s.logRequest(in, a, 504, plan.Attempts(), start, "request deadline exceeded", u)
 			protocols.WriteError(w, in.Proto, &protocols.Error{Status: 504, Type: "timeout_error", Message: fmt.Sprintf("no backend answered within the request deadline (%s, request_deadline in config.yaml); tried: %s", cfg.RequestDeadline, plan.Summary())})
 			return
 		}
@@ -87,13 +91,13 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *protocols.Inb
 		if o.committed || act == route.Finish {
 			switch {
 			case o.class == route.Canceled:
-				s.logRequest(in, a, 499, plan.Attempts(), start, "client went away")
+				s.logRequest(in, a, 499, plan.Attempts(), start, "client went away", u)
 			case o.clientErr != nil && !o.committed:
 				setRouteHeaders(w, a)
 				protocols.WriteError(w, in.Proto, o.clientErr)
-				s.logRequest(in, a, o.clientErr.Status, plan.Attempts(), start, o.reason)
+				s.logRequest(in, a, o.clientErr.Status, plan.Attempts(), start, o.reason, u)
 			default:
-				s.logRequest(in, a, o.status, plan.Attempts(), start, o.reason)
+				s.logRequest(in, a, o.status, plan.Attempts(), start, o.reason, u)
 			}
 			return
 		}
@@ -104,7 +108,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, in *protocols.Inb
 	}
 	w.Header().Set("X-Switchyard-Attempts", strconv.Itoa(plan.Attempts()))
 	protocols.WriteError(w, in.Proto, &protocols.Error{Status: 503, Type: "overloaded_error", Message: msg})
-	s.logRequest(in, lastAttempt, 503, plan.Attempts(), start, plan.Summary())
+	s.logRequest(in, lastAttempt, 503, plan.Attempts(), start, plan.Summary(), u)
 }
 
 // record enters one attempt's outcome in the plan, once: a relay records
@@ -116,6 +120,7 @@ type record struct {
 	a    route.Attempt
 	did  bool
 	act  route.Action
+	u    *usageAcc // the request's usage accounting; nil when off
 }
 
 func (r *record) done(o outcome) route.Action {
@@ -140,7 +145,10 @@ func setRouteHeaders(w http.ResponseWriter, a route.Attempt) {
 	h.Set("X-Switchyard-Attempts", strconv.Itoa(a.N))
 }
 
-func (s *Server) logRequest(in *protocols.Inbound, a route.Attempt, status, attempts int, start time.Time, note string) {
+func (s *Server) logRequest(in *protocols.Inbound, a route.Attempt, status, attempts int, start time.Time, note string, u *usageAcc) {
+	if u != nil {
+		s.account(in, a, status, attempts, start, u) // queued for the batched writer; never blocks
+	}
 	if s.log.Enabled(context.Background(), slog.LevelInfo) {
 		// LogAttrs on a stack array: no []any, no boxing (BenchmarkHandler).
 		var buf [8]slog.Attr
@@ -165,6 +173,7 @@ func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, in *protoco
 	if aerr != nil {
 		return outcome{class: route.ClientFault, reason: aerr.Message, status: aerr.Status, clientErr: aerr}
 	}
+	rec.u.attempt(ex.Format) // this attempt's answer is metered afresh
 	if len(ex.Notes.Approximated) > 0 && !in.ApproxLogged {
 		in.ApproxLogged = true // once per request, not per attempt
 		s.log.Info("request approximated for the backend's protocol", "model", in.Model, "backend", a.Backend.ID, "what", strings.Join(ex.Notes.Approximated, ","))
@@ -315,6 +324,9 @@ func (s *Server) relayJSON(c *call, resp *http.Response) outcome {
 	if len(body) > maxUpstreamBody {
 		return outcome{class: route.Server, reason: "upstream response too large"}
 	}
+	if u := c.rec.u; u != nil {
+		u.m.Body(body) // the upstream's own answer, in its format, before any conversion
+	}
 	if ex.Convert {
 		hub, ok := protocols.Backends[ex.Format].ToHub(body, ex, in.Model)
 		if !ok {
@@ -346,6 +358,9 @@ func (s *Server) relayJSON(c *call, resp *http.Response) outcome {
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	copyRequestID(h, resp.Header)
 	c.rec.done(outcome{class: route.OK})
+	if u := c.rec.u; u != nil {
+		u.firstByte(s.clock.Now())
+	}
 	w.WriteHeader(http.StatusOK)
 	if _, err := w.Write(body); err != nil {
 		return outcome{class: route.Canceled, committed: true, status: 200, reason: "client went away"}
@@ -450,6 +465,9 @@ func (rl *streamRelay) step(ev sse.Event, rerr error) (outcome, bool) {
 		if rl.idle != nil {
 			rl.idle.Touch()
 		}
+		if u := c.rec.u; u != nil {
+			u.m.Event(ev.Data) // before the converter: the upstream's event in its format
+		}
 		st = rl.conv.Event(rl.buf, ev)
 	}
 	rl.buf = st.Out
@@ -498,6 +516,9 @@ func (rl *streamRelay) commit() {
 	copyRequestID(h, rl.resp.Header)
 	rl.out.Start(rl.s.opts.KeepAlive)
 	rl.committed = true
+	if u := c.rec.u; u != nil {
+		u.firstByte(rl.s.clock.Now())
+	}
 }
 
 // failed is the outcome of a committed stream that ended with an error

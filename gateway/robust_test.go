@@ -27,6 +27,7 @@ import (
 	"switchyard/gateway/clock/clocktest"
 	"switchyard/gateway/config"
 	"switchyard/gateway/route"
+	"switchyard/gateway/usage"
 )
 
 // ---- helpers ----
@@ -346,7 +347,9 @@ func TestMaxInFlightShedsFast(t *testing.T) {
 	var releaseOnce sync.Once
 	free := func() { releaseOnce.Do(func() { close(release) }) }
 	t.Cleanup(free) // runs before the upstream's Close, even after a failure
-	g := startGateway(t, []config.Backend{backend("a", 1, config.FormatOpenAI, up.URL)}, fxOpt(func(o *gateway.Options) { o.MaxInFlight = 2 }))
+	recorded := make(chan usage.Record, 64)
+	g := startGateway(t, []config.Backend{backend("a", 1, config.FormatOpenAI, up.URL)}, fxOpt(func(o *gateway.Options) { o.MaxInFlight = 2 }),
+		withUsage(t.TempDir(), usage.Options{}), onUsage(recorded))
 	var wg sync.WaitGroup
 	for i := 0; i < 2; i++ {
 		wg.Add(1)
@@ -390,6 +393,19 @@ func TestMaxInFlightShedsFast(t *testing.T) {
 	}
 	free()
 	wg.Wait()
+	// Usage accounting records the shed requests too: 21 failures, 2 answers.
+	shed, ok := 0, 0
+	for range 23 {
+		switch r := <-recorded; {
+		case r.Status == 503 && r.Attempts == 0 && r.Backend == "":
+			shed++
+		case r.Status == 200:
+			ok++
+		}
+	}
+	if shed != 21 || ok != 2 {
+		t.Errorf("usage records: %d shed, %d answered; want 21 and 2", shed, ok)
+	}
 	slices.Sort(lat)
 	t.Logf("overflow answered in p50 %v, max %v (20 requests, MaxInFlight 2)", lat[len(lat)/2], lat[len(lat)-1])
 	if lat[len(lat)/2] > 50*time.Millisecond || lat[len(lat)-1] > 500*time.Millisecond {

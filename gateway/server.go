@@ -28,6 +28,7 @@ import (
 	"switchyard/gateway/protocols"
 	"switchyard/gateway/route"
 	"switchyard/gateway/statefile"
+	"switchyard/gateway/usage"
 )
 
 // Options configure a Server.
@@ -73,6 +74,17 @@ type Options struct {
 	// ReadHeaderTimeout bounds how long a client may take to send its
 	// request headers (slowloris, hardening R1); 0 = 10s.
 	ReadHeaderTimeout time.Duration
+	// UsageDB is the usage database's path (config.UsageDBPath() in main);
+	// "" = no usage accounting, whatever the config says.
+	UsageDB string
+	// UsageOptions tune the usage store (tests: queue size, time zone);
+	// retention, prices, logger and clock come from the config and the
+	// server.
+	UsageOptions usage.Options
+	// OnUsage, when set, gets each request's usage record once it is
+	// queued for the store (accounting on only): the hook for per-session
+	// accounting and for tests.
+	OnUsage func(usage.Record)
 }
 
 // KeyStore is what the gateway needs of the OS keychain (keystore.Store
@@ -103,6 +115,11 @@ type Server struct {
 
 	refused *guard.Refusals
 	tools   *toolSetup // nil without Options.ToolSetup
+
+	// acct is the usage database (usage_api.go), nil when accounting is
+	// off; usageWarn says why it is off or that the file was moved aside.
+	acct      *usage.Store
+	usageWarn string
 }
 
 // New builds a server from opts. It reads keys (bounded by a timeout) and
@@ -148,6 +165,7 @@ func New(opts Options) (*Server, error) {
 	s.client = &http.Client{Transport: rt, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	s.addr = eff.Listen
 	s.models = s.newModelLists()
+	s.openUsage(eff)
 	var con dashboard.Connector
 	if opts.ToolSetup != nil {
 		s.tools = &toolSetup{s: s, setup: opts.ToolSetup}
@@ -298,6 +316,9 @@ func (s *Server) routes() http.Handler {
 	}
 	e.GET("/api/models", s.handleModelLists)
 	e.POST("/api/models/refresh", s.handleModelLists)
+	e.GET("/api/usage", s.handleUsage)
+	e.GET("/api/usage.csv", s.handleUsageCSV)
+	e.GET("/api/usage/today", s.handleUsageToday)
 	e.GET("/healthz", s.handleHealth)
 	e.HEAD("/healthz", s.handleHealth)
 	s.dash.Routes(e) // GET /, /assets/…, /api/status, /api/session, /api/backends, /api/events; the /api writes
@@ -389,5 +410,8 @@ func (s *Server) Close() {
 	}
 	if s.state != nil {
 		s.state.Close()
+	}
+	if s.acct != nil {
+		s.acct.Close() // writes what is queued
 	}
 }

@@ -402,6 +402,24 @@ func TestTrayOverDBus(t *testing.T) {
 			item.ClickLabel(t, "my_proxy — ok")
 			fake.expectCall(t, "SetEnabled(my_proxy, false)")
 		}},
+		{"today's usage line, refreshed with the menu", func(t *testing.T) {
+			s6 := s
+			s6.Today = &Today{Requests: 12, Tokens: 34_567}
+			change(t, s6)
+			m := item.WaitMenu(t, wait, func(m traytest.Node) bool {
+				l := m.Labels()
+				return len(l) > 2 && l[2] == "Today: 12 requests · 34.6k tokens" && l[len(l)-1] == "Quit"
+			})
+			if n, _ := m.Find("Today: 12 requests · 34.6k tokens"); n.Enabled {
+				t.Error("the Today line is clickable")
+			}
+			s6.Today = &Today{Requests: 13, Tokens: 1_340_000}
+			change(t, s6)
+			item.WaitMenu(t, wait, func(m traytest.Node) bool {
+				_, ok := m.Find("Today: 13 requests · 1.3M tokens")
+				return ok
+			})
+		}},
 		{"serve error", func(t *testing.T) {
 			s5 := s
 			s5.Serving = false

@@ -81,6 +81,9 @@ func buildMenu(s Snapshot) menuModel {
 		add(info(shorten(msg, maxHeader), s.ServeError))
 	}
 	add(info(activeLabel(s.Active), "The endpoint that answered last"))
+	if s.Today != nil {
+		add(info(todayLabel(*s.Today), "Requests and tokens (input, cache and output) since midnight, from the usage database"))
+	}
 	add(sep)
 
 	if len(s.Backends) == 0 {
@@ -160,6 +163,35 @@ func toolsMenu(tools []Tool) menuItem {
 		m.children = append(m.children, it)
 	}
 	return m
+}
+
+// todayLabel is "Today: 12 requests · 34.5k tokens".
+func todayLabel(t Today) string {
+	req := "requests"
+	if t.Requests == 1 {
+		req = "request"
+	}
+	return fmt.Sprintf("Today: %d %s · %s tokens", t.Requests, req, compactCount(t.Tokens))
+}
+
+// compactCount writes n as 950, 12.3k, 4.5M or 1.2B.
+func compactCount(n int64) string {
+	switch {
+	case n < 1000:
+		return fmt.Sprint(n)
+	case n < 999_950:
+		return trimZero(fmt.Sprintf("%.1f", float64(n)/1e3)) + "k"
+	case n < 999_950_000:
+		return trimZero(fmt.Sprintf("%.1f", float64(n)/1e6)) + "M"
+	}
+	return trimZero(fmt.Sprintf("%.1f", float64(n)/1e9)) + "B"
+}
+
+func trimZero(s string) string {
+	if len(s) > 2 && s[len(s)-2:] == ".0" {
+		return s[:len(s)-2]
+	}
+	return s
 }
 
 func copyItem(label, url string) menuItem {

@@ -2,6 +2,7 @@ package tray
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -381,4 +382,36 @@ func TestToolsMenu(t *testing.T) {
 	if tip := sub.children[2].tooltip; !strings.Contains(tip, "~/.qwen/settings.json") {
 		t.Errorf("tooltip %q does not name the file", tip)
 	}
+}
+
+func TestTodayLine(t *testing.T) {
+	s := baseSnapshot()
+	if labels := labelsOf(buildMenu(s)); slices.ContainsFunc(labels, func(l string) bool { return strings.HasPrefix(l, "Today") }) {
+		t.Errorf("a Today line with accounting off: %v", labels)
+	}
+	for _, tc := range []struct {
+		t    Today
+		want string
+	}{
+		{Today{}, "Today: 0 requests · 0 tokens"},
+		{Today{Requests: 1, Tokens: 999}, "Today: 1 request · 999 tokens"},
+		{Today{Requests: 12, Tokens: 34_567}, "Today: 12 requests · 34.6k tokens"},
+		{Today{Requests: 3000, Tokens: 12_000_000}, "Today: 3000 requests · 12M tokens"},
+		{Today{Requests: 2, Tokens: 999_999}, "Today: 2 requests · 1M tokens"},
+		{Today{Requests: 2, Tokens: 4_200_000_000}, "Today: 2 requests · 4.2B tokens"},
+	} {
+		s.Today = &tc.t
+		m := buildMenu(s)
+		if got := m.items[2]; got.label != tc.want || got.enabled || got.action.kind != actNone {
+			t.Errorf("%+v: item %+v, want the disabled info line %q", tc.t, got, tc.want)
+		}
+	}
+}
+
+func labelsOf(m menuModel) []string {
+	var out []string
+	for _, it := range m.items {
+		out = append(out, it.label)
+	}
+	return out
 }

@@ -51,6 +51,7 @@ type Snapshot struct {
 	Active     *Active   // nil when nothing has answered yet
 	Backends   []Backend // in priority order
 	Failovers  []Failover
+	Today      *Today // today's usage; nil when usage accounting is off
 	Autostart  bool
 	Tools      []Tool // the "Set up a tool" submenu; none = no submenu
 	// Base URLs to copy: "http://127.0.0.1:7861/v1" and "http://127.0.0.1:7861".
@@ -83,6 +84,12 @@ type Tool struct {
 	Connected bool   // its config points at the gateway now
 	Files     string // the files set up edits, for the tooltip
 	Error     string // why it cannot be set up (a config that does not parse)
+}
+
+// Today is today's usage (local day) from the usage database.
+type Today struct {
+	Requests int64
+	Tokens   int64 // input, cache reads and writes, output
 }
 
 // Failover is one fall from a backend or endpoint to another.

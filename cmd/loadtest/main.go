@@ -9,6 +9,8 @@
 //	go build -o /tmp/switchyard . && go run ./cmd/loadtest -gateway /tmp/switchyard
 //	go run ./cmd/loadtest -gateway /tmp/after -extra before=/tmp/before -scenarios stream,r2a-stream \
 //	    -clients 32 -rounds 15 -duration 1s -streams 0 -targets switchyard -interleave -skip-direct
+//	go run ./cmd/loadtest -targets switchyard,switchyard-usage -skip-direct -interleave \
+//	    -clients 32 -scenarios stream,json -rounds 3 -duration 2s -streams 0   # usage accounting off vs on
 //	go run ./cmd/loadtest medians bench.txt               # medians of go test -bench output
 //
 // Processes: the loadtest binary re-executes itself as the fake upstream,
@@ -320,15 +322,29 @@ func run() error {
 			defer gw.stop()
 			procs = append(procs, gw)
 			targets["switchyard"] = &target{name: "switchyard", url: "http://" + gw.addr, proxy: gw}
+		case "switchyard-usage":
+			// This binary as the gateway with usage accounting on (the
+			// "switchyard" target runs it off), for the accounting's cost.
+			sd := filepath.Join(dir, "state-usage")
+			os.MkdirAll(sd, 0o700)
+			gw, err := startRole(sd, "gateway", "-upstream", upURL, "-state", sd, "-max-in-flight", strconv.Itoa(o.maxInFlight),
+				"-usage-db", filepath.Join(sd, "usage.db"))
+			if err != nil {
+				return err
+			}
+			defer gw.stop()
+			gw.name = "switchyard-usage"
+			procs = append(procs, gw)
+			targets["switchyard-usage"] = &target{name: "switchyard-usage", url: "http://" + gw.addr, proxy: gw}
 		default:
-			return fmt.Errorf("-targets: unknown %q (want direct, floor, switchyard)", t)
+			return fmt.Errorf("-targets: unknown %q (want direct, floor, switchyard, switchyard-usage)", t)
 		}
 	}
 	order := []*target{targets["direct"]}
 	if o.skipDirect {
 		order = nil
 	}
-	for _, n := range []string{"floor", "switchyard"} {
+	for _, n := range []string{"floor", "switchyard", "switchyard-usage"} {
 		if t := targets[n]; t != nil {
 			order = append(order, t)
 		}

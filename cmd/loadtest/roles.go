@@ -235,6 +235,7 @@ func runGateway(args []string) {
 	stateDir := fs.String("state", "", "state directory")
 	maxInFlight := fs.Int("max-in-flight", 0, "gateway.Options.MaxInFlight (0 = the gateway's default)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the gateway process to this file")
+	usageDB := fs.String("usage-db", "", "usage accounting's database (\"\" = accounting off)")
 	fs.Parse(args)
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -258,7 +259,7 @@ func runGateway(args []string) {
 	getenv := func(k string) string { return env[k] }
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	s, err := gateway.New(gateway.Options{Config: config.Defaults(), Getenv: getenv, StateDir: *stateDir,
-		Logger: log, Version: "loadtest", MaxInFlight: *maxInFlight})
+		Logger: log, Version: "loadtest", MaxInFlight: *maxInFlight, UsageDB: *usageDB})
 	if err != nil {
 		fatal(err)
 	}

@@ -92,6 +92,8 @@ type Config struct {
 	// StreamIdleTimeout cuts a stream that stays silent this long after it
 	// has started. Default 120s.
 	StreamIdleTimeout time.Duration
+	// Usage is usage accounting (the usage: section). Default on, 90 days.
+	Usage Usage
 	// Backends in routing order: sorted by Priority, then by ID, after
 	// Load, Parse and ApplyEnv.
 	Backends []Backend
@@ -149,6 +151,7 @@ func Defaults() *Config {
 		RequestDeadline:   DefaultRequestDeadline,
 		FirstByteTimeout:  DefaultFirstByteTimeout,
 		StreamIdleTimeout: DefaultStreamIdleTimeout,
+		Usage:             DefaultUsage(),
 		Backends:          Presets(),
 	}
 	c.sortBackends()
@@ -273,6 +276,7 @@ func (c *Config) Clone() *Config {
 		return nil
 	}
 	n := *c
+	n.Usage = c.Usage.clone()
 	if c.Backends != nil {
 		n.Backends = make([]Backend, len(c.Backends))
 		for i, b := range c.Backends {

@@ -61,6 +61,9 @@ func Parse(data []byte, name string) (*Config, error) {
 	}
 	for _, pr := range ps {
 		line, idx := raw.lines[pr.field], -1
+		if line == 0 && strings.HasPrefix(pr.field, "usage.prices.") {
+			line = raw.lines["usage.prices"]
+		}
 		if pr.backend >= 0 {
 			r := byID[c.Backends[pr.backend].ID]
 			if r == nil { // not from the file: cannot happen for presets, which are valid
@@ -160,6 +163,7 @@ type rawConfig struct {
 	requestDeadline   *time.Duration
 	firstByteTimeout  *time.Duration
 	streamIdleTimeout *time.Duration
+	usage             *rawUsage
 	backends          []rawBackend
 }
 
@@ -193,7 +197,7 @@ func (r *rawBackend) lineOf(field string) int {
 
 var (
 	topFields = []string{"listen", "body_limit_mb", "request_deadline", "first_byte_timeout",
-		"stream_idle_timeout", "backends"}
+		"stream_idle_timeout", "usage", "backends"}
 	backendFields = []string{"id", "name", "priority", "format", "enabled", "base_urls", "timeout",
 		"stream_timeout", "max_retries", "models", "model_list", "aliases", "needs_key",
 		"cache_breakpoints", "max_tokens_default"}
@@ -226,6 +230,12 @@ func (p *parser) config(root *yaml.Node) *rawConfig {
 			raw.firstByteTimeout = p.seconds(v, key)
 		case "stream_idle_timeout":
 			raw.streamIdleTimeout = p.seconds(v, key)
+		case "usage":
+			ul := map[string]int{}
+			raw.usage = p.usage(v, ul)
+			for k, l := range ul {
+				raw.lines["usage."+k] = l
+			}
 		case "backends":
 			raw.backends = p.backends(v)
 		}
@@ -556,6 +566,7 @@ func (raw *rawConfig) merge() *Config {
 	set(&c.RequestDeadline, raw.requestDeadline)
 	set(&c.FirstByteTimeout, raw.firstByteTimeout)
 	set(&c.StreamIdleTimeout, raw.streamIdleTimeout)
+	raw.usage.applyTo(&c.Usage)
 
 	var unplaced []int // user backends without a priority, in file order
 	for i := range raw.backends {

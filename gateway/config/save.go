@@ -71,6 +71,8 @@ func (c *Config) marshal() ([]byte, error) {
 	put(root, "first_byte_timeout", seconds(c.FirstByteTimeout), "per attempt: no first byte by then means fail over")
 	put(root, "stream_idle_timeout", seconds(c.StreamIdleTimeout), "a started stream silent this long is cut")
 
+	putNode(root, "usage", usageNode(c.Usage), "")
+
 	list := &yaml.Node{Kind: yaml.SequenceNode}
 	for _, b := range c.Backends {
 		list.Content = append(list.Content, backendNode(b))

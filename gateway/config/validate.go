@@ -84,6 +84,8 @@ func (c *Config) problems() []problem {
 		}
 	}
 
+	c.Usage.problems(top)
+
 	seenID := map[string]int{}
 	seenPrefix := map[string]int{}
 	for i := range c.Backends {
