@@ -9,6 +9,7 @@
 import {$, $$, h, s, icon, fmtInt, plural, pad, fmtClock, fmtFull, fmtDur, ago, mmss, toast} from './ui.js';
 import {chartSVG, SLOTS, SLOT_MIN} from './chart.js';
 import {renderSnippets, renderTools} from './connect.js';
+import {loadUsage} from './usage.js';
 
 // ---- state ----
 const st = {
@@ -75,10 +76,11 @@ function onStatus(s) {
   if (!s || !Array.isArray(s.backends)) return;
   st.status = s;
   renderAll();
+  if (document.body.dataset.tab === 'usage') loadUsage(false); // at most every 5 s
 }
 
 // ---- tabs ----
-const TABS = ['overview', 'keys', 'connect'];
+const TABS = ['overview', 'keys', 'usage', 'connect'];
 function showTab() {
   const want = location.hash.slice(1);
   const tab = TABS.includes(want) ? want : 'overview';
@@ -89,6 +91,7 @@ function showTab() {
   }
   document.body.dataset.tab = tab;
   if (tab === 'connect') loadTools();
+  if (tab === 'usage') loadUsage(true);
 }
 
 // ---- rendering ----
