@@ -245,6 +245,10 @@ func TestUsageTabInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#usage-body[data-group="day"] #usage-table tfoot tr.total`)),
 		chromedp.WaitVisible(chromedp.CSS(`#usage-chart svg rect.u-cr`)),
 	)
+	b.step("today in the header", chromedp.WaitVisible(chromedp.CSS(`#today`)))
+	if v := b.eval("today", `document.getElementById('today').textContent`); v != "Today: 3 requests · 3.5k tokens" {
+		t.Errorf("header says %q, want today's 3 requests and their 3.5k tokens (1,200 in + 150 out + 1,800 cache read + 300 cache write)", v)
+	}
 	if v := b.eval("requests tile", `document.querySelector('#usage-requests .tile-value').textContent`); v != "15" {
 		t.Errorf("requests tile %q, want 15 (12 earlier + 3 today)", v)
 	}
@@ -309,6 +313,9 @@ func TestUsageTabInBrowser(t *testing.T) {
 	)
 	if v := b.eval("warning", `document.getElementById('usage-warning').textContent`); !strings.Contains(v, "usage accounting is off") {
 		t.Errorf("warning %q", v)
+	}
+	if v := b.eval("no today line", `String(document.getElementById('today').hidden)`); v != "true" {
+		t.Error("the header shows today's usage with accounting off")
 	}
 	if v := b.eval("controls hidden", `String(document.getElementById('usage-controls').hidden)`); v != "true" {
 		t.Error("the range and group controls show with accounting off")

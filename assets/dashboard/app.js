@@ -9,7 +9,7 @@
 import {$, $$, h, s, icon, fmtInt, plural, pad, fmtClock, fmtFull, fmtDur, ago, mmss, toast} from './ui.js';
 import {chartSVG, SLOTS, SLOT_MIN} from './chart.js';
 import {renderSnippets, renderTools} from './connect.js';
-import {loadUsage} from './usage.js';
+import {loadUsage, loadToday} from './usage.js';
 
 // ---- state ----
 const st = {
@@ -77,6 +77,7 @@ function onStatus(s) {
   st.status = s;
   renderAll();
   if (document.body.dataset.tab === 'usage') loadUsage(false); // at most every 5 s
+  loadToday(); // at most every 10 s
 }
 
 // ---- tabs ----

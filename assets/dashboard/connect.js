@@ -1,4 +1,5 @@
-// "Connect your tools": copy-ready settings for OpenAI-compatible tools,
+// "Connect your tools": one-click setup per tool (renderTools, over
+// /api/connect), and copy-ready settings for OpenAI-compatible tools,
 // Claude Code, Codex CLI, Cline, Continue, aider and curl, each with a Copy button.
 import {h, icon, toast} from './ui.js';
 

@@ -181,3 +181,25 @@ function table(rep) {
 function fillBars() {
   for (const e of document.querySelectorAll('#usage-cache .cache-fill')) e.style.width = `${Math.round(100 * Number(e.dataset.ratio))}%`;
 }
+
+// loadToday fills the header's "Today: N requests · M tokens" from
+// GET /api/usage/today, at most every 10 s; hidden with accounting off.
+let todayAt = 0;
+export async function loadToday() {
+  if (Date.now() - todayAt < 10000) return;
+  todayAt = Date.now();
+  const el = $('#today');
+  try {
+    const r = await fetch('/api/usage/today', {cache: 'no-store', credentials: 'same-origin'});
+    const t = r.ok ? await r.json() : null;
+    if (!t || !t.enabled) {
+      el.hidden = true;
+      return;
+    }
+    el.textContent = `Today: ${fmtInt(t.requests)} request${t.requests === 1 ? '' : 's'} · ${compact(totalTokens(t.tokens))} tokens`;
+    el.title = t.cost_usd ? `Estimated cost today: ${usd(t.cost_usd)}` : '';
+    el.hidden = false;
+  } catch (_) {
+    el.hidden = true;
+  }
+}
