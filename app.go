@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"switchyard/gateway"
+	"switchyard/gateway/dashboard"
 	"switchyard/gateway/probe"
 	"switchyard/gateway/route"
 	"switchyard/tray"
@@ -110,6 +112,8 @@ func newTrayController(a *app, quit func()) *trayController {
 func (c *trayController) Snapshot() tray.Snapshot {
 	s := snapshotOf(c.a.gw.Status(), c.a.addr, c.a.listenErr, tray.AutostartEnabled(), time.Now())
 	s.Today = c.today()
+	home, _ := os.UserHomeDir()
+	s.Tools = trayTools(c.a.gw.Tools(), home)
 	c.mu.Lock()
 	if c.tests != nil {
 		t := *c.tests
@@ -175,6 +179,37 @@ func summarizeTests(rs []probe.Result, now time.Time) tray.TestRun {
 		r.Failures = append(r.Failures, x.Backend+" "+ep+": "+why)
 	}
 	return r
+}
+
+// trayTools maps the gateway's tool setup states to the tray's "Set up a
+// tool" submenu, with files under home shown as ~/…. Pure.
+func trayTools(list []dashboard.ToolState, home string) []tray.Tool {
+	short := func(p string) string {
+		if home != "" && strings.HasPrefix(p, home+string(filepath.Separator)) {
+			return "~" + p[len(home):]
+		}
+		return p
+	}
+	var out []tray.Tool
+	for _, t := range list {
+		files := make([]string, len(t.Files))
+		for i, f := range t.Files {
+			files[i] = short(f)
+		}
+		msg := t.Error
+		if home != "" {
+			msg = strings.ReplaceAll(msg, home+string(filepath.Separator), "~"+string(filepath.Separator))
+		}
+		out = append(out, tray.Tool{ID: t.ID, Name: t.Name, Connected: t.Connected, Files: strings.Join(files, " and "), Error: msg})
+	}
+	return out
+}
+
+// SetUpTool sets a tool up, or undoes it, through the gateway (the same
+// path as the dashboard's Connect tab).
+func (c *trayController) SetUpTool(id string, undo bool) error {
+	_, err := c.a.gw.ConnectTool(id, undo)
+	return err
 }
 
 // today reads today's totals from the usage database (hourly totals: a

@@ -122,6 +122,16 @@ func connectSetup(f *connectFlags) (*connect.Setup, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newToolSetup(eff.Listen, f.model)
+}
+
+// newToolSetup is the one builder of a connect.Setup, for the CLI and for
+// the running app (the dashboard's Connect tab and the tray): the tools
+// are pointed at a gateway listening on listen; the home folder, the
+// variables that move the tools' files, the state folder for the undo
+// record and whether the gateway needs its client token come from this
+// process's environment.
+func newToolSetup(listen, model string) (*connect.Setup, error) {
 	home, err := os.UserHomeDir()
 	if err != nil {
 		return nil, fmt.Errorf("finding your home folder: %w", err)
@@ -133,8 +143,8 @@ func connectSetup(f *connectFlags) (*connect.Setup, error) {
 	return &connect.Setup{
 		Home:       home,
 		Getenv:     os.Getenv,
-		GatewayURL: gatewayURL(eff.Listen),
-		Model:      f.model,
+		GatewayURL: gatewayURL(listen),
+		Model:      model,
 		Token:      os.Getenv("SWITCHYARD_TOKEN") != "",
 		StateDir:   state,
 	}, nil

@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"switchyard/connect"
 	"switchyard/gateway"
 	"switchyard/gateway/config"
 	"switchyard/gateway/listen"
@@ -161,10 +162,14 @@ func buildApp(f *serveFlags, log *slog.Logger) (*app, error) {
 		log.Warn("OS keychain unavailable; keys only from ID_API_KEYS environment variables", "err", perr)
 		ks = nil
 	}
-	gw, err := gateway.New(gateway.Options{
+	var gw *gateway.Server
+	gw, err = gateway.New(gateway.Options{
 		Config: cfg, ConfigPath: path, Getenv: getenv, Keys: ks, StateDir: stateDir, UsageDB: config.UsageDBPath(),
 		Logger: log, Version: version, Token: token,
 		Notifier: notify.New(log), // shown only while the config's notifications is on
+		// The dashboard's Connect tab and the tray set tools up as
+		// `switchyard connect` does, pointing them at the address served.
+		ToolSetup: func() (*connect.Setup, error) { return newToolSetup(gw.Addr(), "") },
 	})
 	if err != nil {
 		return nil, err // the environment overrides are applied (once) by gateway.New

@@ -15,12 +15,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"switchyard/connect"
 	"switchyard/gateway"
 	"switchyard/gateway/config"
 	usagedb "switchyard/gateway/usage"
@@ -32,6 +34,21 @@ func TestTrayDrivesGateway(t *testing.T) {
 	bus := traytest.StartBus(t)
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", bus.Addr)
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // autostart state
+	// Tool setup works in a home of its own, with the app's own builder.
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_STATE_HOME", filepath.Join(home, ".local", "state"))
+	for _, k := range []string{"CLAUDE_CONFIG_DIR", "CODEX_HOME", "GEMINI_CLI_HOME", "CONTINUE_GLOBAL_DIR", "SWITCHYARD_TOKEN"} {
+		t.Setenv(k, "")
+	}
+	settings := filepath.Join(home, ".claude", "settings.json")
+	const mine = "{\n  // mine\n  \"model\": \"opus\"\n}\n"
+	if err := os.MkdirAll(filepath.Dir(settings), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(settings, []byte(mine), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	w := traytest.StartWatcher(t, bus)
 
 	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -94,7 +111,8 @@ func TestTrayDrivesGateway(t *testing.T) {
 			case recorded <- r: // the first request's record
 			default:
 			}
-		}})
+		},
+		ToolSetup: func() (*connect.Setup, error) { return newToolSetup(addr, "") }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,6 +217,23 @@ func TestTrayDrivesGateway(t *testing.T) {
 	saved, err := config.Load(cfgPath)
 	if err != nil || saved.Backend("backup").Enabled {
 		t.Fatalf("the toggle was not saved: %v", err)
+	}
+
+	// "Set up a tool": a click points Claude Code at the gateway; the item
+	// is then checked, and a click on it undoes the setup byte for byte.
+	item.WaitMenu(t, 5*time.Second, func(m traytest.Node) bool {
+		n, ok := m.Find("Set up Claude Code")
+		return ok && n.Checkable && !n.Checked && n.Enabled
+	})
+	item.ClickLabel(t, "Set up Claude Code")
+	item.WaitMenu(t, 5*time.Second, func(m traytest.Node) bool { n, ok := m.Find("Set up Claude Code"); return ok && n.Checked })
+	if b, err := os.ReadFile(settings); err != nil || !strings.Contains(string(b), `"ANTHROPIC_BASE_URL": "http://`+addr+`"`) || !strings.Contains(string(b), "// mine") {
+		t.Fatalf("after Set up Claude Code, settings.json is %q (%v)", b, err)
+	}
+	item.ClickLabel(t, "Set up Claude Code")
+	item.WaitMenu(t, 5*time.Second, func(m traytest.Node) bool { n, ok := m.Find("Set up Claude Code"); return ok && !n.Checked })
+	if b, err := os.ReadFile(settings); err != nil || string(b) != mine {
+		t.Fatalf("after the undo click, settings.json is %q (%v), want %q", b, err, mine)
 	}
 
 	item.ClickLabel(t, "Quit")

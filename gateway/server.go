@@ -18,6 +18,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"switchyard/connect"
 	"switchyard/gateway/clock"
 	"switchyard/gateway/config"
 	"switchyard/gateway/dashboard"
@@ -78,6 +79,11 @@ type Options struct {
 	// Notifier shows desktop notifications (notify.New in main) when the
 	// config's notifications is on; nil = none.
 	Notifier notify.Notifier
+	// ToolSetup builds the setup that points the user's tools (Claude
+	// Code, Codex, …) at this gateway, for the dashboard's Connect tab
+	// and the tray (main builds it as for `switchyard connect`); called
+	// at each use, so the URL follows the listener. nil = no tool setup.
+	ToolSetup func() (*connect.Setup, error)
 	// ReadHeaderTimeout bounds how long a client may take to send its
 	// request headers (slowloris, hardening R1); 0 = 10s.
 	ReadHeaderTimeout time.Duration
@@ -127,6 +133,7 @@ type Server struct {
 	alerts *notify.Coalescer
 
 	refused *guard.Refusals
+	tools   *toolSetup // nil without Options.ToolSetup
 
 	// sessions is session affinity's store (nil when sessions.enabled is
 	// false); pinGen the table generation its pins were last checked at.
@@ -190,9 +197,14 @@ func New(opts Options) (*Server, error) {
 		s.alerts = notify.NewCoalescer(opts.Notifier, s.clock)
 	}
 	s.openUsage(eff)
+	var con dashboard.Connector
+	if opts.ToolSetup != nil {
+		s.tools = &toolSetup{s: s, setup: opts.ToolSetup}
+		con = s.tools
+	}
 	s.dash = dashboard.New(dashHost{s}, dashHost{s}, dashboard.Options{
 		Now: s.clock.Now, Getenv: opts.Getenv, Logger: s.log, TokenRequired: opts.Token != "", Keychain: opts.Keys != nil,
-		EventsKeepalive: opts.EventsKeepalive,
+		EventsKeepalive: opts.EventsKeepalive, Connector: con,
 		WriteError: func(w http.ResponseWriter, status int, msg string) {
 			protocols.WriteError(w, protocols.OpenAI, &protocols.Error{Status: status, Message: msg})
 		},

@@ -50,6 +50,10 @@ func (f *fakeController) SetEnabled(id string, on bool) error {
 	f.calls <- fmt.Sprintf("SetEnabled(%s, %v)", id, on)
 	return nil
 }
+func (f *fakeController) SetUpTool(id string, undo bool) error {
+	f.calls <- fmt.Sprintf("SetUpTool(%s, %v)", id, undo)
+	return nil
+}
 func (f *fakeController) OpenDashboard() error { f.calls <- "OpenDashboard()"; return nil }
 func (f *fakeController) CopyText(s string) error {
 	f.calls <- "CopyText(" + s + ")"

@@ -27,6 +27,7 @@ const (
 	actAutostart
 	actTestAll
 	actNotifications
+	actSetUpTool
 	actQuit
 )
 
@@ -34,8 +35,8 @@ const (
 // that a click does what the menu showed.
 type action struct {
 	kind      actionKind
-	backendID string // actToggleBackend
-	on        bool   // actToggleBackend, actAutostart, actNotifications: the value to set
+	backendID string // actToggleBackend; actSetUpTool: the tool's id
+	on        bool   // actToggleBackend, actAutostart, actNotifications: the value to set; actSetUpTool: apply (true) or undo
 	text      string // actCopy
 }
 
@@ -140,6 +141,9 @@ func buildMenu(s Snapshot) menuModel {
 		enabled: s.Serving, action: action{kind: actOpenDashboard}})
 	add(copyItem("Copy OpenAI base URL", s.OpenAIBaseURL))
 	add(copyItem("Copy Anthropic base URL", s.AnthropicBaseURL))
+	if len(s.Tools) > 0 {
+		add(toolsMenu(s.Tools))
+	}
 	add(sep)
 	add(menuItem{kind: kindCheckbox, label: "Start at login", tooltip: "Start Switchyard when you log in",
 		checked: s.Autostart, enabled: true, action: action{kind: actAutostart, on: !s.Autostart}})
@@ -184,6 +188,31 @@ func testLine(r *TestRun, loc *time.Location) (line, tip string) {
 		tip += ": " + strings.Join(r.Failures, "; ")
 	}
 	return shorten(line, maxHeader), tip
+}
+
+// toolsMenu is "Set up a tool": one check item per tool, checked when the
+// tool points at the gateway. Clicking an unchecked one sets the tool up;
+// clicking a checked one undoes it (its config files go back to how they
+// were), as every other check item of the menu toggles. A tool whose
+// config does not parse is shown greyed out with the reason.
+func toolsMenu(tools []Tool) menuItem {
+	m := menuItem{kind: kindSubmenu, label: "Set up a tool", enabled: true,
+		tooltip: "Point a coding tool's own config at Switchyard (backed up; click again to undo)"}
+	for _, t := range tools {
+		it := menuItem{kind: kindCheckbox, label: "Set up " + t.Name, checked: t.Connected, enabled: t.Error == "",
+			action: action{kind: actSetUpTool, backendID: t.ID, on: !t.Connected}}
+		switch {
+		case t.Error != "":
+			it.label += " — config does not parse"
+			it.tooltip = t.Error
+		case t.Connected:
+			it.tooltip = t.Name + " points at Switchyard. Click to undo: " + t.Files + " go back to how they were"
+		default:
+			it.tooltip = "Point " + t.Name + " at Switchyard: edits " + t.Files + " (with a backup)"
+		}
+		m.children = append(m.children, it)
+	}
+	return m
 }
 
 // todayLabel is "Today: 12 requests · 34.5k tokens".

@@ -423,6 +423,45 @@ func TestTestAllLines(t *testing.T) {
 	}
 }
 
+// TestToolsMenu: "Set up a tool" lists each tool, checked when it points
+// at the gateway; a click sets an unchecked one up and undoes a checked
+// one; a tool whose config does not parse is greyed out with the reason.
+func TestToolsMenu(t *testing.T) {
+	s := baseSnapshot()
+	if strings.Contains(strings.Join(render(buildMenu(s)), "\n"), "Set up a tool") {
+		t.Fatal("a tools submenu without tools")
+	}
+	s.Tools = []Tool{
+		{ID: "claude-code", Name: "Claude Code", Connected: true, Files: "~/.claude/settings.json"},
+		{ID: "codex", Name: "Codex CLI", Error: "~/.codex/config.toml:1:17: not valid TOML"},
+		{ID: "qwen", Name: "qwen-code", Files: "~/.qwen/settings.json"},
+	}
+	m := buildMenu(s)
+	got := strings.Join(render(m), "\n")
+	want := "Set up a tool >\n    [x] Set up Claude Code\n    (off) [ ] Set up Codex CLI — config does not parse\n    [ ] Set up qwen-code\n---\n[x] Start at login"
+	if !strings.Contains(got, want) {
+		t.Fatalf("menu:\n%s\nwant it to contain:\n%s", got, want)
+	}
+	var sub menuItem
+	for _, it := range m.items {
+		if it.label == "Set up a tool" {
+			sub = it
+		}
+	}
+	if a := sub.children[0].action; a.kind != actSetUpTool || a.backendID != "claude-code" || a.on {
+		t.Errorf("clicking a checked tool: %+v, want undo", a)
+	}
+	if a := sub.children[2].action; a.kind != actSetUpTool || a.backendID != "qwen" || !a.on {
+		t.Errorf("clicking an unchecked tool: %+v, want set up", a)
+	}
+	if tip := sub.children[1].tooltip; !strings.Contains(tip, "not valid TOML") {
+		t.Errorf("broken tool's tooltip %q", tip)
+	}
+	if tip := sub.children[2].tooltip; !strings.Contains(tip, "~/.qwen/settings.json") {
+		t.Errorf("tooltip %q does not name the file", tip)
+	}
+}
+
 func TestTodayLine(t *testing.T) {
 	s := baseSnapshot()
 	if labels := labelsOf(buildMenu(s)); slices.ContainsFunc(labels, func(l string) bool { return strings.HasPrefix(l, "Today") }) {

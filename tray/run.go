@@ -222,6 +222,12 @@ func (u *ui) do(a action) {
 	case actCopy:
 		what = "copying to the clipboard"
 		err = u.c.CopyText(a.text)
+	case actSetUpTool:
+		what = "setting up " + a.backendID
+		if !a.on {
+			what = "undoing the setup of " + a.backendID
+		}
+		err = u.c.SetUpTool(a.backendID, !a.on)
 	case actAutostart:
 		what = "changing start at login"
 		err = u.c.SetAutostart(a.on)

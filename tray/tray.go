@@ -34,6 +34,9 @@ type Controller interface {
 	OpenDashboard() error
 	// CopyText puts s on the clipboard.
 	CopyText(s string) error
+	// SetUpTool points a tool (Claude Code, Codex CLI, …) at the gateway,
+	// or with undo takes it off again (package connect's Apply and Undo).
+	SetUpTool(id string, undo bool) error
 	// SetAutostart turns "start at login" on or off.
 	SetAutostart(on bool) error
 	// TestAll starts a test of every enabled backend's endpoints (one
@@ -63,6 +66,7 @@ type Snapshot struct {
 	// Warnings are quota warnings, one line per low key, e.g.
 	// "AnyRouter key …ab12: $0.40 left".
 	Warnings []string
+	Tools    []Tool // the "Set up a tool" submenu; none = no submenu
 	// Base URLs to copy: "http://127.0.0.1:7861/v1" and "http://127.0.0.1:7861".
 	OpenAIBaseURL, AnthropicBaseURL string
 	// Now is when the snapshot was taken. It decides what "in the last
@@ -95,6 +99,14 @@ type TestRun struct {
 	// Failures names each failed endpoint and why, key-free:
 	// "anyrouter anyrouter.top key …D5xY: http 401".
 	Failures []string
+}
+
+// Tool is one tool the tray can set up.
+type Tool struct {
+	ID, Name  string
+	Connected bool   // its config points at the gateway now
+	Files     string // the files set up edits, for the tooltip
+	Error     string // why it cannot be set up (a config that does not parse)
 }
 
 // Today is today's usage (local day) from the usage database.

@@ -8,9 +8,10 @@
 // never parsed as HTML.
 import {$, $$, h, s, icon, fmtInt, plural, pad, fmtClock, fmtFull, fmtDur, ago, mmss, toast} from './ui.js';
 import {chartSVG, SLOTS, SLOT_MIN} from './chart.js';
-import {renderSnippets} from './connect.js';
+import {renderSnippets, renderTools} from './connect.js';
 import {probeCell} from './probe.js';
 import {quotaView} from './quota.js';
+import {loadUsage, loadToday} from './usage.js';
 
 // ---- state ----
 const st = {
@@ -77,10 +78,12 @@ function onStatus(s) {
   if (!s || !Array.isArray(s.backends)) return;
   st.status = s;
   renderAll();
+  if (document.body.dataset.tab === 'usage') loadUsage(false); // at most every 5 s
+  loadToday(); // at most every 10 s
 }
 
 // ---- tabs ----
-const TABS = ['overview', 'keys', 'connect'];
+const TABS = ['overview', 'keys', 'usage', 'connect'];
 function showTab() {
   const want = location.hash.slice(1);
   const tab = TABS.includes(want) ? want : 'overview';
@@ -90,6 +93,8 @@ function showTab() {
     if (t === tab) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
   document.body.dataset.tab = tab;
+  if (tab === 'connect') loadTools();
+  if (tab === 'usage') loadUsage(true);
 }
 
 // ---- rendering ----
@@ -102,6 +107,7 @@ function renderAll() {
   scheduleChart();
   renderKeys();
   renderConnect();
+  drawTools();
 }
 
 function renderHeader() {
@@ -704,6 +710,63 @@ function renderConnect() {
   renderSnippets($('#connect-list'), {addr, token, model});
 }
 
+// ---- one-click tool setup ----
+const tools = {list: null, busy: '', notes: new Map(), errors: new Map(), loadErr: '', sig: ''};
+async function loadTools() {
+  try {
+    const body = await api('GET', '/api/connect');
+    tools.list = body.tools || [];
+    tools.home = body.home || '';
+    tools.loadErr = '';
+  } catch (e) {
+    tools.loadErr = e.message;
+  }
+  drawTools();
+}
+function drawTools() {
+  const box = $('#tools-list');
+  if (tools.loadErr && !tools.list) {
+    box.replaceChildren(h('p', {class: 'form-error'}, `Could not read the tools' state: ${tools.loadErr}`));
+    return;
+  }
+  if (!tools.list) return;
+  if (!tools.list.length) {
+    box.replaceChildren(h('p', {class: 'hint'}, 'One-click setup is not available in this gateway: use the settings below, or switchyard connect TOOL.'));
+    return;
+  }
+  // Status events redraw everything; redraw the cards only when they change.
+  const sig = JSON.stringify([tools.list, !!st.session.editable, tools.busy, [...tools.notes], [...tools.errors]]);
+  if (sig === tools.sig) return;
+  tools.sig = sig;
+  renderTools(box, {tools: tools.list, home: tools.home, editable: !!st.session.editable, busy: tools.busy,
+    notes: tools.notes, errors: tools.errors, act: toolAction});
+}
+async function toolAction(id, action) {
+  if (tools.busy || !st.session.editable) return;
+  const t = tools.list.find((x) => x.id === id);
+  tools.busy = id;
+  tools.errors.delete(id);
+  drawTools();
+  try {
+    const r = await api('POST', `/api/connect/${encodeURIComponent(id)}`, {action});
+    tools.list = tools.list.map((x) => (x.id === id ? r.tool : x));
+    const res = r.result;
+    let msg;
+    if (action === 'apply') msg = res.changed ? `${t.name} now points at Switchyard` : `${t.name} already points at Switchyard: nothing changed`;
+    else msg = res.changed ? `${t.name} no longer points at Switchyard` : `${t.name}: nothing to undo`;
+    const backups = (res.files || []).filter((f) => f.backup && action === 'apply').map((f) => `Backup: ${f.backup}`);
+    const notes = action === 'apply' ? [...backups, ...(res.notes || [])] : [];
+    if (notes.length) tools.notes.set(id, notes.join('\n')); else tools.notes.delete(id);
+    toast(msg);
+  } catch (e) {
+    tools.errors.set(id, e.message);
+    toast(e.message, 'error');
+  } finally {
+    tools.busy = '';
+    drawTools();
+  }
+}
+
 // ---- live updates ----
 function setConn(state, text) {
   const c = $('#conn');
@@ -762,6 +825,7 @@ function tick() {
 
 showTab();
 window.addEventListener('hashchange', showTab);
+window.addEventListener('focus', () => { if (document.body.dataset.tab === 'connect') loadTools(); });
 loadSession();
 connect();
 setInterval(tick, 1000);

@@ -76,3 +76,50 @@ export function chartSVG(backends, activity, failovers, nowMs) {
   return {svg, answered: total, failedOver: totalFo};
 }
 
+
+// stackedDaysSVG draws one stacked bar per day (the Usage tab's tokens
+// chart). days is [{day: 'YYYY-MM-DD', parts: [{cls, n, label}]}], oldest
+// first; every bar has the same parts in the same order, bottom up.
+export function stackedDaysSVG(days, fmt) {
+  const W = 720; const H = 180; const LEFT = 52; const RIGHT = 16; const BOTTOM = 18; const TOP = 6;
+  const plotW = W - LEFT - RIGHT; const plotH = H - BOTTOM - TOP;
+  let max = 0;
+  for (const d of days) max = Math.max(max, d.parts.reduce((a, p) => a + p.n, 0));
+  const top = niceCeil(max);
+  const slotW = plotW / Math.max(1, days.length);
+  const barW = Math.max(2, Math.min(28, slotW - 2));
+  const g = [];
+  for (const f of [0, 0.5, 1]) {
+    const y = TOP + plotH - f * plotH;
+    g.push(s('line', {class: 'grid', x1: LEFT, x2: W - RIGHT, y1: y.toFixed(1), y2: y.toFixed(1)}));
+    g.push(s('text', {class: 'axis', x: LEFT - 6, y: (y + 3.5).toFixed(1), 'text-anchor': 'end'}, fmt(top * f)));
+  }
+  days.forEach((d, i) => {
+    const x = LEFT + i * slotW + (slotW - barW) / 2;
+    const total = d.parts.reduce((a, p) => a + p.n, 0);
+    const tip = `${d.day}: ${fmt(total)} tokens` + d.parts.map((p) => ` · ${p.label} ${fmt(p.n)}`).join('');
+    let y = TOP + plotH;
+    g.push(s('rect', {class: 'slot', x: x.toFixed(1), y: TOP, width: barW.toFixed(1), height: plotH, rx: 1.5}, s('title', null, tip)));
+    for (const p of d.parts) {
+      if (!p.n || !top) continue;
+      const hgt = Math.max(1.5, (p.n / top) * plotH);
+      y -= hgt;
+      g.push(s('rect', {class: p.cls, x: x.toFixed(1), y: y.toFixed(1), width: barW.toFixed(1), height: hgt.toFixed(1)}, s('title', null, tip)));
+    }
+  });
+  const every = Math.ceil(days.length / 8);
+  days.forEach((d, i) => {
+    if ((days.length - 1 - i) % every) return;
+    const x = LEFT + i * slotW + slotW / 2;
+    g.push(s('text', {class: 'axis', x: x.toFixed(1), y: H - 4, 'text-anchor': 'middle'}, d.day.slice(5)));
+  });
+  return s('svg', {viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'Tokens per day, stacked by kind'}, g);
+}
+
+// niceCeil rounds n up to 1, 2 or 5 times a power of ten.
+function niceCeil(n) {
+  if (n <= 0) return 0;
+  const p = Math.pow(10, Math.floor(Math.log10(n)));
+  for (const m of [1, 2, 5, 10]) if (m * p >= n) return m * p;
+  return 10 * p;
+}

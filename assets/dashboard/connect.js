@@ -1,4 +1,5 @@
-// "Connect your tools": copy-ready settings for OpenAI-compatible tools,
+// "Connect your tools": one-click setup per tool (renderTools, over
+// /api/connect), and copy-ready settings for OpenAI-compatible tools,
 // Claude Code, Codex CLI, Cline, Continue, aider and curl, each with a Copy button.
 import {h, icon, toast} from './ui.js';
 
@@ -56,4 +57,43 @@ function copyButton(text, what) {
     }
   });
   return btn;
+}
+
+// ---- one-click setup ----
+// renderTools fills container with one card per tool from GET /api/connect:
+// a status badge, the files setup edits, "Set up" and "Undo" buttons.
+// act(id, action) posts the action and resolves to the answer, or rejects
+// with an Error whose message is the gateway's. editable: this browser
+// holds a session (else the buttons are disabled). notes: the last
+// result's notes per tool id; errors: the last error per tool id.
+// Paths under home show as ~/….
+export function renderTools(container, {tools, home, editable, busy, notes, errors, act}) {
+  const short = (text) => (home && text ? text.split(home + '/').join('~/') : text);
+  container.replaceChildren(...tools.map((t) => toolCard(t, {editable, busy: busy === t.id, short,
+    note: short(notes.get(t.id)), error: short(errors.get(t.id)), act})));
+}
+
+function toolCard(t, {editable, busy, note, error, short, act}) {
+  let badge;
+  if (t.error) badge = h('span', {class: 'tag tag-bad', title: short(t.error)}, 'config does not parse');
+  else if (t.connected) badge = h('span', {class: 'tag tag-ok'}, 'points at Switchyard');
+  else badge = h('span', {class: 'tag'}, 'not set up');
+  const lockTip = editable ? null : 'Open the dashboard from the tray to set tools up';
+  const setUp = h('button', {class: 'btn btn-small btn-primary', type: 'button', data: {act: 'apply'},
+    disabled: !editable || busy || !!t.error || (t.connected && !(t.pending && t.pending.length)),
+    title: lockTip || (t.connected ? `${t.name} already points at Switchyard` : `Point ${t.name} at Switchyard`)},
+  t.connected && t.pending && t.pending.length ? 'Update' : 'Set up');
+  const undo = h('button', {class: 'btn btn-small', type: 'button', data: {act: 'undo'},
+    disabled: !editable || busy || !!t.error || !(t.connected || t.undo),
+    title: lockTip || (t.undo ? `Put ${t.name}'s files back as they were` : `Take ${t.name} off Switchyard`)}, 'Undo');
+  setUp.addEventListener('click', () => act(t.id, 'apply'));
+  undo.addEventListener('click', () => act(t.id, 'undo'));
+  return h('section', {class: 'card tool', data: {tool: t.id, state: t.error ? 'error' : t.connected ? 'connected' : 'off'}},
+    h('div', {class: 'snippet-head'}, h('h3', null, t.name), badge),
+    h('p', {class: 'hint'}, t.description),
+    h('ul', {class: 'tool-files'}, (t.files || []).map((f) => h('li', {title: f}, h('code', null, short(f))))),
+    t.error ? h('p', {class: 'form-error tool-error', role: 'alert'}, `Config does not parse: ${short(t.error)}`) : null,
+    error ? h('p', {class: 'form-error tool-error', role: 'alert'}, error) : null,
+    note ? h('p', {class: 'hint tool-note'}, note) : null,
+    h('div', {class: 'form-actions'}, setUp, undo));
 }

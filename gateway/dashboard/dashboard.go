@@ -2,10 +2,11 @@
 // static files, the launch-link → session-cookie exchange and CSRF tokens
 // (the gateway's guard applies the write rule with CheckWrite), the
 // status and settings reads, the settings and key writes (writes.go), the
-// Server-Sent Events feed, and the in-process log of finished requests
-// that feeds it. It sees the gateway only through two small interfaces,
-// Host (the configuration in effect, a status snapshot, its change
-// events) and Writer (settings and key writes), and renders errors
+// Server-Sent Events feed, the in-process log of finished requests
+// that feeds it, and one-click tool setup (connect.go). It sees the
+// gateway only through small interfaces, Host (the configuration in
+// effect, a status snapshot, its change events), Writer (settings and key
+// writes) and Connector (tool setup), and renders errors
 // through the gateway's one renderer (Options.WriteError).
 //
 // Routes (all behind the guard):
@@ -16,6 +17,8 @@
 //	GET /api/session       {"editable":bool,"csrf":"…",…}; csrf only with a session
 //	GET /api/backends      non-secret settings per backend (what PATCH edits)
 //	GET /api/events        SSE: settings, status, history, request; keepalives
+//	GET /api/connect       the tools setup can point at the gateway; POST
+//	                       /api/connect/{tool} sets one up or undoes it (connect.go)
 package dashboard
 
 import (
@@ -83,6 +86,9 @@ type Options struct {
 	EventsKeepalive time.Duration
 	// WriteError renders an error (the gateway's one error renderer).
 	WriteError func(w http.ResponseWriter, status int, msg string)
+	// Connector sets up the user's tools (the Connect tab, connect.go);
+	// nil = /api/connect answers 404.
+	Connector Connector
 }
 
 // Dashboard is the dashboard's state. Create it with New.
@@ -128,6 +134,7 @@ func New(host Host, w Writer, opts Options) *Dashboard {
 // the settings and key writes (writes.go).
 func (d *Dashboard) Routes(e *gin.Engine) {
 	d.writeRoutes(e)
+	d.connectRoutes(e)
 	e.GET("/", d.serveIndex)
 	e.GET("/assets/*file", d.serveAsset)
 	e.GET("/api/session", d.handleSession)
