@@ -195,14 +195,17 @@ func (s *Store) AddUsage(k Key, input, cacheRead, cacheWrite int64) {
 	if k == 0 {
 		return
 	}
-	now := s.now().UnixNano()
+	// A report on a turn already counted: it neither makes the session
+	// more recent (the report comes after the answer, when the next turn
+	// may be on its way) nor brings back a session gone meanwhile.
 	sh := s.shard(k)
 	sh.mu.Lock()
-	e := sh.get(s, k, now)
-	e.in += input
-	e.cr += cacheRead
-	e.cw += cacheWrite
-	e.last = now
+	if i, ok := sh.m[k]; ok {
+		e := &sh.ents[i]
+		e.in += input
+		e.cr += cacheRead
+		e.cw += cacheWrite
+	}
 	sh.mu.Unlock()
 }
 

@@ -81,18 +81,20 @@ func TestStoreAddUsageAndSnapshot(t *testing.T) {
 	a, b := Key(1<<60|1), Key(2<<60|2)
 	s.Served(a, "Anthropic Messages", MetadataUserID, pin("anyrouter"))
 	s.AddUsage(a, 100, 900, 50)
-	s.AddUsage(a, 10, 990, 0)
 	clk.Advance(time.Second)
-	s.AddUsage(b, 5, 0, 0) // usage before the pin: a session without one
+	s.Served(b, "Anthropic Messages", MetadataUserID, pin("kiro"))
+	// A report on a turn already served: counted, but it does not make
+	// the session more recent (it comes after the answer, when the next
+	// turn may already be on its way).
+	clk.Advance(time.Second)
+	s.AddUsage(a, 10, 990, 0)
+	s.AddUsage(Key(3<<60|3), 5, 0, 0) // a session not (or no longer) held: ignored
 	snap := s.Snapshot(10)
 	if len(snap) != 2 || snap[0].Key != b || snap[1].Key != a {
-		t.Fatalf("snapshot %+v: want b (most recent) then a", snap)
+		t.Fatalf("snapshot %+v: want b (most recent) then a, and no third", snap)
 	}
-	if got := snap[1]; got.Input != 110 || got.CacheRead != 1890 || got.CacheWrite != 50 || got.Turns != 1 || got.Pin.Backend != "anyrouter" || got.Source != MetadataUserID || got.Proto != "Anthropic Messages" {
+	if got := snap[1]; got.Input != 110 || got.CacheRead != 1890 || got.CacheWrite != 50 || got.Turns != 1 || got.Pin.Backend != "anyrouter" || got.Source != MetadataUserID || got.Proto != "Anthropic Messages" || !got.LastUsed.Equal(t0) {
 		t.Fatalf("session a = %+v", got)
-	}
-	if _, _, ok := s.Lookup(b); ok {
-		t.Fatal("a session with usage but no pin has a pin")
 	}
 	if n := len(s.Snapshot(1)); n != 1 {
 		t.Fatalf("Snapshot(1) has %d sessions", n)
