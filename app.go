@@ -104,10 +104,20 @@ func newTrayController(a *app, quit func()) *trayController {
 			case c.changed <- struct{}{}:
 			default:
 			}
+			// The gateway signals every request's outcome: under load the
+			// menu (a status snapshot, today's usage read from the
+			// database, the D-Bus updates) would be rebuilt for each. It
+			// follows at most trayRefreshEvery; what changes meanwhile is
+			// coalesced into the next signal.
+			time.Sleep(trayRefreshEvery)
 		}
 	}()
 	return c
 }
+
+// trayRefreshEvery is the shortest time between two menu refreshes, as
+// the dashboard's status events are paced.
+const trayRefreshEvery = 250 * time.Millisecond
 
 func (c *trayController) Snapshot() tray.Snapshot {
 	s := snapshotOf(c.a.gw.Status(), c.a.addr, c.a.listenErr, tray.AutostartEnabled(), time.Now())
