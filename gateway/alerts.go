@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"strings"
+	"time"
 
 	"switchyard/gateway/config"
 	"switchyard/gateway/protocols"
@@ -62,8 +63,20 @@ func (s *Server) watchAlerts(ctx context.Context, w *alertWatch) {
 		case <-w.ch:
 		}
 		s.alertPass(w)
+		// Every request's outcome signals: a pass (the whole status) per
+		// request under load would cost more than the alerts it can raise,
+		// which are coalesced to one a minute per backend anyway.
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(alertPassEvery):
+		}
 	}
 }
+
+// alertPassEvery is the shortest time between two passes of watchAlerts
+// (real time: the pace of the work, not of what is watched).
+const alertPassEvery = 250 * time.Millisecond
 
 func (s *Server) alertPass(w *alertWatch) {
 	if !s.config().Notifications {
