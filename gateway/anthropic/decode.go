@@ -60,16 +60,7 @@ var blockFields = []string{"type", "text", "thinking", "signature", "data", "tit
 // decodeBlocks reads content blocks; a source or a content (custom
 // decoders) gives up.
 func decodeBlocks(d *jscan.Decoder, p *[]Block) {
-	if d.Null() {
-		*p = nil
-		return
-	}
-	d.Elements(func() {
-		*p = append(*p, Block{})
-		if d.Null() {
-			return
-		}
-		b := &(*p)[len(*p)-1]
+	jscan.Slice(d, p, func(b *Block) {
 		d.Members(blockFields, func(i int) {
 			switch i {
 			case 0, 4, 5, 6, 7, 8:
@@ -86,5 +77,5 @@ func decodeBlocks(d *jscan.Decoder, p *[]Block) {
 				d.GiveUp()
 			}
 		})
-	}, func() { *p = []Block{} })
+	})
 }

@@ -61,16 +61,7 @@ func requestField(d *jscan.Decoder, r *GenerateContentRequest, i int) {
 var contentFields = []string{"role", "parts"}
 
 func decodeContents(d *jscan.Decoder, p *[]Content) {
-	if d.Null() {
-		*p = nil
-		return
-	}
-	d.Elements(func() {
-		*p = append(*p, Content{})
-		if !d.Null() {
-			decodeContent(d, &(*p)[len(*p)-1])
-		}
-	}, func() { *p = []Content{} })
+	jscan.Slice(d, p, func(c *Content) { decodeContent(d, c) })
 }
 
 func decodeContent(d *jscan.Decoder, c *Content) {
@@ -94,17 +85,7 @@ var (
 )
 
 func decodeParts(d *jscan.Decoder, p *[]Part) {
-	if d.Null() {
-		*p = nil
-		return
-	}
-	d.Elements(func() {
-		*p = append(*p, Part{})
-		if !d.Null() {
-			pt := &(*p)[len(*p)-1]
-			d.Members(partFields, func(i int) { partField(d, pt, i) })
-		}
-	}, func() { *p = []Part{} })
+	jscan.Slice(d, p, func(pt *Part) { d.Members(partFields, func(i int) { partField(d, pt, i) }) })
 }
 
 func partField(d *jscan.Decoder, pt *Part, i int) {
@@ -172,16 +153,7 @@ var (
 )
 
 func decodeTools(d *jscan.Decoder, p *[]Tool) {
-	if d.Null() {
-		*p = nil
-		return
-	}
-	d.Elements(func() {
-		*p = append(*p, Tool{})
-		if d.Null() {
-			return
-		}
-		t := &(*p)[len(*p)-1]
+	jscan.Slice(d, p, func(t *Tool) {
 		d.Members(toolFields, func(i int) {
 			switch i {
 			case 0:
@@ -196,20 +168,11 @@ func decodeTools(d *jscan.Decoder, p *[]Tool) {
 				d.Raw(&t.URLContext)
 			}
 		})
-	}, func() { *p = []Tool{} })
+	})
 }
 
 func decodeDeclarations(d *jscan.Decoder, p *[]FunctionDeclaration) {
-	if d.Null() {
-		*p = nil
-		return
-	}
-	d.Elements(func() {
-		*p = append(*p, FunctionDeclaration{})
-		if d.Null() {
-			return
-		}
-		f := &(*p)[len(*p)-1]
+	jscan.Slice(d, p, func(f *FunctionDeclaration) {
 		d.Members(declarationFields, func(i int) {
 			switch i {
 			case 0, 1:
@@ -220,7 +183,7 @@ func decodeDeclarations(d *jscan.Decoder, p *[]FunctionDeclaration) {
 				d.Raw(&f.ParametersJSONSchema)
 			}
 		})
-	}, func() { *p = []FunctionDeclaration{} })
+	})
 }
 
 var (

@@ -166,6 +166,23 @@ func (d *Decoder) Texts(p *[]string) {
 	}, func() { *p = []string{} })
 }
 
+// Slice reads an array of T into *p as encoding/json does: null is a nil
+// slice, [] an empty one, a null element T's zero value; elem reads one
+// element that is not null, in place.
+func Slice[T any](d *Decoder, p *[]T, elem func(*T)) {
+	if d.Null() {
+		*p = nil
+		return
+	}
+	d.Elements(func() {
+		var zero T
+		*p = append(*p, zero)
+		if !d.Null() {
+			elem(&(*p)[len(*p)-1])
+		}
+	}, func() { *p = []T{} })
+}
+
 // Raw keeps a value as it is (null too, as json.RawMessage does).
 func (d *Decoder) Raw(p *json.RawMessage) { *p = d.s.Value() }
 

@@ -73,15 +73,11 @@ func decodePartsFast(raw []byte) ([]Part, bool) {
 	var d jscan.Decoder
 	d.Reset(raw)
 	var parts []Part
-	d.Elements(func() {
-		parts = append(parts, Part{})
-		if !d.Null() {
-			p := &parts[len(parts)-1]
-			d.Members(partFields, func(i int) {
-				d.Text([...]*string{&p.Type, &p.Text, &p.Refusal, &p.ImageURL, &p.FileID, &p.Detail, &p.FileData, &p.Filename}[i])
-			})
-		}
-	}, func() { parts = []Part{} })
+	jscan.Slice(&d, &parts, func(p *Part) {
+		d.Members(partFields, func(i int) {
+			d.Text([...]*string{&p.Type, &p.Text, &p.Refusal, &p.ImageURL, &p.FileID, &p.Detail, &p.FileData, &p.Filename}[i])
+		})
+	})
 	return parts, d.Done()
 }
 
@@ -172,16 +168,7 @@ func decodeTextConfig(d *jscan.Decoder, p **TextConfig) {
 var toolFields = []string{"type", "name", "description", "parameters", "strict", "format", "tools"}
 
 func decodeTools(d *jscan.Decoder, p *[]Tool) {
-	if d.Null() {
-		*p = nil
-		return
-	}
-	d.Elements(func() {
-		*p = append(*p, Tool{})
-		if d.Null() {
-			return
-		}
-		t := &(*p)[len(*p)-1]
+	jscan.Slice(d, p, func(t *Tool) {
 		d.Members(toolFields, func(i int) {
 			switch i {
 			case 0, 1, 2:
@@ -196,7 +183,7 @@ func decodeTools(d *jscan.Decoder, p *[]Tool) {
 				decodeTools(d, &t.Tools)
 			}
 		})
-	}, func() { *p = []Tool{} })
+	})
 }
 
 var itemFields = []string{"type", "id", "role", "content", "call_id", "name", "arguments", "input", "output",
@@ -211,18 +198,7 @@ func itemField(d *jscan.Decoder, it *Item, i int) {
 	case 10:
 		d.Raw(&it.Action)
 	case 11:
-		if d.Null() {
-			it.Summary = nil
-			return
-		}
-		d.Elements(func() {
-			it.Summary = append(it.Summary, SummaryPart{})
-			if d.Null() {
-				return
-			}
-			s := &it.Summary[len(it.Summary)-1]
-			d.Members(summaryFields, func(i int) { d.Text([...]*string{&s.Type, &s.Text}[i]) })
-		}, func() { it.Summary = []SummaryPart{} })
+		readSummary(d, &it.Summary)
 	default:
 		d.Text([...]*string{0: &it.Type, 1: &it.ID, 2: &it.Role, 4: &it.CallID, 5: &it.Name, 6: &it.Arguments,
 			7: &it.Input, 9: &it.Namespace, 12: &it.EncryptedContent}[i])
@@ -262,16 +238,7 @@ func ReadResponse(d *jscan.Decoder, r *Response) {
 		case 2:
 			d.Int64(&r.CreatedAt)
 		case 5:
-			if d.Null() {
-				r.Output = nil
-				return
-			}
-			d.Elements(func() {
-				r.Output = append(r.Output, OutputItem{})
-				if !d.Null() {
-					ReadOutputItem(d, &r.Output[len(r.Output)-1])
-				}
-			}, func() { r.Output = []OutputItem{} })
+			jscan.Slice(d, &r.Output, func(o *OutputItem) { ReadOutputItem(d, o) })
 		case 6:
 			readUsage(d, &r.Usage)
 		case 7:
@@ -306,16 +273,7 @@ func ReadOutputItem(d *jscan.Decoder, o *OutputItem) {
 	d.Members(outputItemFields, func(i int) {
 		switch i {
 		case 4:
-			if d.Null() {
-				o.Content = nil
-				return
-			}
-			d.Elements(func() {
-				o.Content = append(o.Content, OutputContent{})
-				if d.Null() {
-					return
-				}
-				c := &o.Content[len(o.Content)-1]
+			jscan.Slice(d, &o.Content, func(c *OutputContent) {
 				d.Members(outputContentFields, func(i int) {
 					if i == 3 {
 						readRawList(d, &c.Annotations)
@@ -323,7 +281,7 @@ func ReadOutputItem(d *jscan.Decoder, o *OutputItem) {
 					}
 					d.Text([...]*string{&c.Type, &c.Text, &c.Refusal}[i])
 				})
-			}, func() { o.Content = []OutputContent{} })
+			})
 		case 7:
 			d.TextPtr(&o.Arguments)
 		case 8:
@@ -339,18 +297,9 @@ func ReadOutputItem(d *jscan.Decoder, o *OutputItem) {
 }
 
 func readSummary(d *jscan.Decoder, p *[]SummaryPart) {
-	if d.Null() {
-		*p = nil
-		return
-	}
-	d.Elements(func() {
-		*p = append(*p, SummaryPart{})
-		if d.Null() {
-			return
-		}
-		s := &(*p)[len(*p)-1]
+	jscan.Slice(d, p, func(s *SummaryPart) {
 		d.Members(summaryFields, func(i int) { d.Text([...]*string{&s.Type, &s.Text}[i]) })
-	}, func() { *p = []SummaryPart{} })
+	})
 }
 
 func readRawList(d *jscan.Decoder, p *[]json.RawMessage) {
