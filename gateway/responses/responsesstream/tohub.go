@@ -231,13 +231,17 @@ func (c *ToHubStream) begin(dst []byte, r *responses.Response) []byte {
 
 // head starts a chunk up to its delta.
 func (c *ToHubStream) head(dst []byte) []byte {
+	return append(c.open(dst), `,"choices":[{"index":0,"delta":`...)
+}
+
+// open starts a chunk: its id, object, created and model.
+func (c *ToHubStream) open(dst []byte) []byte {
 	dst = append(dst, `data: {"id":`...)
 	dst = appendJSONString(dst, c.id)
 	dst = append(dst, `,"object":"chat.completion.chunk","created":`...)
 	dst = strconv.AppendInt(dst, c.opt.Created, 10)
 	dst = append(dst, `,"model":`...)
-	dst = appendJSONString(dst, c.model)
-	return append(dst, `,"choices":[{"index":0,"delta":`...)
+	return appendJSONString(dst, c.model)
 }
 
 // tail ends a chunk after its delta, with a finish reason or null.
@@ -394,15 +398,8 @@ func (c *ToHubStream) complete(dst []byte, r *responses.Response) protocol.Step 
 		if u == nil {
 			u = &openai.Usage{PromptTokens: c.opt.InputEstimate, TotalTokens: c.opt.InputEstimate}
 		}
-		b, _ := json.Marshal(u)
-		dst = append(dst, `data: {"id":`...)
-		dst = appendJSONString(dst, c.id)
-		dst = append(dst, `,"object":"chat.completion.chunk","created":`...)
-		dst = strconv.AppendInt(dst, c.opt.Created, 10)
-		dst = append(dst, `,"model":`...)
-		dst = appendJSONString(dst, c.model)
-		dst = append(dst, `,"choices":[],"usage":`...)
-		dst = append(append(dst, b...), "}\n\n"...)
+		dst = append(c.open(dst), `,"choices":[],"usage":`...)
+		dst = append(openai.AppendUsage(dst, u), "}\n\n"...) // json.Marshal's bytes
 	}
 	c.done = true
 	return protocol.Step{Out: append(dst, "data: [DONE]\n\n"...), Done: true, Content: replayed}
