@@ -2,12 +2,10 @@ package jscan
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"strings"
 	"testing"
-
-	"encoding/binary"
-	"switchyard/gateway/protocol"
 )
 
 // FuzzJSONScan checks the hand-written scanner against encoding/json: the
@@ -62,8 +60,8 @@ func FuzzJSONScan(f *testing.F) {
 		if err := json.Unmarshal(AppendRawJSONString(nil, raw), &fromRaw); err != nil || fromRaw != want {
 			t.Fatalf("AppendRawJSONString(%q) = %q, %v; want %q", raw, fromRaw, err, want)
 		}
-		if err := json.Unmarshal(protocol.AppendJSONString(nil, want), &fromQuoted); err != nil || fromQuoted != want {
-			t.Fatalf("AppendJSONString(%q) = %q, %v", want, fromQuoted, err)
+		if err := json.Unmarshal(AppendStringPlain(nil, want), &fromQuoted); err != nil || fromQuoted != want {
+			t.Fatalf("AppendStringPlain(%q) = %q, %v", want, fromQuoted, err)
 		}
 		if u := UnquoteRaw(raw); u != want {
 			t.Fatalf("UnquoteRaw(%q) = %q, want %q", raw, u, want)

@@ -1,7 +1,6 @@
 package openai
 
 import (
-	"encoding/json"
 	"strconv"
 
 	"switchyard/gateway/jscan"
@@ -13,232 +12,183 @@ import (
 // ok is false where Marshal fails (a NaN or infinite number, an invalid
 // raw value): the caller then has Marshal say why.
 func AppendChatRequest(dst []byte, r *ChatRequest) (out []byte, ok bool) {
-	e := encoder{b: dst, ok: true}
-	e.b = append(e.b, `{"model":`...)
-	e.str(r.Model)
-	e.b = append(e.b, `,"messages":`...)
+	e := encoder{jscan.Encoder{B: dst, OK: true}}
+	e.B = append(e.B, `{"model":`...)
+	e.Str(r.Model)
+	e.B = append(e.B, `,"messages":`...)
 	if r.Messages == nil {
-		e.b = append(e.b, "null"...)
+		e.B = append(e.B, "null"...)
 	} else {
-		e.b = append(e.b, '[')
+		e.B = append(e.B, '[')
 		for i := range r.Messages {
 			if i > 0 {
-				e.b = append(e.b, ',')
+				e.B = append(e.B, ',')
 			}
 			e.message(&r.Messages[i])
 		}
-		e.b = append(e.b, ']')
+		e.B = append(e.B, ']')
 	}
-	e.intPtr(`,"max_tokens":`, r.MaxTokens)
-	e.intPtr(`,"max_completion_tokens":`, r.MaxCompletionTokens)
-	e.floatPtr(`,"temperature":`, r.Temperature)
-	e.floatPtr(`,"top_p":`, r.TopP)
-	e.intPtr(`,"top_k":`, r.TopK)
+	e.OptIntPtr(`,"max_tokens":`, r.MaxTokens)
+	e.OptIntPtr(`,"max_completion_tokens":`, r.MaxCompletionTokens)
+	e.OptFloatPtr(`,"temperature":`, r.Temperature)
+	e.OptFloatPtr(`,"top_p":`, r.TopP)
+	e.OptIntPtr(`,"top_k":`, r.TopK)
 	if len(r.Stop) > 0 {
-		e.b = append(e.b, `,"stop":[`...)
+		e.B = append(e.B, `,"stop":[`...)
 		for i, s := range r.Stop {
 			if i > 0 {
-				e.b = append(e.b, ',')
+				e.B = append(e.B, ',')
 			}
-			e.str(s)
+			e.Str(s)
 		}
-		e.b = append(e.b, ']')
+		e.B = append(e.B, ']')
 	}
 	if r.Stream {
-		e.b = append(e.b, `,"stream":true`...)
+		e.B = append(e.B, `,"stream":true`...)
 	}
 	if r.StreamOptions != nil {
-		e.b = append(e.b, `,"stream_options":{"include_usage":`...)
-		e.b = append(strconv.AppendBool(e.b, r.StreamOptions.IncludeUsage), '}')
+		e.B = append(e.B, `,"stream_options":{"include_usage":`...)
+		e.B = append(strconv.AppendBool(e.B, r.StreamOptions.IncludeUsage), '}')
 	}
-	e.intPtr(`,"n":`, r.N)
-	e.optStr(`,"user":`, r.User)
+	e.OptIntPtr(`,"n":`, r.N)
+	e.OptStr(`,"user":`, r.User)
 	if len(r.Tools) > 0 {
-		e.b = append(e.b, `,"tools":[`...)
+		e.B = append(e.B, `,"tools":[`...)
 		for i := range r.Tools {
 			if i > 0 {
-				e.b = append(e.b, ',')
+				e.B = append(e.B, ',')
 			}
 			e.tool(&r.Tools[i])
 		}
-		e.b = append(e.b, ']')
+		e.B = append(e.B, ']')
 	}
-	e.optRaw(`,"tool_choice":`, r.ToolChoice)
+	e.OptRaw(`,"tool_choice":`, r.ToolChoice)
 	if r.ParallelToolCalls != nil {
-		e.b = append(e.b, `,"parallel_tool_calls":`...)
-		e.b = strconv.AppendBool(e.b, *r.ParallelToolCalls)
+		e.B = append(e.B, `,"parallel_tool_calls":`...)
+		e.B = strconv.AppendBool(e.B, *r.ParallelToolCalls)
 	}
-	e.optStr(`,"reasoning_effort":`, r.ReasoningEffort)
-	e.optRaw(`,"response_format":`, r.ResponseFormat)
-	return append(e.b, '}'), e.ok
+	e.OptStr(`,"reasoning_effort":`, r.ReasoningEffort)
+	e.OptRaw(`,"response_format":`, r.ResponseFormat)
+	return append(e.B, '}'), e.OK
 }
 
-// encoder writes Marshal's bytes; ok turns false where Marshal fails.
-type encoder struct {
-	b  []byte
-	ok bool
-}
-
-func (e *encoder) str(s string) { e.b = jscan.AppendString(e.b, s) }
-
-// optStr writes key and s unless s is empty (omitempty).
-func (e *encoder) optStr(key, s string) {
-	if s != "" {
-		e.b = append(e.b, key...)
-		e.str(s)
-	}
-}
-
-func (e *encoder) raw(r json.RawMessage) {
-	if r == nil { // RawMessage's MarshalJSON
-		e.b = append(e.b, "null"...)
-		return
-	}
-	var ok bool
-	if e.b, ok = jscan.AppendRaw(e.b, r); !ok {
-		e.ok = false
-	}
-}
-
-// optRaw writes key and r unless r is empty (omitempty).
-func (e *encoder) optRaw(key string, r json.RawMessage) {
-	if len(r) > 0 {
-		e.b = append(e.b, key...)
-		e.raw(r)
-	}
-}
-
-func (e *encoder) intPtr(key string, p *int) {
-	if p != nil {
-		e.b = append(e.b, key...)
-		e.b = strconv.AppendInt(e.b, int64(*p), 10)
-	}
-}
-
-func (e *encoder) floatPtr(key string, p *float64) {
-	if p != nil {
-		e.b = append(e.b, key...)
-		var ok bool
-		if e.b, ok = jscan.AppendFloat(e.b, *p); !ok {
-			e.ok = false
-		}
-	}
-}
+// encoder writes Marshal's bytes (jscan.Encoder) for the chat types.
+type encoder struct{ jscan.Encoder }
 
 func (e *encoder) message(m *Message) {
-	e.b = append(e.b, `{"role":`...)
-	e.str(m.Role)
-	e.b = append(e.b, `,"content":`...)
+	e.B = append(e.B, `{"role":`...)
+	e.Str(m.Role)
+	e.B = append(e.B, `,"content":`...)
 	e.content(m.Content)
-	e.optStr(`,"name":`, m.Name)
+	e.OptStr(`,"name":`, m.Name)
 	if len(m.ToolCalls) > 0 {
-		e.b = append(e.b, `,"tool_calls":[`...)
+		e.B = append(e.B, `,"tool_calls":[`...)
 		for i := range m.ToolCalls {
 			if i > 0 {
-				e.b = append(e.b, ',')
+				e.B = append(e.B, ',')
 			}
 			e.toolCall(&m.ToolCalls[i])
 		}
-		e.b = append(e.b, ']')
+		e.B = append(e.B, ']')
 	}
-	e.optStr(`,"tool_call_id":`, m.ToolCallID)
-	e.optStr(`,"reasoning_content":`, m.ReasoningContent)
-	e.optStr(`,"refusal":`, m.Refusal)
-	e.optStr(`,"reasoning":`, m.Reasoning)
+	e.OptStr(`,"tool_call_id":`, m.ToolCallID)
+	e.OptStr(`,"reasoning_content":`, m.ReasoningContent)
+	e.OptStr(`,"refusal":`, m.Refusal)
+	e.OptStr(`,"reasoning":`, m.Reasoning)
 	if len(m.ThinkingBlocks) > 0 {
-		e.b = append(e.b, `,"thinking_blocks":[`...)
+		e.B = append(e.B, `,"thinking_blocks":[`...)
 		for i, t := range m.ThinkingBlocks {
 			if i > 0 {
-				e.b = append(e.b, ',')
+				e.B = append(e.B, ',')
 			}
-			e.b = append(e.b, `{"type":`...)
-			e.str(t.Type)
-			e.optStr(`,"thinking":`, t.Thinking)
-			e.optStr(`,"signature":`, t.Signature)
-			e.optStr(`,"data":`, t.Data)
-			e.b = append(e.b, '}')
+			e.B = append(e.B, `{"type":`...)
+			e.Str(t.Type)
+			e.OptStr(`,"thinking":`, t.Thinking)
+			e.OptStr(`,"signature":`, t.Signature)
+			e.OptStr(`,"data":`, t.Data)
+			e.B = append(e.B, '}')
 		}
-		e.b = append(e.b, ']')
+		e.B = append(e.B, ']')
 	}
-	e.optRaw(`,"cache_control":`, m.CacheControl)
-	e.b = append(e.b, '}')
+	e.OptRaw(`,"cache_control":`, m.CacheControl)
+	e.B = append(e.B, '}')
 }
 
 // content writes what Content.MarshalJSON does: a string, parts or null.
 func (e *encoder) content(c Content) {
 	switch {
 	case c.Text != nil:
-		e.str(*c.Text)
+		e.Str(*c.Text)
 	case c.Parts != nil:
-		e.b = append(e.b, '[')
+		e.B = append(e.B, '[')
 		for i := range c.Parts {
 			if i > 0 {
-				e.b = append(e.b, ',')
+				e.B = append(e.B, ',')
 			}
 			e.part(&c.Parts[i])
 		}
-		e.b = append(e.b, ']')
+		e.B = append(e.B, ']')
 	default:
-		e.b = append(e.b, "null"...)
+		e.B = append(e.B, "null"...)
 	}
 }
 
 func (e *encoder) part(p *ContentPart) {
-	e.b = append(e.b, `{"type":`...)
-	e.str(p.Type)
-	e.optStr(`,"text":`, p.Text)
+	e.B = append(e.B, `{"type":`...)
+	e.Str(p.Type)
+	e.OptStr(`,"text":`, p.Text)
 	if p.ImageURL != nil {
-		e.b = append(e.b, `,"image_url":{"url":`...)
-		e.str(p.ImageURL.URL)
-		e.optStr(`,"detail":`, p.ImageURL.Detail)
-		e.b = append(e.b, '}')
+		e.B = append(e.B, `,"image_url":{"url":`...)
+		e.Str(p.ImageURL.URL)
+		e.OptStr(`,"detail":`, p.ImageURL.Detail)
+		e.B = append(e.B, '}')
 	}
 	if f := p.File; f != nil {
-		e.b = append(e.b, `,"file":{`...)
-		n := len(e.b)
-		e.optStr(`,"file_data":`, f.FileData)
-		e.optStr(`,"file_id":`, f.FileID)
-		e.optStr(`,"filename":`, f.Filename)
-		if len(e.b) > n {
-			e.b = append(e.b[:n], e.b[n+1:]...) // the first member's comma
+		e.B = append(e.B, `,"file":{`...)
+		n := len(e.B)
+		e.OptStr(`,"file_data":`, f.FileData)
+		e.OptStr(`,"file_id":`, f.FileID)
+		e.OptStr(`,"filename":`, f.Filename)
+		if len(e.B) > n {
+			e.B = append(e.B[:n], e.B[n+1:]...) // the first member's comma
 		}
-		e.b = append(e.b, '}')
+		e.B = append(e.B, '}')
 	}
-	e.optStr(`,"refusal":`, p.Refusal)
-	e.optRaw(`,"cache_control":`, p.CacheControl)
-	e.b = append(e.b, '}')
+	e.OptStr(`,"refusal":`, p.Refusal)
+	e.OptRaw(`,"cache_control":`, p.CacheControl)
+	e.B = append(e.B, '}')
 }
 
 func (e *encoder) toolCall(t *ToolCall) {
-	e.b = append(e.b, '{')
-	n := len(e.b)
-	e.intPtr(`,"index":`, t.Index)
-	e.optStr(`,"id":`, t.ID)
-	e.optStr(`,"type":`, t.Type)
-	e.b = append(e.b, `,"function":{`...)
-	m := len(e.b)
-	e.optStr(`,"name":`, t.Function.Name)
-	e.b = append(e.b, `,"arguments":`...)
-	e.b = append(e.b[:m], e.b[m+1:]...) // the function's first member's comma
-	e.str(t.Function.Arguments)
-	e.b = append(e.b, "}}"...)
-	e.b = append(e.b[:n], e.b[n+1:]...) // the first member's comma
+	e.B = append(e.B, '{')
+	n := len(e.B)
+	e.OptIntPtr(`,"index":`, t.Index)
+	e.OptStr(`,"id":`, t.ID)
+	e.OptStr(`,"type":`, t.Type)
+	e.B = append(e.B, `,"function":{`...)
+	m := len(e.B)
+	e.OptStr(`,"name":`, t.Function.Name)
+	e.B = append(e.B, `,"arguments":`...)
+	e.B = append(e.B[:m], e.B[m+1:]...) // the function's first member's comma
+	e.Str(t.Function.Arguments)
+	e.B = append(e.B, "}}"...)
+	e.B = append(e.B[:n], e.B[n+1:]...) // the first member's comma
 }
 
 func (e *encoder) tool(t *Tool) {
-	e.b = append(e.b, `{"type":`...)
-	e.str(t.Type)
-	e.b = append(e.b, `,"function":{"name":`...)
-	e.str(t.Function.Name)
-	e.optStr(`,"description":`, t.Function.Description)
-	e.optRaw(`,"parameters":`, t.Function.Parameters)
+	e.B = append(e.B, `{"type":`...)
+	e.Str(t.Type)
+	e.B = append(e.B, `,"function":{"name":`...)
+	e.Str(t.Function.Name)
+	e.OptStr(`,"description":`, t.Function.Description)
+	e.OptRaw(`,"parameters":`, t.Function.Parameters)
 	if t.Function.Strict != nil {
-		e.b = append(e.b, `,"strict":`...)
-		e.b = strconv.AppendBool(e.b, *t.Function.Strict)
+		e.B = append(e.B, `,"strict":`...)
+		e.B = strconv.AppendBool(e.B, *t.Function.Strict)
 	}
-	e.b = append(e.b, '}')
-	e.optRaw(`,"cache_control":`, t.CacheControl)
-	e.b = append(e.b, '}')
+	e.B = append(e.B, '}')
+	e.OptRaw(`,"cache_control":`, t.CacheControl)
+	e.B = append(e.B, '}')
 }
 
 // AppendUsage appends u as json.Marshal encodes it (the same bytes),
